@@ -1,0 +1,132 @@
+"""Application factory: extensions, security, then every view and API registered in one place."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, render_template, request
+from flask_appbuilder import AppBuilder
+
+from .extensions import csrf, db, mail, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_object: str = "config", **overrides) -> Flask:
+    app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    app.config.from_object(config_object)
+    app.config.update(overrides)
+    # FAB reads translations from its own folder then ours; later folders win (FAB-NOTES G10).
+    with app.app_context():
+        db.init_app(app)
+        csrf.init_app(app)  # before AppBuilder, so that FAB exempts its REST API (FAB-NOTES G2)
+        mail.init_app(app)
+        from . import models  # noqa: F401  (registers every table on FAB's metadata)
+
+        migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+        appbuilder = AppBuilder(update_perms=app.config.get("FAB_UPDATE_PERMS", False))
+        appbuilder.init_app(app, db.session)
+        register_views(appbuilder)
+        register_apis(appbuilder)
+    register_error_pages(app)
+    register_guards(app)
+    register_commands(app)
+    return app
+
+
+def register_views(appbuilder: AppBuilder) -> None:
+    """Every menu entry, grouped as users see them."""
+    from .security.permissions import MENU_MANAGEMENT, MENU_OFFER, MENU_REFERENTIALS, MENU_STRUCTURE
+    from .views import offer, referentials, structures
+
+    # Ma structure
+    appbuilder.add_view(structures.StructureView, "Structures", icon="fa-building", category=MENU_STRUCTURE,
+                        category_icon="fa-building")
+    appbuilder.add_view(structures.CoordonneeView, "Coordonnées", icon="fa-phone", category=MENU_STRUCTURE)
+    appbuilder.add_view(structures.StructureContactView, "Contacts", icon="fa-user", category=MENU_STRUCTURE)
+    appbuilder.add_view(structures.LieuView, "Lieux", icon="fa-map-marker", category=MENU_STRUCTURE)
+    appbuilder.add_view(structures.HabilitationView, "Habilitations", icon="fa-certificate",
+                        category=MENU_STRUCTURE)
+    appbuilder.add_view(structures.StructureDocumentView, "Documents", icon="fa-file", category=MENU_STRUCTURE)
+
+    # Offre de formation
+    appbuilder.add_view(offer.FormationView, "Formations", icon="fa-graduation-cap", category=MENU_OFFER,
+                        category_icon="fa-graduation-cap")
+    appbuilder.add_view(offer.SessionView, "Sessions", icon="fa-calendar", category=MENU_OFFER)
+    appbuilder.add_view(offer.FinancementView, "Financements", icon="fa-eur", category=MENU_OFFER)
+    appbuilder.add_view(offer.RecrutementView, "Modalités de recrutement", icon="fa-users",
+                        category=MENU_OFFER)
+    for view in (offer.FormationCertificationView, offer.SessionFormateurView, offer.SessionLieuView,
+                 offer.CycleAlternanceView):
+        appbuilder.add_view_no_menu(view)
+
+    # Référentiels
+    appbuilder.add_view(referentials.CertificationView, "Certifications", icon="fa-certificate",
+                        category=MENU_REFERENTIALS, category_icon="fa-book")
+    appbuilder.add_view(referentials.FinanceurView, "Financeurs", icon="fa-eur", category=MENU_REFERENTIALS)
+    appbuilder.add_view(referentials.MesureView, "Mesures et dispositifs", icon="fa-list",
+                        category=MENU_REFERENTIALS)
+    appbuilder.add_view(referentials.NomenclatureView, "Listes de codes", icon="fa-list-ol",
+                        category=MENU_REFERENTIALS)
+    appbuilder.add_view(referentials.DepartementView, "Départements", icon="fa-map", category=MENU_REFERENTIALS)
+    appbuilder.add_view(referentials.RegionView, "Régions", icon="fa-map-o", category=MENU_REFERENTIALS)
+    appbuilder.add_view_no_menu(referentials.BlocCompetencesView)
+
+    # Gestion
+    appbuilder.add_view(referentials.StructureRightView, "Droits sur les structures", icon="fa-key",
+                        category=MENU_MANAGEMENT, category_icon="fa-cogs")
+    appbuilder.add_view(referentials.HistoryEntryView, "Historique", icon="fa-history",
+                        category=MENU_MANAGEMENT)
+
+
+def register_apis(appbuilder: AppBuilder) -> None:
+    from .api import FormationApi, SessionApi, StructureApi
+
+    for api in (StructureApi, FormationApi, SessionApi):
+        appbuilder.add_api(api)
+
+
+def register_error_pages(app: Flask) -> None:
+    messages = {
+        400: "La requête est invalide (formulaire expiré ? rechargez la page).",
+        403: "Vous n'avez pas accès à cette page.",
+        404: "Cette page n'existe pas ou vous n'y avez pas accès.",
+        405: "Cette opération n'est pas permise.",
+        413: "Le fichier envoyé est trop volumineux.",
+        500: "Une erreur inattendue est survenue ; elle a été enregistrée.",
+    }
+
+    def handler(error):
+        code = getattr(error, "code", 500) or 500
+        if request.path.startswith("/api/"):
+            return {"message": messages.get(code, messages[500])}, code
+        return render_template("portal/error.html", code=code, message=messages.get(code, messages[500]),
+                               appbuilder=app.appbuilder), code
+
+    for code in messages:
+        app.register_error_handler(code, handler)
+
+
+def register_guards(app: Flask) -> None:
+    """Ids in URLs are positive integers; anything else is a 404, never a database error."""
+    from .views.base import MAX_PK
+
+    @app.before_request
+    def _reject_malformed_ids():
+        for key in ("pk", "id"):
+            value = (request.view_args or {}).get(key)
+            if value is not None and (not str(value).isdigit() or int(value) > MAX_PK):
+                from flask import abort
+
+                abort(404)
+
+    @app.teardown_request
+    def _rollback_on_error(exc):
+        if exc is not None:
+            db.session.rollback()
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import demo_cli, lheo_cli, portal_cli, referentials_cli
+
+    for group in (portal_cli, referentials_cli, demo_cli, lheo_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,40 @@
+"""All tables live on flask_appbuilder.Model.metadata (FAB-NOTES G7); importing this package
+registers them."""
+from flask_appbuilder.security.sqla.models import User  # noqa: F401  (ab_user, for relationships)
+
+from .accounts import RightLevel, StructureRight
+from .offer import (
+    CycleAlternance,
+    Financement,
+    Formation,
+    FormationCertification,
+    Recrutement,
+    Session,
+    SessionFormateur,
+    SessionLieu,
+)
+from .referentials import (
+    BlocCompetences,
+    Certification,
+    Departement,
+    Financeur,
+    Mesure,
+    MesureKind,
+    Nomenclature,
+    NomenclatureKind,
+    Region,
+)
+from .structures import (
+    Coordonnee,
+    CoordonneeKind,
+    Habilitation,
+    HabilitationNature,
+    Lieu,
+    Structure,
+    StructureContact,
+    StructureDocument,
+    StructureEtat,
+)
+from .workflow import FormationEtat, HistoryEntry, SessionEtat
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,207 @@
+"""Structures (organismes de formation, SPEC C1–C11): the siège/antennes tree, coordonnées,
+contacts, lieux, habilitations and documents."""
+from flask_appbuilder import Model
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import relationship
+
+from .base import REFERENCE, TimestampMixin, link_nomenclature, stable_reference, utcnow
+from .referentials import Certification, Nomenclature
+
+structure_infrastructure = link_nomenclature("structure_infrastructure", "structure")
+structure_label = link_nomenclature("structure_label", "structure")
+structure_potentiel = link_nomenclature("structure_potentiel", "structure")
+
+
+class StructureEtat:
+    EN_CREATION = "en_creation"
+    EN_ATTENTE = "en_attente"
+    VALIDEE = "validee"
+    ARCHIVEE = "archivee"
+    LABELS = {
+        EN_CREATION: "En cours de création",
+        EN_ATTENTE: "En attente de validation",
+        VALIDEE: "Validée",
+        ARCHIVEE: "Archivée",
+    }
+
+
+ANTENNA_NDA_LABEL = "ANTENNE-ORG"
+
+
+class AddressMixin:
+    ligne = Column(String(50))
+    complement = Column(String(50))
+    bp_cs = Column(String(50))
+    code_postal = Column(String(5))
+    ville = Column(String(50))
+    code_insee = Column(String(5))
+
+
+@stable_reference("O")
+class Structure(AddressMixin, TimestampMixin, Model):
+    __tablename__ = "structure"
+    id = Column(Integer, primary_key=True)
+    reference = REFERENCE()
+    raison_sociale = Column(String(250), nullable=False)
+    enseigne = Column(String(250))  # nom usuel
+    siret = Column(String(14), nullable=False, index=True)
+    nda = Column(String(11))  # only the siège carries it (C1)
+    ape = Column(String(6))
+    uai = Column(String(8))
+    type_id = Column(Integer, ForeignKey("nomenclature.id"))
+    type = relationship(Nomenclature, foreign_keys=[type_id])
+    etat = Column(String(20), default=StructureEtat.EN_CREATION, nullable=False, index=True)
+    parent_id = Column(Integer, ForeignKey("structure.id"), index=True)
+    parent = relationship("Structure", remote_side=[id], back_populates="antennes")
+    antennes = relationship("Structure", back_populates="parent", order_by="Structure.raison_sociale")
+    departement_code = Column(String(3), index=True)
+    potentiel = Column(Text)  # free text, used as search keywords (C1)
+    potentiel_formacodes = relationship(Nomenclature, secondary=structure_potentiel)
+    infrastructures = relationship(Nomenclature, secondary=structure_infrastructure)
+    labels = relationship(Nomenclature, secondary=structure_label)
+    qualiopi_action_formation = Column(Boolean, default=False, nullable=False)
+    qualiopi_bilan = Column(Boolean, default=False, nullable=False)
+    qualiopi_vae = Column(Boolean, default=False, nullable=False)
+    qualiopi_apprentissage = Column(Boolean, default=False, nullable=False)
+    demande_particuliere = Column(Text)  # C2: requests on identity fields
+    demande_contacts = Column(Text)  # C5: requests on contacts
+    confirme_le = Column(Date)  # C10: yearly confirmation
+
+    coordonnees = relationship("Coordonnee", back_populates="structure", cascade="all, delete-orphan")
+    contacts = relationship("StructureContact", back_populates="structure", cascade="all, delete-orphan")
+    lieux = relationship("Lieu", back_populates="structure", cascade="all, delete-orphan")
+    habilitations = relationship("Habilitation", back_populates="structure", cascade="all, delete-orphan")
+    documents = relationship("StructureDocument", back_populates="structure", cascade="all, delete-orphan")
+
+    @property
+    def is_siege(self) -> bool:
+        return self.parent_id is None
+
+    @property
+    def nda_affiche(self) -> str:
+        return self.nda or (ANTENNA_NDA_LABEL if self.parent_id else "")
+
+    @property
+    def etat_libelle(self) -> str:
+        return StructureEtat.LABELS.get(self.etat, self.etat)
+
+    def __repr__(self) -> str:
+        return self.enseigne or self.raison_sociale
+
+
+class CoordonneeKind:
+    EMAIL = "email"
+    TELEPHONE = "telephone"
+    WEB = "web"
+    LABELS = {EMAIL: "Courriel", TELEPHONE: "Téléphone", WEB: "Site internet"}
+
+
+class Coordonnee(Model):
+    """An e-mail, phone or website of a structure, with type, diffusion and principal (C3)."""
+
+    __tablename__ = "coordonnee"
+    id = Column(Integer, primary_key=True)
+    structure_id = Column(Integer, ForeignKey("structure.id"), nullable=False, index=True)
+    structure = relationship(Structure, back_populates="coordonnees")
+    nature = Column(String(10), nullable=False)  # CoordonneeKind
+    valeur = Column(String(400), nullable=False)
+    type_libelle = Column(String(50))  # e.g. "Accueil", "Standard"
+    diffusion = Column(Boolean, default=True, nullable=False)
+    principal = Column(Boolean, default=False, nullable=False)
+
+    def __repr__(self) -> str:
+        return self.valeur
+
+
+@stable_reference("C")
+class StructureContact(Model):
+    """A person of the structure (C5); contacts OF cannot add or remove them."""
+
+    __tablename__ = "structure_contact"
+    id = Column(Integer, primary_key=True)
+    reference = REFERENCE()
+    structure_id = Column(Integer, ForeignKey("structure.id"), nullable=False, index=True)
+    structure = relationship(Structure, back_populates="contacts")
+    civilite = Column(String(10))
+    nom = Column(String(50), nullable=False)
+    prenom = Column(String(50))
+    type_contact_id = Column(Integer, ForeignKey("nomenclature.id"))
+    type_contact = relationship(Nomenclature, foreign_keys=[type_contact_id])
+    fonction = Column(String(100))
+    service = Column(String(100))
+    email = Column(String(160))
+    telephone = Column(String(25))
+    principal = Column(Boolean, default=False, nullable=False)
+    diffusion = Column(Boolean, default=True, nullable=False)
+
+    def __repr__(self) -> str:
+        return " ".join(part for part in (self.civilite, self.prenom, self.nom) if part)
+
+
+class Lieu(AddressMixin, Model):
+    """A training or registration place (C11)."""
+
+    __tablename__ = "lieu"
+    id = Column(Integer, primary_key=True)
+    structure_id = Column(Integer, ForeignKey("structure.id"), nullable=False, index=True)
+    structure = relationship(Structure, back_populates="lieux")
+    nom = Column(String(255), nullable=False)
+    latitude = Column(Float)
+    longitude = Column(Float)
+    telephone = Column(String(25))
+    siret = Column(String(14))
+    uai = Column(String(8))
+
+    def __repr__(self) -> str:
+        return f"{self.nom} ({self.code_postal or ''} {self.ville or ''})".strip()
+
+
+class HabilitationNature:
+    FORMER = "former"
+    ORGANISER = "organiser"
+    LABELS = {FORMER: "Habilitation à former", ORGANISER: "Habilitation à organiser l'évaluation"}
+
+
+class Habilitation(Model):
+    """A certification the structure's SIRET may train for or assess (C7)."""
+
+    __tablename__ = "habilitation"
+    id = Column(Integer, primary_key=True)
+    structure_id = Column(Integer, ForeignKey("structure.id"), nullable=False, index=True)
+    structure = relationship(Structure, back_populates="habilitations")
+    certification_id = Column(Integer, ForeignKey("certification.id"), nullable=False, index=True)
+    certification = relationship(Certification)
+    nature = Column(String(10), default=HabilitationNature.FORMER, nullable=False)
+    date_fin = Column(Date)
+
+    def __repr__(self) -> str:
+        return f"{self.certification}"
+
+
+class StructureDocument(Model):
+    """A file attached to a structure (C8), kept in the database so that it follows the same
+    row-level rules as everything else (FAB's own file download is not scoped)."""
+
+    __tablename__ = "structure_document"
+    id = Column(Integer, primary_key=True)
+    structure_id = Column(Integer, ForeignKey("structure.id"), nullable=False, index=True)
+    structure = relationship(Structure, back_populates="documents")
+    nom = Column(String(255), nullable=False)
+    mime_type = Column(String(100), nullable=False)
+    taille = Column(Integer, nullable=False)
+    contenu = Column(LargeBinary, nullable=False)
+    depose_le = Column(DateTime, default=utcnow, nullable=False)
+
+    def __repr__(self) -> str:
+        return self.nom

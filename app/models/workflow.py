@@ -1,0 +1,57 @@
+"""States of the offer and the history of every transition (SPEC G1, G6, C8)."""
+from flask_appbuilder import Model
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import relationship
+
+from .base import utcnow
+
+
+class FormationEtat:
+    EN_CREATION = "en_creation"
+    EN_ATTENTE = "en_attente"
+    DIFFUSEE = "diffusee"
+    COMPLEMENT = "complement"
+    NON_DIFFUSEE = "non_diffusee"
+    ARCHIVEE = "archivee"
+    LABELS = {
+        EN_CREATION: "En cours de création",
+        EN_ATTENTE: "En attente de validation",
+        DIFFUSEE: "Diffusée",
+        COMPLEMENT: "En attente complément d'information",
+        NON_DIFFUSEE: "Non diffusée",
+        ARCHIVEE: "Archivée",
+    }
+
+
+class SessionEtat:
+    BROUILLON = "brouillon"
+    EN_ATTENTE = "en_attente"
+    DIFFUSEE = "diffusee"
+    TERMINEE = "terminee"
+    ARCHIVEE = "archivee"
+    LABELS = {
+        BROUILLON: "Brouillon",
+        EN_ATTENTE: "En attente de validation",
+        DIFFUSEE: "Diffusée",
+        TERMINEE: "Terminée",
+        ARCHIVEE: "Archivée",
+    }
+
+
+class HistoryEntry(Model):
+    """One transition or change of a structure, formation or session (date, action, comment,
+    author)."""
+
+    __tablename__ = "history_entry"
+    __table_args__ = (Index("ix_history_entity", "entity", "entity_id"),)
+    id = Column(Integer, primary_key=True)
+    entity = Column(String(20), nullable=False)  # "structure" | "formation" | "session"
+    entity_id = Column(Integer, nullable=False)
+    at = Column(DateTime, default=utcnow, nullable=False)
+    action = Column(String(100), nullable=False)
+    comment = Column(Text)
+    author_id = Column(Integer, ForeignKey("ab_user.id", ondelete="SET NULL"))
+    author = relationship("User")
+
+    def __repr__(self) -> str:
+        return f"{self.at:%d/%m/%Y} {self.action}"

@@ -1,0 +1,113 @@
+"""Import of a France compétences export (`export_fiches_CSV_*_AAAA_MM_JJ.csv`, SPEC D1–D2).
+
+Quirks handled (IDENTIFIERS.md): `;` separators, every field quoted, CRLF, dates JJ/MM/AAAA,
+a leading TAB in SIRETs. Existing certifications are updated in place.
+"""
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.models import BlocCompetences, Certification, Nomenclature, NomenclatureKind as K
+
+# Nomenclature_Europe_Niveau -> LHEO dict-niveaux (11–18 = niveaux 1–8 of the 2019 framework)
+NIVEAUX = {f"NIV{n}": str(10 + n) for n in range(1, 9)}
+EDUCATION_NATIONALE_MARKERS = ("EDUCATION NATIONALE", "ENSEIGNEMENT SUPERIEUR")
+
+
+def _read(directory: Path, part: str) -> list[dict]:
+    files = sorted(directory.glob(f"export_fiches_CSV_{part}_*.csv"))
+    if not files:
+        return []
+    with open(files[-1], newline="", encoding="utf-8-sig") as handle:
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle, delimiter=";")]
+
+
+def _date(text: str) -> date | None:
+    try:
+        return datetime.strptime(text, "%d/%m/%Y").date() if text else None
+    except ValueError:
+        return None
+
+
+def load_france_competences(session, directory: Path) -> int:
+    """Load or update the certifications of an export folder; returns how many were read."""
+    directory = Path(directory)
+    standard = _read(directory, "Standard")
+    by_kind = defaultdict(dict)
+    for row in session.execute(select(Nomenclature).where(
+            Nomenclature.kind.in_([K.NIVEAU, K.NSF, K.FORMACODE, K.ROME]))).scalars():
+        by_kind[row.kind][row.code] = row
+
+    def grouped(part):
+        groups = defaultdict(list)
+        for row in _read(directory, part):
+            groups[row["Numero_Fiche"]].append(row)
+        return groups
+
+    blocs, certificateurs = grouped("Blocs_De_Competences"), grouped("Certificateurs")
+    nsf, formacodes, romes = grouped("Nsf"), grouped("Formacode"), grouped("Rome")
+    voies = grouped("VoixdAcces")
+
+    for row in standard:
+        numero = row["Numero_Fiche"]
+        field = "code_rncp" if numero.startswith("RNCP") else "code_rs"
+        cert = session.execute(
+            select(Certification).where(getattr(Certification, field) == numero)
+        ).scalar_one_or_none() or Certification(**{field: numero})
+        session.add(cert)
+        cert.intitule = row["Intitule"][:500]
+        cert.type_certification = row["Abrege_Libelle"] or None
+        cert.niveau_sortie = by_kind[K.NIVEAU].get(NIVEAUX.get(row["Nomenclature_Europe_Niveau"], ""))
+        cert.date_fin_enregistrement = _date(row["Date_Fin_Enregistrement"])
+        cert.actif = row["Actif"] == "ACTIVE"
+        names = [f'{c["Nom_Certificateur"]} ({c["Siret_Certificateur"]})' for c in certificateurs[numero]]
+        cert.certificateurs = "; ".join(names) or None
+        cert.education_nationale = any(
+            marker in c["Nom_Certificateur"].upper() for c in certificateurs[numero]
+            for marker in EDUCATION_NATIONALE_MARKERS
+        )
+        cert.accessible_apprentissage = any("apprentissage" in v["Si_Jury"] for v in voies[numero])
+        cert.nsf = _codes(session, by_kind, K.NSF, nsf[numero], "Nsf_Code", "Nsf_Intitule")
+        cert.formacodes = _codes(session, by_kind, K.FORMACODE, formacodes[numero], "Formacode_Code",
+                                 "Formacode_Libelle")
+        cert.romes = _codes(session, by_kind, K.ROME, romes[numero], "Codes_Rome_Code", "Codes_Rome_Libelle")
+        existing = {b.code for b in cert.blocs}
+        for bloc in blocs[numero]:
+            if bloc["Bloc_Competences_Code"] not in existing:
+                cert.blocs.append(BlocCompetences(code=bloc["Bloc_Competences_Code"],
+                                                  libelle=bloc["Bloc_Competences_Libelle"][:500]))
+    session.flush()
+    _link_replacements(session, _read(directory, "Ancienne_Nouvelle_Certification"))
+    return len(standard)
+
+
+def _codes(session, by_kind, kind, rows, code_col, label_col) -> list[Nomenclature]:
+    """Nomenclature entries for the codes of a fiche, created when the list lacks them
+    (e.g. NSF lettered sub-codes such as 221w)."""
+    result = []
+    for row in rows:
+        code = row[code_col]
+        item = by_kind[kind].get(code)
+        if item is None:
+            label = row[label_col].split(" : ", 1)[-1]
+            item = by_kind[kind][code] = Nomenclature(kind=kind, code=code, libelle=label[:255])
+            session.add(item)
+        result.append(item)
+    return result
+
+
+def _link_replacements(session, rows) -> None:
+    def find(code):
+        column = Certification.code_rncp if code.startswith("RNCP") else Certification.code_rs
+        return session.execute(select(Certification).where(column == code)).scalar_one_or_none()
+
+    for row in rows:
+        if row.get("Nouvelle_Certification"):
+            old, new = find(row["Numero_Fiche"]), find(row["Nouvelle_Certification"])
+            if old is not None and new is not None:
+                old.remplacee_par = new

@@ -1,0 +1,1 @@
+"""Who may see or change what: permission vocabulary, roles as code, row-level scope."""

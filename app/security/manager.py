@@ -1,0 +1,10 @@
+"""The portal's security manager: FAB's SQLA manager plus role creation for FAB_ROLES."""
+from flask_appbuilder.security.sqla.manager import SecurityManager
+
+
+class PortalSecurityManager(SecurityManager):
+    def create_roles(self) -> None:
+        """Create the roles of FAB_ROLES (and Public) when missing; idempotent."""
+        for role_name in self.builtin_roles:
+            self.add_role(role_name)
+        self.add_role(self.auth_role_public)

@@ -1,0 +1,192 @@
+"""Row-level isolation: the only place that decides which rows a user may see or change (A2, A3).
+
+Managers and administrators see everything. A contact OF sees the structures he holds a right on,
+their formations and sessions, and — read-only — the sessions (and their formations) where one of
+his structures is OF formateur. He changes only what belongs to the structures he holds a
+*modification* right on. Rights are read with a sub-select in the same query, so a withdrawn
+right takes effect on the next request.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from flask import g, has_request_context, request
+from flask_appbuilder.models.filters import BaseFilter
+from sqlalchemy import ColumnElement, false, or_, select
+
+from app.models import (
+    CycleAlternance,
+    Coordonnee,
+    Financement,
+    Formation,
+    FormationCertification,
+    Habilitation,
+    HistoryEntry,
+    Lieu,
+    Recrutement,
+    RightLevel,
+    Session,
+    SessionFormateur,
+    SessionLieu,
+    Structure,
+    StructureContact,
+    StructureDocument,
+    StructureRight,
+)
+
+from .permissions import MANAGER_ROLES
+
+# Endpoints that change data even when reached with GET (their forms lead to a write).
+WRITE_ENDPOINTS = frozenset({"add", "edit", "delete", "action", "action_post"})
+
+
+def current_user():
+    user = getattr(g, "user", None)
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+def is_manager(user) -> bool:
+    return user is not None and any(role.name in MANAGER_ROLES for role in user.roles)
+
+
+def is_write_request() -> bool:
+    """Whether the current request may lead to a change (edit form, POST, PUT, DELETE…)."""
+    if not has_request_context():
+        return True
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        return True
+    endpoint = (request.endpoint or "").rsplit(".", 1)[-1]
+    return endpoint in WRITE_ENDPOINTS
+
+
+def structure_ids(user, write: bool):
+    """Sub-select of the ids of the structures the user holds a right on."""
+    stmt = select(StructureRight.structure_id).where(StructureRight.user_id == user.id)
+    if write:
+        stmt = stmt.where(StructureRight.niveau == RightLevel.MODIFICATION)
+    return stmt
+
+
+def _formation_clause(ids, write: bool) -> ColumnElement:
+    own = Formation.structure_id.in_(ids)
+    if write:
+        # Formations imported from partner flows are read-only for contacts (G7).
+        return own & Formation.importee.is_(False)
+    as_formateur = Formation.id.in_(
+        select(Session.formation_id)
+        .join(SessionFormateur, SessionFormateur.session_id == Session.id)
+        .where(SessionFormateur.structure_id.in_(ids))
+    )
+    return or_(own, as_formateur)
+
+
+def _session_clause(ids, write: bool) -> ColumnElement:
+    own = Session.formation_id.in_(select(Formation.id).where(_formation_clause(ids, True) if write
+                                                             else Formation.structure_id.in_(ids)))
+    if write:
+        return own
+    as_formateur = Session.id.in_(
+        select(SessionFormateur.session_id).where(SessionFormateur.structure_id.in_(ids))
+    )
+    return or_(own, as_formateur)
+
+
+def _by_structure(model) -> Callable:
+    return lambda ids, write: model.structure_id.in_(ids)
+
+
+def _by_formation(model) -> Callable:
+    return lambda ids, write: model.formation_id.in_(
+        select(Formation.id).where(_formation_clause(ids, write))
+    )
+
+
+def _by_session(model) -> Callable:
+    return lambda ids, write: model.session_id.in_(
+        select(Session.id).where(_session_clause(ids, write))
+    )
+
+
+def _history_clause(ids, write: bool) -> ColumnElement:
+    if write:
+        return false()  # history is written by the workflow only
+    return or_(
+        (HistoryEntry.entity == "structure") & HistoryEntry.entity_id.in_(ids),
+        (HistoryEntry.entity == "formation")
+        & HistoryEntry.entity_id.in_(select(Formation.id).where(_formation_clause(ids, False))),
+        (HistoryEntry.entity == "session")
+        & HistoryEntry.entity_id.in_(select(Session.id).where(_session_clause(ids, False))),
+    )
+
+
+# model -> function(structure ids sub-select, write) -> WHERE clause
+SCOPES: dict[type, Callable] = {
+    Structure: lambda ids, write: Structure.id.in_(ids),
+    Coordonnee: _by_structure(Coordonnee),
+    StructureContact: _by_structure(StructureContact),
+    Lieu: _by_structure(Lieu),
+    Habilitation: _by_structure(Habilitation),
+    StructureDocument: _by_structure(StructureDocument),
+    Formation: _formation_clause,
+    FormationCertification: _by_formation(FormationCertification),
+    Session: _session_clause,
+    SessionFormateur: _by_session(SessionFormateur),
+    SessionLieu: _by_session(SessionLieu),
+    Financement: _by_session(Financement),
+    Recrutement: _by_session(Recrutement),
+    CycleAlternance: _by_session(CycleAlternance),
+    HistoryEntry: _history_clause,
+}
+
+
+def scope_clause(model, write: bool | None = None, user=None) -> ColumnElement | None:
+    """WHERE clause limiting `model` to what the user may see (or change when `write`).
+
+    None means "no restriction" (managers). Models without a scope are refused to contacts.
+    """
+    user = user if user is not None else current_user()
+    if write is None:
+        write = is_write_request()
+    if user is None:
+        return false()
+    if is_manager(user):
+        return None
+    if model is StructureRight:
+        return false() if write else StructureRight.user_id == user.id
+    scope = SCOPES.get(model)
+    if scope is None:
+        return false()
+    return scope(structure_ids(user, write), write)
+
+
+def scoped(query, model, write: bool | None = None, user=None):
+    """Apply the user's scope to a SQLAlchemy query or select() of `model`."""
+    clause = scope_clause(model, write=write, user=user)
+    if clause is None:
+        return query
+    return query.filter(clause) if hasattr(query, "filter") else query.where(clause)
+
+
+class RowScopeFilter(BaseFilter):
+    """FAB base filter applying `scope_clause` to the view's model (list, show, edit, delete,
+    related lists, REST API, form dropdowns)."""
+
+    name = "Périmètre de l'utilisateur"
+    arg_name = None
+
+    def apply(self, query, value):
+        return scoped(query, self.model)
+
+
+class WritableScopeFilter(BaseFilter):
+    """Limits a form dropdown to rows the user may change (e.g. the structure of a new lieu)."""
+
+    name = "Périmètre modifiable"
+    arg_name = None
+
+    def apply(self, query, value):
+        return scoped(query, self.model, write=True)
+
+
+SCOPE = [["id", RowScopeFilter, lambda: None]]
+WRITABLE = [["id", WritableScopeFilter, lambda: None]]

@@ -1,0 +1,94 @@
+"""Blocs de compétences of a session, per certification (F9)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from . import WARNING, Problem
+from .common import text
+from .identifiers import normalize_bloc_code
+
+PARTIELLE, TOTALE, MIXTE = "partielle", "totale", "mixte"
+VALIDATION_TYPES = (PARTIELLE, TOTALE, MIXTE)
+
+# LHEO dict-type-validation-blocs codes (0 partielle, 1 totale, 2 mixte) are accepted too.
+_ALIASES = {"0": PARTIELLE, "1": TOTALE, "2": MIXTE}
+
+
+def normalize_validation_type(value: object) -> str:
+    raw = text(value).lower()
+    return _ALIASES.get(raw, raw)
+
+
+def check_blocs(
+    validation_type: str | None,
+    selected: Collection[str],
+    certification_blocs: Collection[str],
+    *,
+    apprentissage: bool,
+    certification_code: str = "",
+) -> list[Problem]:
+    """F9: type partielle/totale/mixte; totale or mixte ⇒ every bloc of the certification;
+    partielle ⇒ at least one; apprentissage ⇒ totale.
+
+    A certification without blocs (not yet described by France compétences) needs nothing.
+    Outside apprentissage the section is optional: no type and no bloc is fine.
+    """
+    field = "blocs"
+    prefix = f"{text(certification_code)} : " if text(certification_code) else ""
+    all_blocs = {normalize_bloc_code(code) for code in certification_blocs}
+    chosen = {normalize_bloc_code(code) for code in selected}
+    kind = normalize_validation_type(validation_type)
+    if not all_blocs:
+        return []
+    if not kind:
+        if apprentissage:
+            return [
+                Problem(
+                    field, prefix + "Choisissez la validation totale des blocs (apprentissage)."
+                )
+            ]
+        if chosen:
+            return [Problem(field, prefix + "Précisez le type de validation des blocs.")]
+        return []
+    if kind not in VALIDATION_TYPES:
+        return [
+            Problem(field, prefix + "Le type de validation doit être partielle, totale ou mixte.")
+        ]
+    problems: list[Problem] = []
+    unknown = sorted(chosen - all_blocs)
+    if unknown:
+        problems.append(
+            Problem(
+                field,
+                prefix + f"Bloc(s) n'appartenant pas à la certification : {', '.join(unknown)}.",
+            )
+        )
+    if apprentissage and kind != TOTALE:
+        problems.append(
+            Problem(field, prefix + "Pour l'apprentissage, la validation doit être totale.")
+        )
+    if kind in (TOTALE, MIXTE) and not all_blocs <= chosen:
+        problems.append(
+            Problem(
+                field,
+                prefix + f"Une validation {kind} comprend tous les blocs de la certification.",
+            )
+        )
+    if kind == PARTIELLE:
+        if not chosen:
+            problems.append(
+                Problem(
+                    field, prefix + "Sélectionnez au moins un bloc pour une validation partielle."
+                )
+            )
+        elif all_blocs <= chosen:
+            problems.append(
+                Problem(
+                    field,
+                    prefix
+                    + "Tous les blocs sont sélectionnés : choisissez plutôt une validation totale.",
+                    WARNING,
+                )
+            )
+    return problems

@@ -1,0 +1,109 @@
+"""Financements of a session (F6) and the contrat de professionnalisation session (F7)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from . import Problem
+from .common import check_number, is_blank, nested, text
+from .identifiers import is_valid_rncp
+
+Amount = int | float | Decimal | str | None
+
+
+@dataclass(frozen=True)
+class Financement:
+    financier: str | None
+    mesure: str | None
+    # Mesures the financier allows (the cascade of D3); None when the caller cannot tell.
+    allowed_mesures: Collection[str] | None = None
+    nb_places: int | None = None
+    prix_total: Amount = None
+    frais_inscription: Amount = None  # frais d'inscription et/ou matériel
+    prix_ht: Amount = None
+    tva: Amount = None
+    prix_ttc: Amount = None
+
+
+_AMOUNTS = (
+    ("prix_total", "Le prix total"),
+    ("frais_inscription", "Le montant des frais d'inscription"),
+    ("prix_ht", "Le prix HT"),
+    ("tva", "Le montant de TVA"),
+    ("prix_ttc", "Le prix TTC"),
+)
+
+
+def check_financement(financement: Financement) -> list[Problem]:
+    """F6 for one financement: financier and mesure required, mesure allowed for the
+    financier, places ≥ 1 when given, amounts ≥ 0."""
+    problems: list[Problem] = []
+    if is_blank(financement.financier):
+        problems.append(Problem("financier", "Le financier est obligatoire."))
+    if is_blank(financement.mesure):
+        problems.append(Problem("mesure", "La mesure (dispositif) est obligatoire."))
+    elif financement.allowed_mesures is not None and not is_blank(financement.financier):
+        allowed = {text(m) for m in financement.allowed_mesures}
+        if text(financement.mesure) not in allowed:
+            problems.append(
+                Problem("mesure", "Cette mesure n'est pas proposée par le financier choisi.")
+            )
+    problems += check_number(financement.nb_places, "nb_places", "Le nombre de places", minimum=1)
+    for name, label in _AMOUNTS:
+        problems += check_number(getattr(financement, name), name, label, minimum=0, integer=False)
+    return problems
+
+
+def check_financements(financements: Sequence[Financement]) -> list[Problem]:
+    """F6 for the session: at least one financement, each one valid."""
+    if not financements:
+        return [Problem("financements", "Indiquez au moins un financement.")]
+    problems: list[Problem] = []
+    for index, financement in enumerate(financements):
+        problems += nested(check_financement(financement), "financements", index, "Financement")
+    return problems
+
+
+def check_contrat_pro(
+    mesures_contrat_pro: Sequence[bool],
+    *,
+    rythme_alternance: bool,
+    certifiante: bool,
+    code_rncp: str | None,
+) -> list[Problem]:
+    """F7: a session with a contrat de professionnalisation financement has no other
+    dispositif, lists the rythme "en alternance", and its formation is certifiante with a
+    valid RNCP code (an RS code is not enough).
+
+    `mesures_contrat_pro` holds, per financement of the session, whether its mesure is the
+    contrat de professionnalisation. Nothing to check when none is.
+    """
+    if not any(mesures_contrat_pro):
+        return []
+    problems: list[Problem] = []
+    if not all(mesures_contrat_pro):
+        problems.append(
+            Problem(
+                "financements",
+                "Le contrat de professionnalisation demande une session dédiée : créez une "
+                "autre session pour les autres dispositifs.",
+            )
+        )
+    if not rythme_alternance:
+        problems.append(
+            Problem(
+                "rythmes",
+                "Sélectionnez le rythme « En alternance » pour un contrat de professionnalisation.",
+            )
+        )
+    if not certifiante or not is_valid_rncp(code_rncp):
+        problems.append(
+            Problem(
+                "certifications",
+                "Un contrat de professionnalisation doit préparer une certification avec un "
+                "code RNCP valide.",
+            )
+        )
+    return problems

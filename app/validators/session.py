@@ -1,0 +1,152 @@
+"""Sessions: dates F1/F2, OF formateurs F3, lieux F4, contact F5, lieu d'inscription F12.
+
+Financements (F6, F7) live in financement.py, cycles (F8) in alternance.py, blocs (F9) in
+blocs.py, durations (F10) in durations.py and recruitment (F13) in recruitment.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from . import Problem
+from .common import check_one_principal, is_blank, text
+from .geo import REGIONS_2016, departement_of_postal_code, region_of_departement
+
+# --- F1/F2 dates ---------------------------------------------------------------------------
+
+
+def check_session_dates(date_debut: date | None, date_fin: date | None) -> list[Problem]:
+    """F1: start and end required, start ≤ end (a one-day session is fine)."""
+    problems: list[Problem] = []
+    if date_debut is None:
+        problems.append(Problem("date_debut", "La date de début est obligatoire."))
+    if date_fin is None:
+        problems.append(Problem("date_fin", "La date de fin est obligatoire."))
+    if date_debut is not None and date_fin is not None and date_debut > date_fin:
+        problems.append(
+            Problem("date_fin", "La date de fin doit être postérieure ou égale à la date de début.")
+        )
+    return problems
+
+
+def check_start_before_certification_end(
+    date_debut: date | None, date_fin_enregistrement: date | None
+) -> list[Problem]:
+    """F2: the session starts strictly before the principal certification's end of registration.
+
+    Strict because the input guide says the start "doit obligatoirement être inférieure à la
+    date de fin d'enregistrement": starting on that very day is refused. No end date known
+    (None) means no constraint.
+    """
+    if date_debut is None or date_fin_enregistrement is None:
+        return []
+    if date_debut < date_fin_enregistrement:
+        return []
+    return [
+        Problem(
+            "date_debut",
+            "La date de début doit être antérieure à la date de fin d'enregistrement de la "
+            f"certification principale ({date_fin_enregistrement:%d/%m/%Y}).",
+        )
+    ]
+
+
+# --- F3 OF formateurs ----------------------------------------------------------------------
+
+
+def check_formateurs(principal_flags: Sequence[bool]) -> list[Problem]:
+    """F3: at least one OF formateur, exactly one principal (one flag per formateur)."""
+    if not principal_flags:
+        return [Problem("formateurs", "Indiquez au moins un organisme formateur.")]
+    return check_one_principal(
+        principal_flags,
+        "formateurs",
+        missing="Désignez l'organisme formateur principal.",
+        too_many="Un seul organisme formateur peut être principal.",
+    )
+
+
+# --- F4 lieux de formation -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LieuFormation:
+    nom: str
+    principal: bool = False
+    departement: str = ""  # INSEE code ("14", "2A", "974"); derived from code_postal if empty
+    code_postal: str = ""
+
+
+def _region_of(lieu: LieuFormation) -> str | None:
+    departement = text(lieu.departement) or departement_of_postal_code(text(lieu.code_postal))
+    return region_of_departement(departement or "")
+
+
+def check_lieux_formation(
+    lieux: Sequence[LieuFormation],
+    *,
+    entierement_a_distance: bool,
+    structure_in_region: bool,
+    region_code: str,
+) -> list[Problem]:
+    """F4: at least one lieu (unless entièrement à distance), exactly one principal,
+    distance learning only for structures declared in the region, no lieu outside the region.
+
+    A lieu whose département cannot be derived is not judged here (its address check is).
+    """
+    problems: list[Problem] = []
+    if entierement_a_distance and not structure_in_region:
+        problems.append(
+            Problem(
+                "modalite_enseignement",
+                "La modalité « entièrement à distance » est réservée aux organismes déclarés "
+                "dans la région : adressez-vous au Carif-Oref de votre région.",
+            )
+        )
+    if not lieux and not entierement_a_distance:
+        problems.append(Problem("lieux", "Indiquez au moins un lieu de formation."))
+    problems += check_one_principal(
+        [lieu.principal for lieu in lieux],
+        "lieux",
+        missing="Désignez le lieu de formation principal.",
+        too_many="Un seul lieu de formation peut être principal.",
+    )
+    region_name = REGIONS_2016.get(text(region_code), text(region_code))
+    for lieu in lieux:
+        region = _region_of(lieu)
+        if region is not None and region != text(region_code):
+            problems.append(
+                Problem(
+                    "lieux",
+                    f"Le lieu « {text(lieu.nom)} » est hors de la région {region_name} : "
+                    "la formation doit être référencée auprès du Carif-Oref de sa région.",
+                )
+            )
+    return problems
+
+
+# --- F5 contact, F12 lieu d'inscription ----------------------------------------------------
+
+
+def check_session_contact(nb_contacts: int) -> list[Problem]:
+    """F5: exactly one contact among the structures' contacts (others go in the free text)."""
+    if nb_contacts == 1:
+        return []
+    if nb_contacts == 0:
+        return [Problem("contact", "Choisissez le contact de la session.")]
+    return [
+        Problem(
+            "contact",
+            "Une session n'a qu'un seul contact : indiquez les autres dans le champ "
+            "« demandes spécifiques sur les contacts ».",
+        )
+    ]
+
+
+def check_lieu_inscription(lieu_inscription: object) -> list[Problem]:
+    """F12: the lieu d'inscription (an id or a label) is required."""
+    if is_blank(lieu_inscription):
+        return [Problem("lieu_inscription", "Le lieu d'inscription est obligatoire.")]
+    return []

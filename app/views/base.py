@@ -1,0 +1,153 @@
+"""Base views: every model view of user-visible data derives from ScopedModelView."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request
+from flask_appbuilder import ModelView
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
+from sqlalchemy import Boolean, Date, Time
+
+from sqlalchemy import inspect
+
+from app.security.scope import SCOPE, current_user, is_manager
+from app.views.labels import LABELS
+from app.views.widgets import (
+    format_bool,
+    format_date,
+    format_time,
+    french_date_field,
+    time_field,
+)
+
+MAX_PK = 2**31 - 1
+
+
+def parse_pk(pk) -> int:
+    """Primary keys are integers; anything else is a missing page, never a database error."""
+    text = str(pk)
+    if not text.isdigit() or int(text) > MAX_PK:
+        abort(404)
+    return int(text)
+
+
+class ScopedModelView(ModelView):
+    """A FAB ModelView limited to the user's scope (app/security/scope.py), in French.
+
+    - `base_filters` applies the row-level scope to list, show, edit, delete and related lists;
+    - actions (single and bulk) load rows through the same scope (FAB 5.3 ignores base_filters
+      there: FAB-NOTES G1);
+    - dates are typed and shown as dd/mm/yyyy, times as HH:MM, booleans as Oui/Non.
+    """
+
+    base_filters = SCOPE
+    page_size = 25
+
+    # Columns only managers may change (identity fields, SPEC C2; état du dispositif, F6).
+    manager_only_columns: tuple[str, ...] = ()
+
+    def __init__(self, **kwargs):
+        self.label_columns = {**LABELS, **(self.label_columns or {})}
+        self._french_temporal_fields()
+        super().__init__(**kwargs)
+
+    def prefill_form(self, form, pk):
+        if not is_manager(current_user()):
+            for name in self.manager_only_columns:
+                if name in form:
+                    form[name].render_kw = {**(form[name].render_kw or {}), "readonly": True}
+
+    def pre_update(self, item):
+        """Undo any change a contact posted to a manager-only column (the field is read-only in
+        the form; this covers forged requests)."""
+        if is_manager(current_user()):
+            return
+        state = inspect(item)
+        for name in self.manager_only_columns:
+            history = state.attrs[name].history
+            if history.has_changes() and history.deleted:
+                setattr(item, name, history.deleted[0])
+
+    def _french_temporal_fields(self) -> None:
+        """Replace FAB's ISO date pickers with French ones; add time fields (FAB has none)."""
+        columns = self.datamodel.obj.__table__.columns
+        formatters = dict(self.formatters_columns or {})
+        add_extra = dict(self.add_form_extra_fields or {})
+        edit_extra = dict(self.edit_form_extra_fields or {})
+        labels = self.label_columns or {}
+        for column in columns:
+            name, label, required = column.key, labels.get(column.key, column.key), not column.nullable
+            if isinstance(column.type, Boolean):
+                formatters.setdefault(name, format_bool)
+                continue
+            if isinstance(column.type, Date):
+                formatters.setdefault(name, format_date)
+                field_factory = french_date_field
+            elif isinstance(column.type, Time):
+                formatters.setdefault(name, format_time)
+                field_factory = time_field
+            else:
+                continue
+            add_extra.setdefault(name, field_factory(label, required))
+            edit_extra.setdefault(name, field_factory(label, required))
+        self.formatters_columns = formatters
+        self.add_form_extra_fields = add_extra
+        self.edit_form_extra_fields = edit_extra
+
+    def _deserialize_pk_if_composite(self, pk):
+        return parse_pk(pk)
+
+    def _scoped_get(self, pk):
+        item = self.datamodel.get(parse_pk(pk), self._base_filters)
+        if item is None:
+            abort(404)
+        return item
+
+    # FAB 5.3's `action` and `action_post` load rows with datamodel.get(pk) and no base filters
+    # (FAB-NOTES G1): re-expose them, POST only, loading through the scope.
+    @expose("/action/<string:name>/<pk>", methods=["POST"])
+    def action(self, name, pk):
+        action = self.actions.get(name)
+        if action is None:
+            abort(404)
+        if not self.appbuilder.sm.has_access(
+            self.get_action_permission_name(name), self.class_permission_name
+        ):
+            abort(403)
+        return action.func(self._scoped_get(pk))
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        name = request.form.get("action", "")
+        action = self.actions.get(name)
+        if action is None:
+            abort(404)
+        if not self.appbuilder.sm.has_access(
+            self.get_action_permission_name(name), self.class_permission_name
+        ):
+            abort(403)
+        pks = request.form.getlist("rowid")
+        if not pks:
+            flash("Aucune ligne sélectionnée.", "warning")
+            return redirect(self.get_redirect())
+        return action.func([self._scoped_get(pk) for pk in pks])
+
+
+class ReferentialModelView(ModelView):
+    """Views of reference data (not scoped: it is public), in French."""
+
+    page_size = 50
+
+    def __init__(self, **kwargs):
+        self.label_columns = {**LABELS, **(self.label_columns or {})}
+        super().__init__(**kwargs)
+
+    def _deserialize_pk_if_composite(self, pk):
+        return parse_pk(pk)
+
+
+def interface(model) -> SQLAInterface:
+    return SQLAInterface(model)
+
+
+__all__ = ["ScopedModelView", "ReferentialModelView", "interface", "has_access", "parse_pk"]

@@ -1,0 +1,145 @@
+"""Referentials (SPEC D1–D3) and management views for managers (rights, history)."""
+from flask_appbuilder.models.sqla.filters import FilterEqual
+
+from app.models import (
+    BlocCompetences,
+    Certification,
+    Departement,
+    Financeur,
+    HistoryEntry,
+    Mesure,
+    Nomenclature,
+    NomenclatureKind,
+    Region,
+    RightLevel,
+    StructureRight,
+)
+from wtforms import SelectField
+from wtforms.validators import DataRequired
+
+from .base import ReferentialModelView, ScopedModelView, interface
+from .widgets import format_date
+
+
+class NomenclatureView(ReferentialModelView):
+    datamodel = interface(Nomenclature)
+    list_title = "Listes de codes"
+    show_title = "Code"
+    add_title = "Ajouter un code"
+    edit_title = "Modifier un code"
+    list_columns = ["kind", "code", "libelle", "actif"]
+    show_columns = add_columns = edit_columns = ["kind", "code", "libelle", "actif", "ordre"]
+    search_columns = ["kind", "code", "libelle", "actif"]
+    base_order = ("kind", "asc")
+    formatters_columns = {"kind": lambda v: NomenclatureKind.LABELS.get(v, v)}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": SelectField("Liste", choices=sorted(NomenclatureKind.LABELS.items(), key=lambda c: c[1]),
+                            validators=[DataRequired()]),
+    }
+
+
+class BlocCompetencesView(ReferentialModelView):
+    datamodel = interface(BlocCompetences)
+    list_title = show_title = "Blocs de compétences"
+    add_title = "Ajouter un bloc"
+    edit_title = "Modifier un bloc"
+    list_columns = ["code", "libelle"]
+    show_columns = add_columns = edit_columns = ["certification", "code", "libelle"]
+    search_columns = ["code", "libelle", "certification"]
+
+
+class CertificationView(ReferentialModelView):
+    datamodel = interface(Certification)
+    list_title = "Certifications"
+    show_title = "Certification"
+    add_title = "Ajouter une certification"
+    edit_title = "Modifier la certification"
+    list_columns = ["code_rncp", "code_rs", "intitule", "date_fin_enregistrement", "actif"]
+    search_columns = ["code_rncp", "code_rs", "certif_info", "intitule", "actif"]
+    show_columns = add_columns = edit_columns = [
+        "certif_info", "code_rncp", "code_rs", "intitule", "type_certification", "niveau_sortie",
+        "certificateurs", "education_nationale", "date_fin_enregistrement", "actif",
+        "premiere_session", "derniere_session", "accessible_apprentissage", "remplacee_par",
+        "nsf", "formacodes", "romes",
+    ]
+    formatters_columns = {
+        "date_fin_enregistrement": format_date, "premiere_session": format_date,
+        "derniere_session": format_date, "actif": lambda v: "Active" if v else "Inactive",
+    }
+    add_form_query_rel_fields = edit_form_query_rel_fields = {
+        "niveau_sortie": [["kind", FilterEqual, NomenclatureKind.NIVEAU]],
+        "nsf": [["kind", FilterEqual, NomenclatureKind.NSF]],
+        "formacodes": [["kind", FilterEqual, NomenclatureKind.FORMACODE]],
+        "romes": [["kind", FilterEqual, NomenclatureKind.ROME]],
+    }
+    related_views = [BlocCompetencesView]
+
+
+class MesureView(ReferentialModelView):
+    datamodel = interface(Mesure)
+    list_title = "Mesures et dispositifs"
+    show_title = "Mesure"
+    add_title = "Ajouter une mesure"
+    edit_title = "Modifier la mesure"
+    list_columns = ["financeur.libelle", "code", "libelle", "actif"]
+    label_columns = {"financeur.libelle": "Financeur"}
+    show_columns = add_columns = edit_columns = ["financeur", "code", "libelle", "nature", "publics", "actif"]
+    search_columns = ["financeur", "code", "libelle"]
+    add_form_query_rel_fields = edit_form_query_rel_fields = {
+        "publics": [["kind", FilterEqual, NomenclatureKind.PUBLIC]],
+    }
+
+
+class FinanceurView(ReferentialModelView):
+    datamodel = interface(Financeur)
+    list_title = "Financeurs"
+    show_title = "Financeur"
+    add_title = "Ajouter un financeur"
+    edit_title = "Modifier le financeur"
+    list_columns = ["code", "libelle"]
+    show_columns = add_columns = edit_columns = ["code", "libelle"]
+    related_views = [MesureView]
+
+
+class DepartementView(ReferentialModelView):
+    datamodel = interface(Departement)
+    list_title = show_title = "Départements"
+    list_columns = ["code", "nom", "region.nom", "academie"]
+    label_columns = {"region.nom": "Région"}
+    show_columns = add_columns = edit_columns = ["code", "nom", "region", "academie"]
+    base_order = ("code", "asc")
+
+
+class RegionView(ReferentialModelView):
+    datamodel = interface(Region)
+    list_title = show_title = "Régions"
+    list_columns = ["code", "nom"]
+    show_columns = add_columns = edit_columns = ["code", "nom"]
+
+
+class StructureRightView(ScopedModelView):
+    """Rights of users on structures (A2); granted by managers only (B5)."""
+
+    datamodel = interface(StructureRight)
+    list_title = "Droits sur les structures"
+    show_title = "Droit"
+    add_title = "Accorder un droit"
+    edit_title = "Modifier un droit"
+    list_columns = ["user", "structure", "niveau_libelle"]
+    show_columns = ["user", "structure", "niveau_libelle"]
+    add_columns = edit_columns = ["user", "structure", "niveau"]
+    search_columns = ["user", "structure", "niveau"]
+    add_form_extra_fields = edit_form_extra_fields = {
+        "niveau": SelectField("Droit", choices=list(RightLevel.LABELS.items()), validators=[DataRequired()]),
+    }
+
+
+class HistoryEntryView(ScopedModelView):
+    datamodel = interface(HistoryEntry)
+    list_title = show_title = "Historique"
+    list_columns = ["at", "entity", "entity_id", "action", "comment", "author"]
+    show_columns = list_columns
+    search_columns = ["entity", "action", "at"]
+    base_order = ("at", "desc")
+    base_permissions = ["can_list", "can_show"]
+    formatters_columns = {"at": lambda v: v.strftime("%d/%m/%Y %H:%M") if v else ""}

@@ -1,0 +1,175 @@
+"""Ma structure (SPEC C1–C11): the structure, its coordonnées, contacts, lieux, habilitations
+and documents. Thin views: columns, labels, filters."""
+from __future__ import annotations
+
+from flask import Response, request
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.models.sqla.filters import FilterEqual
+from flask_appbuilder.security.decorators import has_access
+from wtforms import FileField, SelectField
+from wtforms.validators import DataRequired
+
+from app.models import (
+    Coordonnee,
+    CoordonneeKind,
+    Habilitation,
+    HabilitationNature,
+    Lieu,
+    NomenclatureKind,
+    Structure,
+    StructureContact,
+    StructureDocument,
+)
+from app.security.scope import WRITABLE
+from app.validators.documents import document_problems, sniff_mime
+
+from .base import ScopedModelView, interface, parse_pk
+
+
+def kind_filter(kind: str) -> list:
+    """Dropdown filter limiting a nomenclature relation to one code list."""
+    return [["kind", FilterEqual, kind]]
+
+
+class CoordonneeView(ScopedModelView):
+    datamodel = interface(Coordonnee)
+    list_title = show_title = "Coordonnées"
+    add_title = "Ajouter une coordonnée"
+    edit_title = "Modifier une coordonnée"
+    list_columns = ["structure.raison_sociale", "nature", "valeur", "type_libelle", "diffusion", "principal"]
+    label_columns = {"structure.raison_sociale": "Structure"}
+    add_columns = edit_columns = ["structure", "nature", "valeur", "type_libelle", "diffusion", "principal"]
+    show_columns = add_columns
+    search_columns = ["nature", "valeur", "principal"]
+    formatters_columns = {"nature": lambda v: CoordonneeKind.LABELS.get(v, v)}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "nature": SelectField("Nature", choices=list(CoordonneeKind.LABELS.items()), validators=[DataRequired()]),
+    }
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"structure": WRITABLE}
+
+
+class StructureContactView(ScopedModelView):
+    datamodel = interface(StructureContact)
+    list_title = show_title = "Contacts de la structure"
+    add_title = "Ajouter un contact"
+    edit_title = "Modifier un contact"
+    list_columns = ["reference", "civilite", "nom", "prenom", "fonction", "email", "telephone", "principal"]
+    show_columns = add_columns = edit_columns = [
+        "structure", "civilite", "nom", "prenom", "type_contact", "fonction", "service",
+        "email", "telephone", "principal", "diffusion",
+    ]
+    search_columns = ["nom", "prenom", "fonction", "email"]
+    add_form_query_rel_fields = edit_form_query_rel_fields = {
+        "structure": WRITABLE,
+        "type_contact": kind_filter(NomenclatureKind.TYPE_CONTACT),
+    }
+
+
+class LieuView(ScopedModelView):
+    datamodel = interface(Lieu)
+    list_title = show_title = "Lieux"
+    add_title = "Ajouter un lieu"
+    edit_title = "Modifier un lieu"
+    list_columns = ["nom", "ligne", "code_postal", "ville", "structure.raison_sociale"]
+    label_columns = {"structure.raison_sociale": "Structure"}
+    show_columns = add_columns = edit_columns = [
+        "structure", "nom", "ligne", "complement", "bp_cs", "code_postal", "ville", "code_insee",
+        "latitude", "longitude", "telephone", "siret", "uai",
+    ]
+    search_columns = ["nom", "code_postal", "ville"]
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"structure": WRITABLE}
+
+
+class HabilitationView(ScopedModelView):
+    datamodel = interface(Habilitation)
+    list_title = show_title = "Habilitations"
+    add_title = "Ajouter une habilitation"
+    edit_title = "Modifier une habilitation"
+    list_columns = ["certification", "nature", "date_fin"]
+    show_columns = add_columns = edit_columns = ["structure", "certification", "nature", "date_fin"]
+    formatters_columns = {"nature": lambda v: HabilitationNature.LABELS.get(v, v)}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "nature": SelectField("Nature", choices=list(HabilitationNature.LABELS.items()), validators=[DataRequired()]),
+    }
+
+
+class StructureDocumentView(ScopedModelView):
+    """Documents attached to a structure, stored in the database and downloaded through the
+    row-level scope."""
+
+    datamodel = interface(StructureDocument)
+    list_title = show_title = "Documents"
+    add_title = "Déposer un document"
+    list_columns = ["nom", "mime_type", "taille", "depose_le", "structure.raison_sociale"]
+    label_columns = {"structure.raison_sociale": "Structure"}
+    show_columns = ["structure", "nom", "mime_type", "taille", "depose_le"]
+    add_columns = ["structure", "fichier"]
+    add_form_extra_fields = {"fichier": FileField("Fichier (PDF, PNG ou JPEG, 5 Mo au plus)", validators=[DataRequired()])}
+    add_form_query_rel_fields = {"structure": WRITABLE}
+    base_permissions = ["can_list", "can_show", "can_add", "can_delete", "can_download_document"]
+
+    def pre_add(self, item):
+        upload = request.files.get("fichier")
+        content = upload.read() if upload else b""
+        problems = document_problems(upload.filename if upload else "", content)
+        if problems:
+            raise ValueError(" ".join(problems))
+        item.nom = upload.filename[:255]
+        item.contenu = content
+        item.taille = len(content)
+        item.mime_type = sniff_mime(content)
+
+    @expose("/download/<pk>")
+    @has_access
+    def download_document(self, pk):
+        document = self._scoped_get(parse_pk(pk))
+        return Response(
+            document.contenu,
+            mimetype=document.mime_type,
+            headers={"Content-Disposition": f'attachment; filename="{_ascii(document.nom)}"'},
+        )
+
+
+def _ascii(name: str) -> str:
+    return "".join(c if c.isascii() and c not in '"\\' else "_" for c in name) or "document"
+
+
+STRUCTURE_IDENTITY = ("raison_sociale", "siret", "nda", "ape", "uai", "parent", "type")
+
+
+class StructureView(ScopedModelView):
+    datamodel = interface(Structure)
+    list_title = "Structures"
+    show_title = "Fiche structure"
+    add_title = "Créer une structure"
+    edit_title = "Modifier la structure"
+    list_columns = ["reference", "raison_sociale", "siret", "nda_affiche", "code_postal", "ville", "etat_libelle"]
+    search_columns = ["reference", "raison_sociale", "siret", "nda", "code_postal", "ville", "etat"]
+    order_columns = ["reference", "raison_sociale", "siret", "code_postal", "ville"]
+    show_fieldsets = [
+        ("Identité", {"fields": ["reference", "raison_sociale", "enseigne", "siret", "nda_affiche", "ape",
+                                 "uai", "type", "parent", "etat_libelle"]}),
+        ("Adresse", {"fields": ["ligne", "complement", "bp_cs", "code_postal", "ville", "code_insee"]}),
+        ("Organisation", {"fields": ["antennes", "infrastructures"]}),
+        ("Labels qualité", {"fields": ["qualiopi_action_formation", "qualiopi_bilan", "qualiopi_vae",
+                                       "qualiopi_apprentissage", "labels"]}),
+        ("Potentiel de formation", {"fields": ["potentiel", "potentiel_formacodes"]}),
+        ("Gestion", {"fields": ["demande_particuliere", "demande_contacts", "confirme_le", "updated_at"]}),
+    ]
+    edit_columns = add_columns = [
+        "raison_sociale", "enseigne", "siret", "nda", "ape", "uai", "type", "parent",
+        "ligne", "complement", "bp_cs", "code_postal", "ville", "code_insee",
+        "infrastructures", "qualiopi_action_formation", "qualiopi_bilan", "qualiopi_vae",
+        "qualiopi_apprentissage", "labels", "potentiel", "potentiel_formacodes",
+        "demande_particuliere", "demande_contacts",
+    ]
+    manager_only_columns = STRUCTURE_IDENTITY
+    add_form_query_rel_fields = edit_form_query_rel_fields = {
+        "type": kind_filter(NomenclatureKind.TYPE_STRUCTURE),
+        "infrastructures": kind_filter(NomenclatureKind.INFRASTRUCTURE),
+        "labels": kind_filter(NomenclatureKind.LABEL_QUALITE),
+        "potentiel_formacodes": kind_filter(NomenclatureKind.FORMACODE),
+    }
+    related_views = [CoordonneeView, StructureContactView, LieuView, HabilitationView, StructureDocumentView]
+    show_template = "appbuilder/general/model/show_cascade.html"
+    edit_template = "appbuilder/general/model/edit_cascade.html"

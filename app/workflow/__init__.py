@@ -1,0 +1,1 @@
+"""State changes as small commands; each validates, then runs in one transaction."""

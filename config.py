@@ -1,0 +1,93 @@
+"""Portal configuration, read from the environment.
+
+DATABASE_URL, SECRET_KEY, MAIL_* and REGION_* may be set in the environment; everything else has
+a sensible default for a local install. The SQLite database and the generated secret key live
+under instance/.
+"""
+import os
+import secrets
+from pathlib import Path
+
+from flask_appbuilder.const import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("PORTAL_INSTANCE_DIR", BASE_DIR / "instance"))
+INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept under instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.lower() in ("1", "true", "yes", "on")
+
+
+APP_NAME = "Offre de formation"
+SECRET_KEY = _secret_key()
+SQLALCHEMY_DATABASE_URI = os.environ.get(
+    "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.db'}"
+)
+SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+# Region this deployment serves: the prefix of partner session numbers (SPEC E9) and the
+# INSEE code of the region (2016 codes) whose structures may declare distance learning (F4).
+REGION_PREFIX = os.environ.get("REGION_PREFIX", "14")
+REGION_CODE = os.environ.get("REGION_CODE", "28")  # 28 = Normandie
+
+# Flask-AppBuilder
+AUTH_TYPE = AUTH_DB
+FAB_SECURITY_MANAGER_CLASS = "app.security.manager.PortalSecurityManager"
+FAB_CREATE_DB = False  # the schema comes from migrations (FAB-NOTES G7)
+FAB_UPDATE_PERMS = False  # roles are defined in code (FAB_ROLES), no permission rows needed
+FAB_API_SWAGGER_UI = True
+FAB_ADD_SECURITY_API = True
+FAB_INDEX_VIEW = "app.views.home.HomeView"
+AUTH_ROLE_ADMIN = "Admin"
+AUTH_ROLE_PUBLIC = "Public"
+AUTH_USER_REGISTRATION = False
+AUTH_RATE_LIMITED = True
+AUTH_RATE_LIMIT = "10 per 5 minute"
+RATELIMIT_STORAGE_URI = "memory://"
+FAB_PASSWORD_COMPLEXITY_ENABLED = True
+FAB_PASSWORD_COMPLEXITY_VALIDATOR = "app.security.passwords.check_password_complexity"
+
+from app.security.roles import FAB_ROLES  # noqa: E402  (roles are code: app/security/roles.py)
+
+# French only (FAB-NOTES §2: do not create a Babel of our own, FAB's BabelManager does it).
+BABEL_DEFAULT_LOCALE = "fr"
+BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+LANGUAGES = {"fr": {"flag": "fr", "name": "Français"}}
+
+# Sessions and CSRF
+WTF_CSRF_ENABLED = True
+WTF_CSRF_TIME_LIMIT = None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+REMEMBER_COOKIE_HTTPONLY = True
+MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+
+# Documents attached to structures (SPEC C8) are stored in the database, size-limited here.
+DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
+
+# Mail
+MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "offre@carif-oref.example")
+MAIL_SUPPRESS_SEND = _bool("MAIL_SUPPRESS_SEND", False)
+
+APP_THEME = ""
+FAB_API_MAX_PAGE_SIZE = 100
