@@ -100,7 +100,7 @@ def register_error_pages(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return {"message": messages.get(code, messages[500])}, code
         return render_template("portal/error.html", code=code, message=messages.get(code, messages[500]),
-                               appbuilder=app.appbuilder), code
+                               appbuilder=app.appbuilder, base_template=app.appbuilder.base_template), code
 
     for code in messages:
         app.register_error_handler(code, handler)

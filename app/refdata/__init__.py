@@ -104,7 +104,7 @@ def load_code_lists(session) -> None:
 
 def load_geography(session) -> None:
     regions = {r.code: r for r in session.execute(select(Region)).scalars()}
-    departements = {d.code for d in session.execute(select(Departement.code)).scalars()}
+    departements = set(session.execute(select(Departement.code)).scalars())
     for row in _rows("departements-regions-academies.csv"):
         region = regions.get(row["code_region"])
         if region is None:

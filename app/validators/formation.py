@@ -155,7 +155,7 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits
 _SUFFIX = re.compile(r"\(\s*en\s+apprentissage\s*\)\s*$", re.IGNORECASE)
 _YEARS = re.compile(r"\b(an|ans|année|années)\b", re.IGNORECASE)
 ACRONYM_MAX_LETTERS = 6  # BTS, CAP, CACES, BPJEPS; "ANGLAIS" is a shouted word, not a sigle
-CAPITALS_MAX_SHARE = 2 / 3  # "TOSA Excel" (55 %) is fine, "ANGLAIS PRO - niveau B2" is not
+CAPITALS_MAX_SHARE = 0.6  # "TOSA Excel" (55 %) is fine, "ANGLAIS PRO - niveau B2" (65 %) not
 
 
 def _is_acronym(word: str) -> bool:
@@ -175,8 +175,8 @@ def check_intitule(intitule: str | None, apprentissage: bool = False) -> list[Pr
     apprentissage titles end with "(en apprentissage)" and should say the years.
 
     Acronym-only: every word containing a letter is an all-capitals token of at most
-    6 letters (digits allowed), e.g. "BTS MCO", "CACES R489". Mostly capitals: more than two
-    thirds of the cased letters are upper-case. The apprentissage suffix is ignored for both.
+    6 letters (digits allowed), e.g. "BTS MCO", "CACES R489". Mostly capitals: more than 60 %
+    of the cased letters are upper-case. The apprentissage suffix is ignored for both.
     """
     field = "intitule"
     value = text(intitule)
@@ -304,6 +304,7 @@ def check_duree_cycle(duree_cycle: int | None, apprentissage: bool) -> list[Prob
         minimum=DUREE_CYCLE_MIN,
         maximum=DUREE_CYCLE_MAX,
         required=apprentissage,
+        feminine=True,
     )
 
 

@@ -119,7 +119,7 @@ class StructureDocumentView(ScopedModelView):
         item.taille = len(content)
         item.mime_type = sniff_mime(content)
 
-    @expose("/download/<pk>")
+    @expose("/document/<pk>")
     @has_access
     def download_document(self, pk):
         document = self._scoped_get(parse_pk(pk))

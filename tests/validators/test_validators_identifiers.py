@@ -103,7 +103,9 @@ def test_r_c1_siret_france_competences_sample_passes(siret: str) -> None:
     assert is_valid_siret(siret)
 
 
-@pytest.mark.parametrize("raw", ["\t73282932000074", " 732 829 320 00074 ", "732\u00a0829\u00a0320\u00a000074"])
+@pytest.mark.parametrize(
+    "raw", ["\t73282932000074", " 732 829 320 00074 ", "732\u00a0829\u00a0320\u00a000074"]
+)
 def test_r_c1_siret_spaces_and_tab_are_normalised(raw: str) -> None:
     assert normalize_siret(raw) == "73282932000074"
     assert check_siret(raw) == []
@@ -222,7 +224,12 @@ def test_r_d2_bloc_code(code: str, valid: bool) -> None:
         (check_uai, is_valid_uai, ["0761234A", "0141234z"], ["761234A", "07612345", "07612345AB"]),
         (check_formacode, is_valid_formacode, ["31004", " 31004 "], ["3100", "310045", "3100A"]),
         (check_nsf, is_valid_nsf, ["221w", "221", "22", "331T"], ["2", "2211", "221ww", "w221"]),
-        (check_rome, is_valid_rome, ["F1604", "a1101", "N4101"], ["O1234", "F160", "F16044", "11604"]),
+        (
+            check_rome,
+            is_valid_rome,
+            ["F1604", "a1101", "N4101"],
+            ["O1234", "F160", "F16044", "11604"],
+        ),
     ],
 )
 def test_r_d3_referential_code_formats(

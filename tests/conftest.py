@@ -1,0 +1,136 @@
+"""Test fixtures: one application per test session (Flask-AppBuilder keeps one per process,
+FAB-NOTES G6), its schema built by the migrations, and the demo region loaded once.
+
+The database comes from TEST_DATABASE_URL (default: a SQLite file in a temporary folder);
+`make test` runs the suite on SQLite and on PostgreSQL.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from flask_appbuilder import Model
+from sqlalchemy import event, text
+
+from app import create_app
+from app.extensions import db
+
+PASSWORDS = {
+    "admin": "Admin!2026",
+    "gestionnaire": "Gestion!2026",
+    "contact": "Contact!2026",
+    "contact.autre": "Autre!2026",
+}
+
+_TMP = Path(tempfile.mkdtemp(prefix="portal-tests-"))
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
+
+
+def _reset_schema() -> None:
+    """Start from an empty database, then build it with the migrations (as production does)."""
+    from flask_migrate import upgrade
+
+    Model.metadata.drop_all(db.engine)
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade()
+
+
+class FreshContextClient(FlaskClient):
+    """Each request runs in its own application context, as in production. Without this, the
+    request would reuse the test's long-lived context and share `g` (the logged-in or JWT user)
+    and the database session between requests."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app():
+    application = create_app(
+        SQLALCHEMY_DATABASE_URI=DATABASE_URL,
+        TESTING=True,
+        WTF_CSRF_ENABLED=False,
+        SERVER_NAME="localhost",
+        MAIL_SUPPRESS_SEND=True,
+        AUTH_RATE_LIMITED=False,
+        RATELIMIT_ENABLED=False,
+    )
+    application.test_client_class = FreshContextClient
+    with application.app_context():
+        _reset_schema()
+        from app.demo import load_demo
+
+        load_demo(db.session)
+        yield application
+        db.session.remove()
+
+
+@pytest.fixture()
+def reset_demo(app):
+    """For tests that change data: reload the demo region afterwards (users are kept)."""
+    yield
+    db.session.rollback()
+    business = [t for t in reversed(Model.metadata.sorted_tables) if not t.name.startswith("ab_")]
+    with db.engine.begin() as connection:
+        for table in business:
+            connection.execute(table.delete())
+    from app.demo import load_demo
+
+    load_demo(db.session)
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def login(client):
+    """login("contact") logs the test client in as a demo user."""
+
+    def _login(username: str):
+        client.get("/logout/")
+        response = client.post("/login/", data={"username": username, "password": PASSWORDS[username]},
+                               follow_redirects=True)
+        assert response.status_code == 200
+        assert "Bienvenue" in client.get("/").get_data(as_text=True), f"login failed for {username}"
+        return client
+
+    return _login
+
+
+@pytest.fixture()
+def api_token(client):
+    def _token(username: str) -> dict:
+        response = client.post("/api/v1/security/login", json={
+            "username": username, "password": PASSWORDS[username], "provider": "db"})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return {"Authorization": f"Bearer {response.json['access_token']}"}
+
+    return _token
+
+
+@pytest.fixture()
+def count_queries(app):
+    """Counts the SQL statements run inside the `with` block: `with count_queries() as n: …; n()`."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def _count():
+        statements = []
+
+        def _before(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", _before)
+        try:
+            yield lambda: len(statements)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", _before)
+
+    return _count

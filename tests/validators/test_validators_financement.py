@@ -1,0 +1,109 @@
+"""Financements F6 and the contrat de professionnalisation F7."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+
+from app.validators import (
+    Financement,
+    Problem,
+    check_contrat_pro,
+    check_financement,
+    check_financements,
+)
+
+REGION = Financement(
+    financier="F.REG",
+    mesure="O780",
+    allowed_mesures={"O780", "O781"},
+    nb_places=12,
+    prix_total=Decimal("4500.00"),
+)
+
+
+def fields(problems: list[Problem]) -> set[str]:
+    return {p.field for p in problems}
+
+
+def test_r_f6_valid_financement() -> None:
+    assert check_financement(REGION) == []
+    aif = Financement("FAUT", "O132")  # AIF quote: Autre / Autre dispositif, no places
+    assert check_financement(aif) == []
+
+
+def test_r_f6_at_least_one_financement() -> None:
+    assert check_financements([]) == [Problem("financements", "Indiquez au moins un financement.")]
+    assert check_financements([REGION]) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "bad"),
+    [
+        ({"financier": ""}, {"financier"}),
+        ({"mesure": None}, {"mesure"}),
+        ({"mesure": "O132"}, {"mesure"}),  # not offered by F.REG
+        ({"allowed_mesures": None, "mesure": "O132"}, set()),  # cascade unknown: not judged
+        ({"nb_places": 1}, set()),
+        ({"nb_places": 0}, {"nb_places"}),
+        ({"nb_places": -3}, {"nb_places"}),
+        ({"nb_places": 2.5}, {"nb_places"}),
+        ({"prix_total": 0}, set()),
+        ({"prix_total": Decimal("-0.01")}, {"prix_total"}),
+        ({"frais_inscription": "-1"}, {"frais_inscription"}),
+        ({"prix_ht": "1200,50", "tva": 240.1, "prix_ttc": "1440.60"}, set()),
+        ({"prix_ttc": "gratuit"}, {"prix_ttc"}),
+    ],
+)
+def test_r_f6_financement_fields(changes: dict[str, object], bad: set[str]) -> None:
+    assert fields(check_financement(replace(REGION, **changes))) == bad
+
+
+def test_r_f6_list_problems_are_numbered_fieldlist_entries() -> None:
+    problems = check_financements([REGION, replace(REGION, nb_places=0)])
+    assert problems == [
+        Problem(
+            "financements-1-nb_places",
+            "Financement n° 2 : le nombre de places doit être supérieur ou égal à 1.",
+        )
+    ]
+
+
+CONTRAT_PRO = {"rythme_alternance": True, "certifiante": True, "code_rncp": "RNCP35030"}
+
+
+def test_r_f7_contrat_pro_session_valid() -> None:
+    assert check_contrat_pro([True], **CONTRAT_PRO) == []
+    assert check_contrat_pro([True, True], **CONTRAT_PRO) == []
+
+
+def test_r_f7_no_rule_without_contrat_pro() -> None:
+    assert (
+        check_contrat_pro(
+            [False, False], rythme_alternance=False, certifiante=False, code_rncp=None
+        )
+        == []
+    )
+
+
+def test_r_f7_no_other_dispositif_in_the_session() -> None:
+    assert fields(check_contrat_pro([True, False], **CONTRAT_PRO)) == {"financements"}
+
+
+def test_r_f7_rythme_en_alternance_required() -> None:
+    assert fields(check_contrat_pro([True], **{**CONTRAT_PRO, "rythme_alternance": False})) == {
+        "rythmes"
+    }
+
+
+@pytest.mark.parametrize(
+    ("certifiante", "code"),
+    [(False, "RNCP35030"), (True, None), (True, "RS5000"), (True, "RNCP")],
+)
+def test_r_f7_certifiante_with_valid_rncp(certifiante: bool, code: str | None) -> None:
+    problems = check_contrat_pro(
+        [True], rythme_alternance=True, certifiante=certifiante, code_rncp=code
+    )
+    assert fields(problems) == {"certifications"}

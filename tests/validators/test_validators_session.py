@@ -1,0 +1,196 @@
+"""Sessions: dates F1/F2, OF formateurs F3, lieux F4, contact F5, lieu d'inscription F12."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.validators import (
+    LieuFormation,
+    Problem,
+    check_formateurs,
+    check_lieu_inscription,
+    check_lieux_formation,
+    check_session_contact,
+    check_session_dates,
+    check_start_before_certification_end,
+    departement_of_postal_code,
+    region_of_departement,
+)
+
+NORMANDIE = "28"
+
+
+def fields(problems: list[Problem]) -> set[str]:
+    return {p.field for p in problems}
+
+
+# --- F1 ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("debut", "fin", "bad"),
+    [
+        (date(2026, 9, 1), date(2027, 8, 31), set()),
+        (date(2026, 9, 1), date(2026, 9, 1), set()),  # start = end accepted
+        (date(2026, 9, 2), date(2026, 9, 1), {"date_fin"}),  # one day before refused
+        (None, date(2026, 9, 1), {"date_debut"}),
+        (date(2026, 9, 1), None, {"date_fin"}),
+        (None, None, {"date_debut", "date_fin"}),
+    ],
+)
+def test_r_f1_session_dates(debut: date | None, fin: date | None, bad: set[str]) -> None:
+    assert fields(check_session_dates(debut, fin)) == bad
+
+
+# --- F2 ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("debut", "fin_enregistrement", "ok"),
+    [
+        (date(2026, 7, 5), date(2026, 7, 6), True),  # the day before: accepted
+        (date(2026, 7, 6), date(2026, 7, 6), False),  # the same day: refused ("inférieure")
+        (date(2026, 7, 7), date(2026, 7, 6), False),
+        (date(2026, 7, 7), None, True),  # no end date known
+        (None, date(2026, 7, 6), True),  # F1 reports the missing start
+    ],
+)
+def test_r_f2_start_strictly_before_certification_end(
+    debut: date | None, fin_enregistrement: date | None, ok: bool
+) -> None:
+    problems = check_start_before_certification_end(debut, fin_enregistrement)
+    assert (problems == []) is ok
+    if not ok:
+        assert problems[0].field == "date_debut"
+        assert "06/07/2026" in problems[0].message
+
+
+# --- F3 ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        ([True], None),
+        ([False, True, False], None),
+        ([], "Indiquez au moins un organisme formateur."),
+        ([False], "Désignez l'organisme formateur principal."),
+        ([True, True], "Un seul organisme formateur peut être principal."),
+    ],
+)
+def test_r_f3_formateurs_one_principal(flags: list[bool], message: str | None) -> None:
+    expected = [] if message is None else [Problem("formateurs", message)]
+    assert check_formateurs(flags) == expected
+
+
+# --- F4 ------------------------------------------------------------------------------------
+
+CAEN = LieuFormation("Bâtiment CFA Normandie - Caen", principal=True, departement="14")
+EVREUX = LieuFormation("Bâtiment CFA Normandie - Evreux", departement="27")
+ALENCON_SARTHE = LieuFormation("Bâtiment CFA Normandie - Alençon", code_postal="72610")
+
+
+def lieux(
+    items: list[LieuFormation], *, distance: bool = False, in_region: bool = True
+) -> list[Problem]:
+    return check_lieux_formation(
+        items, entierement_a_distance=distance, structure_in_region=in_region, region_code=NORMANDIE
+    )
+
+
+def test_r_f4_lieux_in_region_with_one_principal() -> None:
+    assert lieux([CAEN, EVREUX]) == []
+
+
+def test_r_f4_at_least_one_lieu_unless_distance() -> None:
+    assert lieux([]) == [Problem("lieux", "Indiquez au moins un lieu de formation.")]
+    assert lieux([], distance=True) == []
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        ([EVREUX], "Désignez le lieu de formation principal."),
+        ([CAEN, CAEN], "Un seul lieu de formation peut être principal."),
+    ],
+)
+def test_r_f4_exactly_one_principal(items: list[LieuFormation], message: str) -> None:
+    assert lieux(items) == [Problem("lieux", message)]
+
+
+def test_r_f4_distance_only_for_structures_declared_in_region() -> None:
+    problems = lieux([], distance=True, in_region=False)
+    assert fields(problems) == {"modalite_enseignement"}
+    assert lieux([], distance=True, in_region=True) == []
+
+
+def test_r_f4_lieu_outside_region_refused() -> None:
+    # Saint-Paterne (72) is in Pays de la Loire although the antenna is called "Alençon".
+    problems = lieux([CAEN, ALENCON_SARTHE])
+    assert len(problems) == 1
+    assert "hors de la région Normandie" in problems[0].message
+    assert "Alençon" in problems[0].message
+
+
+def test_r_f4_lieu_outside_region_refused_even_for_distance() -> None:
+    assert len(lieux([LieuFormation("Regroupement", True, "75")], distance=True)) == 1
+
+
+def test_r_f4_unknown_departement_not_judged() -> None:
+    assert lieux([LieuFormation("Sans adresse", principal=True)]) == []
+
+
+@pytest.mark.parametrize(
+    ("code_postal", "departement", "region"),
+    [
+        ("76800", "76", "28"),
+        ("14610", "14", "28"),
+        ("20000", "2A", "94"),
+        ("20199", "2A", "94"),
+        ("20200", "2B", "94"),
+        ("97400", "974", "04"),
+        ("01000", "01", "84"),
+        ("98000", None, None),  # Monaco: not a French département
+        ("0000", None, None),
+    ],
+)
+def test_r_f4_departement_and_region_of_postal_code(
+    code_postal: str, departement: str | None, region: str | None
+) -> None:
+    assert departement_of_postal_code(code_postal) == departement
+    assert region_of_departement(departement or "") == region
+
+
+def test_r_f4_region_of_single_digit_departement() -> None:
+    assert region_of_departement("1") == "84"
+    assert region_of_departement("2a") == "94"
+
+
+# --- F5 ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("count", "ok"), [(1, True), (0, False), (2, False)])
+def test_r_f5_exactly_one_contact(count: int, ok: bool) -> None:
+    problems = check_session_contact(count)
+    assert (problems == []) is ok
+    if not ok:
+        assert fields(problems) == {"contact"}
+
+
+# --- F12 -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        (12, True),
+        ("Bâtiment CFA Normandie - Le Havre", True),
+        (None, False),
+        ("", False),
+        ("  ", False),
+    ],
+)
+def test_r_f12_lieu_inscription_required(value: object, ok: bool) -> None:
+    assert (check_lieu_inscription(value) == []) is ok
