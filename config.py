@@ -58,14 +58,18 @@ AUTH_RATE_LIMITED = True
 AUTH_RATE_LIMIT = "10 per 5 minute"
 RATELIMIT_STORAGE_URI = "memory://"
 FAB_PASSWORD_COMPLEXITY_ENABLED = True
-FAB_PASSWORD_COMPLEXITY_VALIDATOR = "app.security.passwords.check_password_complexity"
+from app.security.passwords import check_password_complexity  # noqa: E402
+from app.security.roles import FAB_ROLES  # noqa: E402,F401  (roles are code: app/security/roles.py)
 
-from app.security.roles import FAB_ROLES  # noqa: E402  (roles are code: app/security/roles.py)
+FAB_PASSWORD_COMPLEXITY_VALIDATOR = check_password_complexity
 
 # French only (FAB-NOTES §2: do not create a Babel of our own, FAB's BabelManager does it).
 BABEL_DEFAULT_LOCALE = "fr"
 BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
 LANGUAGES = {"fr": {"flag": "fr", "name": "Français"}}
+# Flask-Babel resolves relative folders against app/; FAB puts its own catalogue first and ours,
+# which completes and corrects it (FAB-NOTES G10), wins.
+BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
 
 # Sessions and CSRF
 WTF_CSRF_ENABLED = True

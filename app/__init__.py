@@ -15,7 +15,6 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
     app = Flask(__name__, instance_path=str(ROOT / "instance"))
     app.config.from_object(config_object)
     app.config.update(overrides)
-    # FAB reads translations from its own folder then ours; later folders win (FAB-NOTES G10).
     with app.app_context():
         db.init_app(app)
         csrf.init_app(app)  # before AppBuilder, so that FAB exempts its REST API (FAB-NOTES G2)
@@ -107,7 +106,11 @@ def register_error_pages(app: Flask) -> None:
 
 
 def register_guards(app: Flask) -> None:
-    """Ids in URLs are positive integers; anything else is a 404, never a database error."""
+    """Malformed ids and list parameters are refused before they reach FAB or the database:
+    ids in URLs are positive integers (else 404); page numbers and page sizes are bounded
+    integers (else 400). FAB 5.3 would answer 500 to both."""
+    from flask import abort
+
     from .views.base import MAX_PK
 
     @app.before_request
@@ -115,9 +118,12 @@ def register_guards(app: Flask) -> None:
         for key in ("pk", "id"):
             value = (request.view_args or {}).get(key)
             if value is not None and (not str(value).isdigit() or int(value) > MAX_PK):
-                from flask import abort
-
                 abort(404)
+        for name, value in request.args.items():
+            if name.startswith("page_") and not (value.isdigit() and int(value) < 10**6):
+                abort(400)
+            if name.startswith("psize_") and not (value.isdigit() and 0 < int(value) <= 500):
+                abort(400)
 
     @app.teardown_request
     def _rollback_on_error(exc):

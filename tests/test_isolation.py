@@ -274,3 +274,13 @@ def test_bad_action_posts_give_404(login):
     assert client.post("/formationview/action_post", data={"action": "archive", "rowid": ["abc"]}).status_code == 404
     assert client.post("/formationview/action_post", data={"action": "nope", "rowid": ["1"]}).status_code == 404
     assert client.post("/formationview/action_post", data={"action": "archive", "rowid": ["99999999"]}).status_code == 404
+
+
+@pytest.mark.parametrize("query", [
+    "_oc_FormationView=nope", "_oc_FormationView=intitule&_od_FormationView=sideways",
+    "page_FormationView=abc", "psize_FormationView=-5", "psize_FormationView=100000",
+    "_flt_0_intitule=%27%3B%20DROP%20TABLE", "_flt_99_nope=x",
+])
+def test_malformed_list_parameters_never_give_500(login, query):
+    client = login("contact")
+    assert client.get(f"/formationview/list/?{query}").status_code in (200, 400)

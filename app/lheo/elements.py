@@ -19,7 +19,7 @@ _BLANKS = re.compile(r"[ \t\r\f\v\xa0]+")
 _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
 
 
-def el(parent, tag: str, **attributes):
+def el(parent, tag: str, /, **attributes):
     """A child element in the LHEO namespace; attributes whose value is None are left out."""
     attrs = {name: str(value) for name, value in attributes.items() if value not in (None, "")}
     return etree.SubElement(parent, f"{{{NS}}}{tag}", attrs)
@@ -33,7 +33,7 @@ def clean(value) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _text(parent, tag: str, value, max_len: int | None = None, required: bool = False,
+def _text(parent, tag: str, value, /, max_len: int | None = None, required: bool = False,
           min_len: int = 1, **attributes):
     """`<tag>value</tag>` truncated to `max_len`. A value shorter than `min_len` (empty, most
     often) is left out, or replaced by "-" when the element is mandatory."""

@@ -1,8 +1,12 @@
 """The portal's security manager: FAB's SQLA manager plus role creation for FAB_ROLES."""
 from flask_appbuilder.security.sqla.manager import SecurityManager
 
+from app.views.users import PortalUserDBModelView
+
 
 class PortalSecurityManager(SecurityManager):
+    userdbmodelview = PortalUserDBModelView
+
     def create_roles(self) -> None:
         """Create the roles of FAB_ROLES (and Public) when missing; idempotent."""
         for role_name in self.builtin_roles:

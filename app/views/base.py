@@ -31,7 +31,21 @@ def parse_pk(pk) -> int:
     return int(text)
 
 
-class ScopedModelView(ModelView):
+class SafeListMixin:
+    """Unknown sort columns in the URL are ignored instead of reaching the database (FAB 5.3
+    passes them through and fails with a 500)."""
+
+    def _get_list_widget(self, filters, order_column="", order_direction="", **kwargs):
+        if order_column not in (self.order_columns or []):
+            order_column, order_direction = "", ""
+        if order_direction not in ("", "asc", "desc"):
+            order_direction = ""
+        return super()._get_list_widget(
+            filters, order_column=order_column, order_direction=order_direction, **kwargs
+        )
+
+
+class ScopedModelView(SafeListMixin, ModelView):
     """A FAB ModelView limited to the user's scope (app/security/scope.py), in French.
 
     - `base_filters` applies the row-level scope to list, show, edit, delete and related lists;
@@ -133,7 +147,7 @@ class ScopedModelView(ModelView):
         return action.func([self._scoped_get(pk) for pk in pks])
 
 
-class ReferentialModelView(ModelView):
+class ReferentialModelView(SafeListMixin, ModelView):
     """Views of reference data (not scoped: it is public), in French."""
 
     page_size = 50

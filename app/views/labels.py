@@ -140,6 +140,7 @@ LABELS = {
     "tva": _("TVA (%)"),
     "prix_ttc": _("Prix TTC (€)"),
     "commentaire": _("Commentaire"),
+    "comment": _("Commentaire"),
     "conditions_prise_en_charge": _("Conditions de prise en charge"),
     # Recrutement
     "modalite": _("Modalité"),

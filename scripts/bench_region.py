@@ -1,0 +1,120 @@
+"""Benchmark of the region-sized dataset (`app.demo.region.load_region`) and of a few list
+queries on it. Prints figures only.
+
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_scratch \\
+        .venv/bin/python scripts/bench_region.py
+
+Without DATABASE_URL it uses a fresh SQLite file under /tmp (removed first). On another
+database it builds the schema with the migrations (`flask db upgrade`), so point it at an empty
+scratch database; if the dataset is already there, `load_region` says so and the queries run
+on what is there.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_SQLITE = Path("/tmp/bench_region.db")
+
+
+def timed(callable_, repeat: int = 5) -> tuple[float, object]:
+    """Median milliseconds over `repeat` runs (after one warm-up) and the last result."""
+    result = callable_()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = callable_()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples), result
+
+
+def main() -> None:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        DEFAULT_SQLITE.unlink(missing_ok=True)
+        url = f"sqlite:///{DEFAULT_SQLITE}"
+    print(f"Base : {url}")
+
+    from app import create_app  # one create_app() per process (Flask-AppBuilder)
+
+    app = create_app(SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        from flask_appbuilder import Model
+        from flask_migrate import upgrade
+        from sqlalchemy import func, select
+
+        from app.demo.region import TABLES, load_region
+        from app.extensions import db
+        from app.models import Formation, Session, Structure
+        from app.refdata import load_all
+
+        started = time.perf_counter()
+        upgrade()
+        app.appbuilder.sm.create_roles()
+        load_all(db.session)
+        print(f"Schéma et référentiels : {time.perf_counter() - started:.1f} s")
+
+        started = time.perf_counter()
+        summary = load_region(db.session)
+        elapsed = time.perf_counter() - started
+        print(summary)
+        print(f"Génération : {elapsed:.1f} s (limite 180 s)")
+
+        print("Lignes par table :")
+        metadata = Model.metadata
+        for name in TABLES:
+            count = db.session.execute(select(func.count()).select_from(metadata.tables[name])).scalar_one()
+            print(f"  {name:<25} {count:>8}")
+
+        session = db.session
+
+        def formations_page():
+            # FAB list page: count + 25 rows ordered by reference, joined to the OF responsable.
+            total = session.execute(select(func.count(Formation.id))).scalar_one()
+            rows = session.execute(
+                select(Formation.id, Formation.reference, Formation.intitule, Structure.raison_sociale,
+                       Formation.certifiante, Formation.etat)
+                .join(Structure, Structure.id == Formation.structure_id)
+                .order_by(Formation.reference).limit(25).offset(2500)
+            ).all()
+            return total, len(rows)
+
+        def sessions_by_dates():
+            start, end = date(2026, 1, 1), date(2026, 3, 31)
+            where = (Session.debut >= start, Session.debut <= end)
+            total = session.execute(select(func.count(Session.id)).where(*where)).scalar_one()
+            rows = session.execute(
+                select(Session.id, Session.reference, Session.debut, Session.fin, Session.etat,
+                       Formation.intitule)
+                .join(Formation, Formation.id == Session.formation_id)
+                .where(*where).order_by(Session.debut, Session.id).limit(25)
+            ).all()
+            return total, len(rows)
+
+        def sessions_per_etat():
+            return session.execute(
+                select(Session.etat, func.count(Session.id)).group_by(Session.etat).order_by(Session.etat)
+            ).all()
+
+        print("Requêtes (médiane de 5, en ms) :")
+        ms, (total, page) = timed(formations_page)
+        print(f"  liste des formations, page de 25 (+ count, jointure structure) : {ms:7.1f} ms "
+              f"({total} formations, {page} lignes)")
+        ms, (total, page) = timed(sessions_by_dates)
+        print(f"  sessions débutant du 01/01/2026 au 31/03/2026, page de 25 (+ count) : {ms:7.1f} ms "
+              f"({total} sessions, {page} lignes)")
+        ms, per_etat = timed(sessions_per_etat)
+        print(f"  nombre de sessions par état : {ms:7.1f} ms "
+              f"({', '.join(f'{etat} {count}' for etat, count in per_etat)})")
+        db.session.remove()
+
+
+if __name__ == "__main__":
+    main()
