@@ -70,10 +70,8 @@ def app():
         db.session.remove()
 
 
-@pytest.fixture()
-def reset_demo(app):
-    """For tests that change data: reload the demo region afterwards (users are kept)."""
-    yield
+def reload_demo() -> None:
+    """Empty the business tables and load the demo region again (users are kept)."""
     db.session.rollback()
     business = [t for t in reversed(Model.metadata.sorted_tables) if not t.name.startswith("ab_")]
     with db.engine.begin() as connection:
@@ -82,6 +80,13 @@ def reset_demo(app):
     from app.demo import load_demo
 
     load_demo(db.session)
+
+
+@pytest.fixture()
+def reset_demo(app):
+    """For tests that change data: reload the demo region afterwards."""
+    yield
+    reload_demo()
 
 
 @pytest.fixture()

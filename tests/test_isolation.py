@@ -85,25 +85,25 @@ def test_r_a3_contact_cannot_touch_another_organisations_row(app, login, view):
     assert client.post(f"/{view}/edit/{row.id}", data={"nom": "pirate", "intitule": "pirate"}).status_code in (403, 404)
     assert client.post(f"/{view}/delete/{row.id}").status_code in (403, 404)
     assert client.post(f"/{view}/action_post", data={"action": "archive", "rowid": [row.id]}).status_code in (403, 404)
-    listing = client.get(f"/{view}/list/?psize_{view}=100").get_data(as_text=True)
+    listing = client.get(f"/{view}/list/").get_data(as_text=True)
     assert f"/{view}/show/{row.id}\"" not in listing
     assert snapshot(row) == before
 
 
 def test_r_a3_lists_show_only_own_structures(login):
     client = login("contact")
-    page = client.get("/structureview/list/?psize_structureview=100").get_data(as_text=True)
+    page = client.get("/structureview/list/").get_data(as_text=True)
     assert "CFA Bâtiment Normandie" in page
     assert "Institut Horizon Formation" not in page
     assert "GRETA du Cotentin" not in page
-    formations = client.get("/formationview/list/?psize_formationview=100").get_data(as_text=True)
+    formations = client.get("/formationview/list/").get_data(as_text=True)
     assert "Titre professionnel maçon" in formations
     assert "BTS management commercial" not in formations
 
 
 def test_r_a3_other_contact_is_isolated_the_other_way(login):
     client = login("contact.autre")
-    page = client.get("/formationview/list/?psize_formationview=100").get_data(as_text=True)
+    page = client.get("/formationview/list/").get_data(as_text=True)
     assert "BTS management commercial" in page
     assert "Titre professionnel maçon" not in page
     macon = db.session.execute(select(Formation).where(Formation.intitule.like("Titre professionnel maçon%"))).scalar_one()

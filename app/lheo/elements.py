@@ -16,6 +16,7 @@ UNKNOWN_NDA = "99999999999"  # 11 characters, as the ONISEP flow does for organi
 
 _XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _BLANKS = re.compile(r"[ \t\r\f\v\xa0]+")
+_WHITESPACE = re.compile(r"\s+")
 _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
 
 
@@ -29,6 +30,8 @@ def clean(value) -> str:
     """Text as the XML may carry it: no control characters, inner blanks collapsed, stripped."""
     if value is None:
         return ""
+    if isinstance(value, int):  # counts, hours, years (bool never reaches here: see flag())
+        return str(value)
     lines = (_BLANKS.sub(" ", line).strip() for line in _XML_INVALID.sub("", str(value)).split("\n"))
     return "\n".join(line for line in lines if line)
 
@@ -78,7 +81,7 @@ def lheo_hour(value: time | None) -> str | None:
 
 def compact(value) -> str:
     """A code without any whitespace (SIRET, NDA, postal code pasted with spaces)."""
-    return re.sub(r"\s+", "", str(value or ""))
+    return _WHITESPACE.sub("", str(value or ""))
 
 
 def address_lines(place) -> list[str]:

@@ -155,7 +155,7 @@ class Lieu(AddressMixin, Model):
     __tablename__ = "lieu"
     id = Column(Integer, primary_key=True)
     structure_id = Column(Integer, ForeignKey("structure.id"), nullable=False, index=True)
-    structure = relationship(Structure, back_populates="lieux")
+    structure = relationship(Structure, back_populates="lieux", lazy="joined")
     nom = Column(String(255), nullable=False)
     latitude = Column(Float)
     longitude = Column(Float)
