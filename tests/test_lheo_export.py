@@ -131,10 +131,11 @@ class Offer:
         region = self.financeur("2", "Conseil régional")
         ouvert = self.nom("etat_recrutement", "1")
         Financement(session=session, financeur=opco, mesure=self.mesure(opco, "APP", ["82027"]),
-                    nb_places=12, etat_recrutement=ouvert, conditions_prise_en_charge="Coût contrat pris en charge")
+                    nb_places=12, etat_recrutement=ouvert,
+                    conditions_prise_en_charge="Coût contrat pris en charge")
         Financement(session=session, financeur=opco, mesure=self.mesure(opco, "PRO", ["82027"]), nb_places=3)
-        Financement(session=session, financeur=region, mesure=self.mesure(region, "QUALIF", ["81024", "82027"]),
-                    nb_places=4)
+        qualif = self.mesure(region, "QUALIF", ["81024", "82027"])
+        Financement(session=session, financeur=region, mesure=qualif, nb_places=4)
         Recrutement(session=session, modalite=self.nom("modalite_recrutement", "MR.09"), numero="ICO-1",
                     date_debut=date(2026, 5, 12), date_fin=date(2026, 5, 12), heure_debut=time(14, 15),
                     heure_fin=time(16, 0), nb_places=20, ligne="12 rue des Compagnons", code_postal="14000",
@@ -153,9 +154,9 @@ class Offer:
 
     def minimal(self, intitule="Remise à niveau en français") -> Formation:
         """A non-certifiante formation whose session has almost nothing set."""
-        structure = Structure(raison_sociale="Association Lire et Écrire en Pays d'Auge", siret="77567227400037",
-                              nda="28140000114", ligne="4 place du Marché", code_postal="14100",
-                              ville="Lisieux")
+        structure = Structure(raison_sociale="Association Lire et Écrire en Pays d'Auge",
+                              siret="77567227400037", nda="28140000114", ligne="4 place du Marché",
+                              code_postal="14100", ville="Lisieux")
         formation = Formation(reference="100200F", structure=structure, intitule=intitule,
                               objectifs="Lire et écrire au quotidien")
         Session(reference="100201S", formation=formation)
@@ -210,7 +211,8 @@ def test_r_j1_apprentissage_formation_maps_every_block_and_validates():
     assert one(action, "l:lieu-de-formation/l:coordonnees/l:adresse/l:geolocalisation/l:latitude") == "49.18"
     assert one(action, "l:lieu-de-formation/l:SIRET-lieu-formation/l:SIRET") == "13002087300013"
     assert one(action, "l:duree-cycle") == "2"
-    assert [one(action, f"l:nombre-heures-{k}") for k in ("centre", "entreprise", "total")] == ["800", "2200", "3000"]
+    hours = [one(action, f"l:nombre-heures-{k}") for k in ("centre", "entreprise", "total")]
+    assert hours == ["800", "2200", "3000"]
     assert texts(action, "l:organisme-formateur/l:raison-sociale-formateur") == [
         "Bâtiment CFA Normandie", "BTP CFA Normandie – antenne d'Alençon"]
     assert one(action, "l:organisme-formateur/l:code-UAI-formateur/l:code-UAI") == "0610001A"
@@ -342,7 +344,8 @@ def test_r_j1_contact_name_is_truncated_to_50_characters():
 
 def test_r_j1_html_is_stripped_from_rich_text():
     formation = Offer().minimal()
-    formation.objectifs = "<p>Apprendre à <b>lire</b> &amp; écrire</p><ul><li>Courriers</li><li>Formulaires</li></ul>"
+    formation.objectifs = ("<p>Apprendre à <b>lire</b> &amp; écrire</p>"
+                           "<ul><li>Courriers</li><li>Formulaires</li></ul>")
     formation.resultats = "<p>Attestation de <em>compétences</em></p><!-- brouillon -->"
     root = parse(export_formations([formation], region_prefix="14"))
     assert one(root, "//l:objectif-formation") == "Apprendre à lire & écrire\nCourriers\nFormulaires"

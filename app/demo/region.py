@@ -473,25 +473,26 @@ def read_refdata(session) -> RefData:
 
 @dataclass
 class _Org:
-    """What sessions need to know about a structure."""
+    """What formations and sessions need to know about a structure."""
 
     id: int
     siege_id: int
-    departement: str
+    etat: str
     lieux: list = field(default_factory=list)  # (id, ligne, code_postal, ville)
-    contacts: list = field(default_factory=list)
+    contacts: list = field(default_factory=list)  # ids
 
 
 @dataclass
 class _Formation:
+    """What sessions need to know about a formation."""
+
     id: int
     siege: _Org
     etat: str
-    certifiante: bool
     apprentissage: bool
     duree_cycle: int | None
     contrat_pro_ok: bool  # certifiante with an RNCP principal certification (F7)
-    blocs: tuple[int, ...]
+    blocs: tuple[int, ...]  # of the principal certification
     niveau_entree_id: int | None
     hours_scale: float
 
@@ -504,72 +505,166 @@ def _dec(cents: int) -> Decimal:
     return Decimal(cents).scaleb(-2)
 
 
+def _half_hour(n: int) -> time:
+    return time(n // 2, 30 * (n % 2))
+
+
 def plan_region(refs: RefData, first_ids: Mapping[str, int], *, structures: int = 3000,
                 formations: int = 15000, sessions: int = 60000, seed: int = 2026,
                 today: date | None = None, chunk: int = BATCH_SIZE) -> Iterator[tuple[str, list[dict]]]:
     """Yield `(table name, rows)` in foreign-key order; pure and deterministic for a given
-    (refs, first_ids, counts, seed, today). `first_ids[table]` is the id of its first row."""
-    today = today or date.today()
-    rng = random.Random(seed)
-    ids = {table: first_ids.get(table, 1) for table in ID_TABLES}
+    (refs, first_ids, counts, seed, today). `first_ids[table]` is the id of its first row
+    (1 when missing). Empty row lists are not yielded."""
+    planner = _Planner(refs, first_ids, seed, today or date.today())
+    yield from planner.structures(structures)
+    yield from planner.formations(formations, chunk)
+    yield from planner.sessions(sessions, chunk)
 
-    def next_id(table: str) -> int:
-        value = ids[table]
-        ids[table] = value + 1
+
+class _Planner:
+    """One pass over the dataset: structures, then formations, then sessions by chunks. Only
+    what later steps need is kept (`_Org`, `_Formation`); rows are handed over and dropped."""
+
+    def __init__(self, refs: RefData, first_ids: Mapping[str, int], seed: int, today: date):
+        self.refs, self.today = refs, today
+        self.rng = random.Random(seed)
+        self.ids = {table: first_ids.get(table, 1) for table in ID_TABLES}
+        self.sieges: list[_Org] = []
+        self.antennes_of: dict[int, list[_Org]] = {}
+        self.infos: list[_Formation] = []
+
+    def next_id(self, table: str) -> int:
+        value = self.ids[table]
+        self.ids[table] = value + 1
         return value
 
-    K = refs.code
-    # ---- structures: sièges first, then their antennes --------------------------------
-    n_sieges = min(structures, max(1, round(structures * 0.8)))
-    n_antennes = structures - n_sieges
-    type_codes = {code: K("type_structure", code) for code in ("01", "02", "03", "04", "05", "06")}
-    structure_rows, coordonnee_rows, contact_rows, lieu_rows = [], [], [], []
-    orgs: list[_Org] = []
-    sieges: list[_Org] = []
-    antennes_of: dict[int, list[_Org]] = {}
-    used_sirets: set[str] = set()
-    type_contacts = [K("type_contact", c) for c in TYPE_CONTACT_CODES]
-    created_base = today - timedelta(days=1500)
+    # ---- structures: sièges first, then their antennes ----------------------------------
 
-    def add_children(org: _Org, row: dict, commune, domain: str) -> None:
+    def structures(self, count: int) -> Iterator[tuple[str, list[dict]]]:
+        rng, K = self.rng, self.refs.code
+        n_sieges = min(count, max(1, round(count * 0.8)))
+        self.type_ids = {code: K("type_structure", code) for code in ("01", "02", "03", "04", "05", "06")}
+        self.type_contacts = [K("type_contact", c) for c in TYPE_CONTACT_CODES]
+        self.rows = {"structure": [], "coordonnee": [], "structure_contact": [], "lieu": []}
+        used_sirets: set[str] = set()
+
+        def unique_siret(siren: str | None, nics: tuple[int, int]) -> tuple[str, str]:
+            while True:
+                base = siren or make_siren(rng)
+                siret = make_siret(rng, base, rng.randint(*nics))
+                if siret not in used_sirets:
+                    used_sirets.add(siret)
+                    return base, siret
+
+        sieges = []  # (row, siren, type code, commune)
+        for _ in range(n_sieges):
+            commune = _pick(rng, _COMMUNES)
+            pattern, type_code = rng.choice(ORG_PATTERNS)
+            name = pattern.format(nom=rng.choice(NOMS), ville=commune[1], de_ville=de(commune[1]),
+                                  domaine=rng.choice(ORG_DOMAINES), personne=rng.choice(PERSONNES))
+            enseigne = None
+            if rng.random() < 0.35:
+                initials = "".join(w[0] for w in name.replace("'", " ").split() if w[0].isupper())[:5]
+                enseigne = f"{initials} {commune[1]}" if len(initials) >= 2 else None
+            siren, siret = unique_siret(None, (1, 99))
+            row = self._structure(name, enseigne, siret, make_nda(rng, commune[0]), type_code,
+                                  _pick(rng, _STRUCTURE_ETATS), None, commune)
+            org = _Org(row["id"], row["id"], row["etat"])
+            self.sieges.append(org)
+            sieges.append((row, siren, type_code, commune))
+            self._children(org, row, commune, f"{slug(name)[:40].strip('-')}-{org.id % 1000}.fr")
+
+        # antennes: a third of the sièges get one or two at a time until the count is reached
+        n_antennes = count - n_sieges
+        parents = rng.sample(range(n_sieges), k=max(1, n_sieges // 3)) if n_antennes > 0 else []
+        position = 0
+        while n_antennes > 0:
+            index = parents[position % len(parents)]
+            position += 1
+            parent_row, siren, type_code, parent_commune = sieges[index]
+            parent = self.sieges[index]
+            for _ in range(min(n_antennes, rng.randint(1, 2))):
+                nearby = [c for c in COMMUNES if c[0] == parent_commune[0]]
+                commune = rng.choice(nearby if rng.random() < 0.6 else COMMUNES)
+                _, siret = unique_siret(siren, (100, 9999))
+                label = parent_row["enseigne"] or parent_row["raison_sociale"][:60]
+                row = self._structure(parent_row["raison_sociale"], f"{label} – antenne {de(commune[1])}",
+                                      siret, None, type_code, parent_row["etat"], parent.id, commune)
+                org = _Org(row["id"], parent.id, row["etat"])
+                self.antennes_of.setdefault(parent.id, []).append(org)
+                domain = f"{slug(parent_row['raison_sociale'])[:40].strip('-')}-{parent.id % 1000}.fr"
+                self._children(org, row, commune, domain)
+                n_antennes -= 1
+        rows, self.rows = self.rows, None
+        for name, table_rows in rows.items():
+            if table_rows:
+                yield name, table_rows
+
+    def _structure(self, name: str, enseigne: str | None, siret: str, nda: str | None, type_code: str,
+                   etat: str, parent_id: int | None, commune) -> dict:
+        rng, today = self.rng, self.today
+        org_id = self.next_id("structure")
         dep = commune[0]
-        phone_prefix = PHONE_PREFIX[dep]
-        # coordonnées: e-mail (principal), then phone and website
-        n_coord = rng.randint(1, 3)
-        values = [("email", f"contact@{domain}", "Accueil"),
-                  ("telephone", f"02 {phone_prefix[1:]} {rng.randrange(100):02d} {rng.randrange(100):02d} "
+        created = today - timedelta(days=1500 - rng.randrange(1200))
+        school = type_code in ("02", "03")  # CFA, établissement d'enseignement: they have a UAI
+        row = {
+            "id": org_id, "reference": reference_for("O", org_id), "raison_sociale": name[:250],
+            "enseigne": enseigne, "siret": siret, "nda": nda, "ape": rng.choice(APE_CODES),
+            "uai": f"0{dep}{rng.randrange(10**4):04d}{chr(65 + rng.randrange(26))}" if school else None,
+            "type_id": self.type_ids.get(type_code), "etat": etat, "parent_id": parent_id,
+            "departement_code": dep, "potentiel": None,
+            "qualiopi_action_formation": rng.random() < 0.85, "qualiopi_bilan": rng.random() < 0.15,
+            "qualiopi_vae": rng.random() < 0.2, "qualiopi_apprentissage": school or rng.random() < 0.1,
+            "demande_particuliere": None, "demande_contacts": None,
+            "confirme_le": (today - timedelta(days=rng.randrange(365))) if etat == "validee" else None,
+            "ligne": f"{rng.randint(1, 250)} {rng.choice(STREETS)}",
+            "complement": rng.choice(COMPLEMENTS) if rng.random() < 0.15 else None,
+            "bp_cs": f"CS {rng.randint(10000, 99999)}" if rng.random() < 0.05 else None,
+            "code_postal": commune[2], "ville": commune[1], "code_insee": commune[3],
+            "created_at": _stamp(created, rng),
+            "updated_at": _stamp(min(today, created + timedelta(days=rng.randrange(200))), rng),
+        }
+        self.rows["structure"].append(row)
+        return row
+
+    def _children(self, org: _Org, row: dict, commune, domain: str) -> None:
+        """1–3 coordonnées (the e-mail is principal), 1–2 contacts (the first is principal),
+        1–3 lieux (the first at the structure's address, the others in its département)."""
+        rng = self.rng
+        dep = commune[0]
+        phone = PHONE_PREFIX[dep][1:]
+        values = (("email", f"contact@{domain}", "Accueil"),
+                  ("telephone", f"02 {phone} {rng.randrange(100):02d} {rng.randrange(100):02d} "
                                 f"{rng.randrange(100):02d}", "Standard"),
-                  ("web", f"https://www.{domain}", "Site internet")]
-        for index in range(n_coord):
+                  ("web", f"https://www.{domain}", "Site internet"))
+        for index in range(rng.randint(1, 3)):
             nature, valeur, libelle = values[index]
-            coordonnee_rows.append({"id": next_id("coordonnee"), "structure_id": org.id, "nature": nature,
-                                    "valeur": valeur, "type_libelle": libelle, "diffusion": True,
-                                    "principal": index == 0})
-        # contacts
+            self.rows["coordonnee"].append({
+                "id": self.next_id("coordonnee"), "structure_id": org.id, "nature": nature, "valeur": valeur,
+                "type_libelle": libelle, "diffusion": True, "principal": index == 0})
         for index in range(rng.randint(1, 2)):
             female = rng.random() < 0.55
             prenom = rng.choice(PRENOMS_F if female else PRENOMS_M)
             nom = rng.choice(NOMS)
-            contact_id = next_id("structure_contact")
-            contact_rows.append({
+            contact_id = self.next_id("structure_contact")
+            self.rows["structure_contact"].append({
                 "id": contact_id, "reference": reference_for("C", contact_id), "structure_id": org.id,
                 "civilite": "Mme" if female else "M.", "nom": nom, "prenom": prenom,
-                "type_contact_id": type_contacts[0] if index == 0 else rng.choice(type_contacts),
+                "type_contact_id": self.type_contacts[0] if index == 0 else rng.choice(self.type_contacts),
                 "fonction": rng.choice(FONCTIONS), "service": rng.choice(SERVICES),
                 "email": f"{slug(prenom).replace('-', '')}.{slug(nom).replace('-', '')}@{domain}",
-                "telephone": f"02{phone_prefix[1:]}{rng.randrange(10**6):06d}",
+                "telephone": f"02{phone}{rng.randrange(10**6):06d}",
                 "principal": index == 0, "diffusion": rng.random() < 0.9,
             })
             org.contacts.append(contact_id)
-        # lieux: the first at the structure's address, others in the same département
         same_dep = [c for c in COMMUNES if c[0] == dep]
         for index in range(rng.randint(1, 3)):
             place = commune if index == 0 else rng.choice(same_dep)
             ligne = row["ligne"] if index == 0 else f"{rng.randint(1, 120)} {rng.choice(STREETS)}"
-            lieu_id = next_id("lieu")
-            lieu_rows.append({
+            lieu_id = self.next_id("lieu")
+            self.rows["lieu"].append({
                 "id": lieu_id, "structure_id": org.id,
-                "nom": (f"Site {de(place[1])}" if index else f"{row['enseigne'] or row['raison_sociale']}")[:255],
+                "nom": (f"Site {de(place[1])}" if index else row["enseigne"] or row["raison_sociale"])[:255],
                 "ligne": ligne, "complement": None, "bp_cs": None, "code_postal": place[2], "ville": place[1],
                 "code_insee": place[3],
                 "latitude": round(place[4] + rng.uniform(-0.02, 0.02), 6),
@@ -579,358 +674,304 @@ def plan_region(refs: RefData, first_ids: Mapping[str, int], *, structures: int 
             })
             org.lieux.append((lieu_id, ligne, place[2], place[1]))
 
-    def structure_row(org_id: int, *, name: str, enseigne: str | None, siret: str, nda: str | None,
-                      type_code: str, etat: str, parent_id: int | None, commune) -> dict:
-        dep = commune[0]
-        created = created_base + timedelta(days=rng.randrange(1200))
-        is_cfa = type_code in ("02", "03")
-        return {
-            "id": org_id, "reference": reference_for("O", org_id), "raison_sociale": name[:250],
-            "enseigne": enseigne, "siret": siret, "nda": nda, "ape": rng.choice(APE_CODES),
-            "uai": f"0{dep}{rng.randrange(10**4):04d}{chr(65 + rng.randrange(26))}" if is_cfa else None,
-            "type_id": type_codes.get(type_code), "etat": etat, "parent_id": parent_id,
-            "departement_code": dep,
-            "potentiel": None, "qualiopi_action_formation": rng.random() < 0.85,
-            "qualiopi_bilan": rng.random() < 0.15, "qualiopi_vae": rng.random() < 0.2,
-            "qualiopi_apprentissage": is_cfa or rng.random() < 0.1,
-            "demande_particuliere": None, "demande_contacts": None,
-            "confirme_le": (today - timedelta(days=rng.randrange(365))) if etat == "validee" else None,
-            "ligne": f"{rng.randint(1, 250)} {rng.choice(STREETS)}",
-            "complement": rng.choice(COMPLEMENTS) if rng.random() < 0.15 else None,
-            "bp_cs": f"CS {rng.randint(10000, 99999)}" if rng.random() < 0.05 else None,
-            "code_postal": commune[2], "ville": commune[1], "code_insee": commune[3],
-            "created_at": _stamp(created, rng), "updated_at": _stamp(created + timedelta(days=rng.randrange(200)), rng),
-        }
+    # ---- formations ---------------------------------------------------------------------
 
-    siege_names = []
-    for _ in range(n_sieges):
-        org_id = next_id("structure")
-        commune = _pick(rng, _COMMUNES)
-        pattern, type_code = rng.choice(ORG_PATTERNS)
-        name = pattern.format(nom=rng.choice(NOMS), ville=commune[1], de_ville=de(commune[1]),
-                              domaine=rng.choice(ORG_DOMAINES),
-                              personne=rng.choice(PERSONNES))
-        enseigne = None
-        if rng.random() < 0.35:
-            initials = "".join(w[0] for w in name.replace("'", " ").split() if w[0].isupper())[:5]
-            enseigne = f"{initials} {commune[1]}" if len(initials) >= 2 else None
-        siren = make_siren(rng)
-        siret = make_siret(rng, siren, rng.randint(1, 99))
-        while siret in used_sirets:
-            siren = make_siren(rng)
-            siret = make_siret(rng, siren, rng.randint(1, 99))
-        used_sirets.add(siret)
-        etat = _pick(rng, _STRUCTURE_ETATS)
-        row = structure_row(org_id, name=name, enseigne=enseigne, siret=siret, nda=make_nda(rng, commune[0]),
-                            type_code=type_code, etat=etat, parent_id=None, commune=commune)
-        structure_rows.append(row)
-        org = _Org(org_id, org_id, commune[0])
-        orgs.append(org)
-        sieges.append(org)
-        siege_names.append((row, siren, type_code, commune))
-        add_children(org, row, commune, f"{slug(name)[:40].strip('-')}-{org_id % 1000}.fr")
-
-    # antennes: a third of the sièges get 1–4 until the count is reached
-    with_antennes = rng.sample(range(n_sieges), k=min(n_sieges, max(1, n_sieges // 3))) if n_antennes else []
-    position = 0
-    while n_antennes > 0 and with_antennes:
-        index = with_antennes[position % len(with_antennes)]
-        position += 1
-        parent_row, siren, type_code, parent_commune = siege_names[index]
-        parent = sieges[index]
-        for _ in range(min(n_antennes, rng.randint(1, 2))):
-            org_id = next_id("structure")
-            commune = rng.choice([c for c in COMMUNES if c[0] == parent_commune[0]] if rng.random() < 0.6
-                                 else COMMUNES)
-            siret = make_siret(rng, siren, rng.randint(100, 9999))
-            while siret in used_sirets:
-                siret = make_siret(rng, siren, rng.randint(100, 9999))
-            used_sirets.add(siret)
-            row = structure_row(org_id, name=parent_row["raison_sociale"],
-                                enseigne=f"{parent_row['enseigne'] or parent_row['raison_sociale'][:60]} – "
-                                         f"antenne {de(commune[1])}",
-                                siret=siret, nda=None, type_code=type_code,
-                                etat=parent_row["etat"],
-                                parent_id=parent.id, commune=commune)
-            structure_rows.append(row)
-            org = _Org(org_id, parent.id, commune[0])
-            orgs.append(org)
-            antennes_of.setdefault(parent.id, []).append(org)
-            add_children(org, row, commune, f"{slug(parent_row['raison_sociale'])[:40].strip('-')}-"
-                                            f"{parent.id % 1000}.fr")
-            n_antennes -= 1
-
-    for name, table_rows in (("structure", structure_rows), ("coordonnee", coordonnee_rows),
-                             ("structure_contact", contact_rows), ("lieu", lieu_rows)):
-        if table_rows:
-            yield name, table_rows
-    structure_etat = {row["id"]: row["etat"] for row in structure_rows}
-    del structure_rows, coordonnee_rows, contact_rows, lieu_rows
-
-    # ---- formations -------------------------------------------------------------------
-    responsables = [o for o in sieges if structure_etat[o.id] == "validee"] or sieges
-    weights = [rng.paretovariate(1.3) for _ in responsables]
-    owners = rng.choices(responsables, weights=weights, k=formations)
-    certs = list(refs.certifications)
-    current = [c for c in certs if c.date_fin is None or c.date_fin > today]
-    usable = current or certs  # F2 wants certifications still registered; fall back to all
-    usable_weights = [3 if c.actif else 1 for c in usable]
-    for_apprentissage = [c for c in usable if c.apprentissage] or usable
-    niveaux_entree = [K("niveau", c) for c in ("0", "1", "11", "12", "13", "14")]
-    niveaux_sortie = [i for i in (K("niveau", c) for c in ("13", "14", "15", "16", "17")) if i] or [None]
-    objectif_certif = K("objectif_general", "6")
-    objectifs_autres = [K("objectif_general", c) for c in ("2", "5", "7", "8", "9")]
-    motifs = [i for i in refs.of_kind("motif_archivage")] or [None]
-    formacodes = list(refs.of_kind("formacode"))
-    formation_rows, fc_rows, ff_rows = [], [], []
-    infos: list[_Formation] = []
-    for owner in owners:
-        formation_id = next_id("formation")
-        etat = _pick(rng, _FORMATION_ETATS)
-        apprentissage = bool(usable) and rng.random() < 0.10
-        certifiante = bool(usable) and (apprentissage or rng.random() < 0.34)
-        theme = rng.randrange(len(THEMES) if certifiante else topic_count())
-        duree_cycle = rng.choice((1, 2, 2, 2, 3)) if apprentissage else None
-        principal = None
-        if certifiante:
-            principal = rng.choice(for_apprentissage) if apprentissage else \
-                rng.choices(usable, weights=usable_weights)[0]
-            fc_rows.append({"id": next_id("formation_certification"), "formation_id": formation_id,
-                            "certification_id": principal.id, "principale": True})
-            others = [c for c in usable if c.id != principal.id]
-            if others and rng.random() < 0.1:
-                fc_rows.append({"id": next_id("formation_certification"), "formation_id": formation_id,
-                                "certification_id": rng.choice(others).id, "principale": False})
-        elif formacodes:
-            ff_rows.append({"formation_id": formation_id, "nomenclature_id": rng.choice(formacodes)})
-        metier, _, keywords, metiers = topic(theme)
-        created = today - timedelta(days=rng.randint(20, 900))
-        niveau_entree = rng.choice(niveaux_entree)
-        formation_rows.append({
-            "id": formation_id, "reference": reference_for("F", formation_id), "structure_id": owner.id,
-            "intitule": make_intitule(rng, theme, certifiante=certifiante, apprentissage=apprentissage,
-                                      duree_cycle=duree_cycle)[:255],
-            "certifiante": certifiante, "apprentissage": apprentissage,
-            "objectifs": make_objectifs(rng, theme, certifiante=certifiante),
-            "contenu": (f"Module 1 : environnement professionnel{f' du métier {de(metier)}' if metier else ''}. "
-                        f"Module 2 : techniques et gestes professionnels. Module 3 : mise en situation "
-                        f"et évaluation.") if rng.random() < 0.6 else None,
-            "resultats": ("Obtention de la certification visée (totale ou par blocs de compétences)."
-                          if certifiante else "Attestation de fin de formation et de compétences acquises."),
-            "niveau_entree_id": niveau_entree,
-            "niveau_sortie_id": (principal.niveau_sortie_id or rng.choice(niveaux_sortie)) if principal else None,
-            "objectif_general_id": objectif_certif if certifiante else rng.choice(objectifs_autres),
-            "duree_cycle": duree_cycle,
-            "plus_formation": rng.choice(PLUS) if rng.random() < 0.4 else None,
-            "url_video": None, "url_brochure": None,
-            "url_page": f"https://www.formations-normandie.example/f{formation_id}" if rng.random() < 0.3 else None,
-            "mots_cles": keywords, "metiers_vises": metiers, "etat": etat,
-            "importee": rng.random() < 0.05,
-            "motif_archivage_id": rng.choice(motifs) if etat == "archivee" else None,
-            "commentaire_archivage": "Formation plus proposée cette année." if etat == "archivee" else None,
-            "created_at": _stamp(created, rng),
-            "updated_at": _stamp(min(today, created + timedelta(days=rng.randrange(120))), rng),
-        })
-        infos.append(_Formation(
-            formation_id, owner, etat, certifiante, apprentissage, duree_cycle,
-            contrat_pro_ok=bool(principal and principal.code.startswith("RNCP")) and not apprentissage,
-            blocs=principal.blocs if principal else (), niveau_entree_id=niveau_entree,
-            hours_scale=rng.uniform(0.6, 1.6)))
-    for start in range(0, len(formation_rows), chunk):
-        yield "formation", formation_rows[start:start + chunk]
-    for name, table_rows in (("formation_certification", fc_rows), ("formation_formacode", ff_rows)):
-        if table_rows:
-            yield name, table_rows
-    del formation_rows, fc_rows, ff_rows
-
-    # ---- sessions and their children, chunk by chunk ---------------------------------
-    session_owner = rng.choices(infos, weights=[rng.paretovariate(2.0) for _ in infos], k=sessions) if infos else []
-    mesures = list(refs.mesures)
-    app_mesures = [m for m in mesures if m[3] == "apprentissage"]
-    cp_mesures = [m for m in mesures if m[3] == "contrat_pro"]
-    other_mesures = [m for m in mesures if m[3] not in ("apprentissage", "contrat_pro")] or mesures
-    recrutement = {code: K("modalite_recrutement", code) for code in
-                   ("MR.01", "MR.02", "MR.03", "MR.04", "MR.05", "MR.06", "MR.07", "MR.08", "MR.09")}
-    positioning = [(c, w) for c, w in (("MR.07", 40), ("MR.09", 35), ("MR.08", 25)) if recrutement[c]]
-    documentary = [c for c in ("MR.01", "MR.02", "MR.03", "MR.04", "MR.05", "MR.06") if recrutement[c]]
-    ouvert, ferme = K("etat_recrutement", "1"), K("etat_recrutement", "2")
-    conventionne = K("etat_dispositif", "02")
-    modalite_presentiel, modalite_mixte = K("modalite_enseignement", "0"), K("modalite_enseignement", "1")
-    parcours = [K("type_parcours", c) for c in ("1", "1", "2", "3", "4")]
-    rythme = {c: K("rythme", c) for c in ("01", "02", "03", "04")}
-    totale = K("validation_blocs", "1")
-    type_cycle, type_alternance = K("type_cycle", "1"), K("type_alternance", "1")
-    semaine = K("unite_rythme", "3")
-    future_start = today + timedelta(days=7)
-    past_end = today - timedelta(days=31)
-
-    def between(lo: date, hi: date) -> date:
-        if hi < lo:
-            hi = lo + timedelta(days=365)
-        return lo + timedelta(days=rng.randint(0, (hi - lo).days))
-
-    for start in range(0, sessions, chunk):
-        rows = {name: [] for name in ("session", "session_formateur", "session_lieu", "financement",
-                                      "recrutement", "cycle_alternance", "session_rythme", "session_bloc")}
-        for info in session_owner[start:start + chunk]:
-            session_id = next_id("session")
-            siege = info.siege
-            # durations (F10) and dates (F1)
-            if info.apprentissage:
-                years = info.duree_cycle or 1
-                centre = int(rng.randint(400, 675) * years)
-                entreprise = int(rng.randint(1000, 1200) * years)
-                hebdo = Decimal("35.00")
-            else:
-                kind = rng.random()
-                if kind < 0.3:
-                    centre = rng.choice((7, 14, 21, 35))
-                elif kind < 0.75:
-                    centre = int(rng.randint(70, 400) * info.hours_scale)
-                else:
-                    centre = int(rng.randint(400, 1100) * info.hours_scale)
-                entreprise = rng.choice((70, 140, 210, 280, 420)) if centre >= 150 and rng.random() < 0.45 else None
-                hebdo = rng.choice((Decimal("35.00"), Decimal("35.00"), Decimal("30.00"), Decimal("24.00"),
-                                    Decimal("17.50")))
-            total = centre + (entreprise or 0)
-            if info.apprentissage:
-                length = 365 * (info.duree_cycle or 1) - rng.randint(60, 100)
-            elif total <= 35:
-                length = math.ceil(total / 7)
-            else:
-                length = math.ceil(total / float(hebdo) * 7 / 5 * 1.0) + rng.randint(0, 14)
-            if info.etat in ("en_creation", "en_attente"):
-                lo, hi = future_start, WINDOW_END  # not yet published: future sessions only
-            elif info.etat == "archivee":
-                lo, hi = WINDOW_START, past_end - timedelta(days=length)
-            else:
-                lo, hi = WINDOW_START, WINDOW_END
-            debut = between(lo, hi)
-            if info.apprentissage:  # apprentissage cycles start at the rentrée
-                debut = date(debut.year, 9, 1) + timedelta(days=rng.randrange(30))
-                if debut < lo:
-                    debut = debut.replace(year=debut.year + 1)
-            fin = debut + timedelta(days=max(0, length - 1))
-            # state (G1), consistent with the dates and the formation's state (F15: archived
-            # automatically 30 days after the end)
-            if info.etat == "archivee" or fin < past_end:
-                etat = "archivee"
-            elif fin < today:
-                etat = "terminee"
-            elif info.etat == "en_creation":
-                etat = "brouillon"
-            elif info.etat == "en_attente":
-                etat = "en_attente" if rng.random() < 0.7 else "brouillon"
-            elif info.etat == "non_diffusee":
-                etat = "en_attente"
-            else:
-                r = rng.random()
-                etat = "diffusee" if r < 0.85 or debut <= today else ("en_attente" if r < 0.93 else "brouillon")
-            # formateur (F3): the OF responsable or one of its antennes
-            antennes = antennes_of.get(siege.id)
-            formateur = rng.choice(antennes) if antennes and rng.random() < 0.3 else siege
-            lieu = rng.choice(formateur.lieux)
-            inscription = rng.choice(formateur.lieux)
-            contrat_pro = bool(cp_mesures) and info.contrat_pro_ok and rng.random() < 0.1
-            has_blocs = bool(info.blocs) and totale is not None
-            created = min(today, debut - timedelta(days=rng.randint(15, 120)))
-            rows["session"].append({
-                "id": session_id, "reference": reference_for("S", session_id), "formation_id": info.id,
-                "etat": etat, "debut": debut, "fin": fin, "a_la_demande": False,
-                "entree_sortie_permanente": total <= 35 and rng.random() < 0.3,
-                "contact_id": rng.choice(formateur.contacts if rng.random() < 0.5 else siege.contacts),
-                "contact_autre": None, "referent_handicap": None, "referent_mobilite": None,
-                "duree_centre": centre, "duree_entreprise": entreprise, "duree_totale": total,
-                "duree_hebdomadaire": hebdo, "duree_indicative": None, "duree_commentaire": None,
-                "prerequis": "Savoir lire, écrire et compter." if rng.random() < 0.5 else None,
-                "type_parcours_id": rng.choice(parcours), "modalites_commentaire": None, "equipements": None,
-                "modalite_enseignement_id": modalite_mixte if rng.random() < 0.15 else modalite_presentiel,
-                "niveau_entree_id": info.niveau_entree_id, "niveau_entree_obligatoire": rng.random() < 0.2,
-                "lieu_inscription_id": inscription[0],
-                "modalites_inscription": "Sur dossier et entretien individuel." if rng.random() < 0.4 else None,
-                "url_session": None,
-                "validation_blocs_id": totale if has_blocs else None,
-                "created_at": _stamp(created, rng), "updated_at": _stamp(created, rng),
+    def formations(self, count: int, chunk: int) -> Iterator[tuple[str, list[dict]]]:
+        rng, K, today = self.rng, self.refs.code, self.today
+        # E1: the OF responsable is a siège with an NDA; validated ones carry the offer.
+        responsables = [o for o in self.sieges if o.etat == "validee"] or self.sieges
+        owners = rng.choices(responsables, weights=[rng.paretovariate(1.3) for _ in responsables], k=count)
+        certs = list(self.refs.certifications)
+        # F2 wants the principal certification still registered when sessions start; fall back to
+        # every certification when none is (the shipped France compétences sample).
+        usable = [c for c in certs if c.date_fin is None or c.date_fin > today] or certs
+        usable_weights = [3 if c.actif else 1 for c in usable]
+        for_apprentissage = [c for c in usable if c.apprentissage] or usable
+        niveaux_entree = [K("niveau", c) for c in ("0", "1", "11", "12", "13", "14")]
+        niveaux_sortie = [i for i in (K("niveau", c) for c in ("13", "14", "15", "16", "17")) if i] or [None]
+        objectif_certif = K("objectif_general", "6")
+        objectifs_autres = [K("objectif_general", c) for c in ("2", "5", "7", "8", "9")]
+        motifs = list(self.refs.of_kind("motif_archivage")) or [None]
+        formacodes = list(self.refs.of_kind("formacode"))
+        formation_rows, fc_rows, ff_rows = [], [], []
+        for owner in owners:
+            formation_id = self.next_id("formation")
+            etat = _pick(rng, _FORMATION_ETATS)
+            apprentissage = bool(usable) and rng.random() < 0.10
+            certifiante = bool(usable) and (apprentissage or rng.random() < 0.34)
+            theme = rng.randrange(len(THEMES) if certifiante else topic_count())
+            duree_cycle = rng.choice((1, 2, 2, 2, 3)) if apprentissage else None
+            principal = None
+            if certifiante:  # E2: one principal certification, sometimes a second one
+                principal = (rng.choice(for_apprentissage) if apprentissage
+                             else rng.choices(usable, weights=usable_weights)[0])
+                fc_rows.append({"id": self.next_id("formation_certification"), "formation_id": formation_id,
+                                "certification_id": principal.id, "principale": True})
+                others = [c for c in usable if c.id != principal.id]
+                if others and rng.random() < 0.1:
+                    fc_rows.append({"id": self.next_id("formation_certification"),
+                                    "formation_id": formation_id, "certification_id": rng.choice(others).id,
+                                    "principale": False})
+            elif formacodes:  # E10: a non-certifying formation has a Formacode
+                ff_rows.append({"formation_id": formation_id, "nomenclature_id": rng.choice(formacodes)})
+            metier, _, keywords, metiers = topic(theme)
+            created = today - timedelta(days=rng.randint(20, 900))
+            niveau_entree = rng.choice(niveaux_entree)
+            formation_rows.append({
+                "id": formation_id, "reference": reference_for("F", formation_id), "structure_id": owner.id,
+                "intitule": make_intitule(rng, theme, certifiante=certifiante, apprentissage=apprentissage,
+                                          duree_cycle=duree_cycle)[:255],
+                "certifiante": certifiante, "apprentissage": apprentissage,
+                "objectifs": make_objectifs(rng, theme, certifiante=certifiante),
+                "contenu": (f"Module 1 : environnement professionnel{f' du métier {de(metier)}' if metier else ''}."
+                            f" Module 2 : techniques et gestes professionnels. Module 3 : mise en situation "
+                            f"et évaluation.") if rng.random() < 0.6 else None,
+                "resultats": ("Obtention de la certification visée (totale ou par blocs de compétences)."
+                              if certifiante else "Attestation de fin de formation et de compétences acquises."),
+                "niveau_entree_id": niveau_entree,
+                "niveau_sortie_id": (principal.niveau_sortie_id or rng.choice(niveaux_sortie)) if principal else None,
+                "objectif_general_id": objectif_certif if certifiante else rng.choice(objectifs_autres),
+                "duree_cycle": duree_cycle,
+                "plus_formation": rng.choice(PLUS) if rng.random() < 0.4 else None,
+                "url_video": None, "url_brochure": None,
+                "url_page": (f"https://www.formations-normandie.example/f{formation_id}"
+                             if rng.random() < 0.3 else None),
+                "mots_cles": keywords, "metiers_vises": metiers, "etat": etat,
+                "importee": rng.random() < 0.05,  # G7: arrived by import (CR / France Travail)
+                "motif_archivage_id": rng.choice(motifs) if etat == "archivee" else None,
+                "commentaire_archivage": "Formation plus proposée cette année." if etat == "archivee" else None,
+                "created_at": _stamp(created, rng),
+                "updated_at": _stamp(min(today, created + timedelta(days=rng.randrange(120))), rng),
             })
-            rows["session_formateur"].append({"id": next_id("session_formateur"), "session_id": session_id,
-                                              "structure_id": formateur.id, "principal": True})
-            rows["session_lieu"].append({"id": next_id("session_lieu"), "session_id": session_id,
-                                         "lieu_id": lieu[0], "principal": True, "a_verifier": False})
-            # financements (F6, F7, E7)
-            if info.apprentissage and app_mesures:
-                chosen = [rng.choice(app_mesures)]
-            elif contrat_pro:
-                chosen = [rng.choice(cp_mesures)]
-            else:
-                chosen = rng.sample(other_mesures, k=min(len(other_mesures), rng.choice((1, 1, 2))))
-            open_ = fin >= today
-            for financeur_id, mesure_id, mesure_code, _ in chosen:
-                price = int(total * rng.randint(800, 2500))  # cents: 8 to 25 € per hour
-                frais = rng.choice((None, None, 5000, 9000, 15000))
-                public = mesure_code in ("CR-PRF", "FT-AFC")
-                rows["financement"].append({
-                    "id": next_id("financement"), "session_id": session_id, "financeur_id": financeur_id,
-                    "mesure_id": mesure_id, "etat_dispositif_id": conventionne if public else None,
-                    "etat_recrutement_id": ouvert if open_ else ferme, "nb_places": rng.randint(1, 24),
-                    "numero_marche": f"{debut:%y}-{mesure_code}-{rng.randrange(10000):04d}" if public else None,
-                    "prix_total": _dec(price), "frais_inscription": _dec(frais) if frais else None,
-                    "frais_materiel": None, "prix_ht": _dec(price), "tva": None, "prix_ttc": None,
-                    "commentaire": None, "conditions_prise_en_charge": None,
-                })
-            # recrutement (F13): one of ISC/RDVI/ICO at least, sometimes a second modality
-            kinds = [rng.choices([c for c, _ in positioning], weights=[w for _, w in positioning])[0]] \
-                if positioning else []
-            if rng.random() < 0.4:
-                others = [c for c, _ in positioning if c not in kinds] + documentary
-                if others:
-                    kinds.append(rng.choice(others))
-            for number, code in enumerate(kinds, start=1):
-                row = {"id": next_id("recrutement"), "session_id": session_id, "modalite_id": recrutement[code],
-                       "numero": f"{code[-2:]}-{number}", "date_debut": None, "date_fin": None,
-                       "heure_debut": None, "heure_fin": None, "nb_places": None, "a_distance": False,
-                       "url": None, "ligne": None, "code_postal": None, "ville": None, "commentaire": None}
-                if code in ("MR.08", "MR.09"):
-                    day = min(fin, debut - timedelta(days=rng.randint(3, 45)))
-                    begin = rng.randint(14, 34)  # half hours: 07:00 to 17:00
-                    end = min(40, begin + rng.randint(2, 6))  # at most 20:00
-                    remote = rng.random() < 0.1
-                    row.update(date_debut=day, date_fin=day, heure_debut=time(begin // 2, 30 * (begin % 2)),
-                               heure_fin=time(end // 2, 30 * (end % 2)),
-                               nb_places=rng.randint(8, 40) if code == "MR.09" else rng.randint(1, 10),
-                               a_distance=remote,
-                               url="https://visio.example.org/recrutement" if remote else None)
-                    if not remote:
-                        row.update(ligne=lieu[1][:50], code_postal=lieu[2], ville=lieu[3])
-                elif code == "MR.07":
-                    period_start = debut - timedelta(days=rng.randint(30, 90))
-                    row.update(date_debut=period_start,
-                               date_fin=max(period_start, debut - timedelta(days=rng.randint(1, 10))),
-                               nb_places=rng.randint(5, 30))
-                rows["recrutement"].append(row)
-            # cycles de l'alternance (F8)
-            if info.apprentissage:
-                for year in range(1, (info.duree_cycle or 1) + 1):
-                    simultanee = rng.randint(8, 24)
-                    rows["cycle_alternance"].append({
-                        "id": next_id("cycle_alternance"), "session_id": session_id, "annee": year,
-                        "type_cycle_id": type_cycle, "type_alternance_id": type_alternance,
-                        "effectif_minimal": rng.randint(4, simultanee), "capacite_simultanee": simultanee,
-                        "capacite_cumulee": simultanee + rng.randint(0, 8), "unite_rythme_id": semaine,
-                        "unites_centre": rng.randint(1, 2), "unites_entreprise": rng.randint(2, 4),
-                    })
-            # rythme (F11) and blocs (F9: totale selects every bloc)
-            if info.apprentissage or contrat_pro:
-                code = "03"
-            else:
-                code = "01" if hebdo >= 30 else rng.choice(("02", "04"))
-            if rythme[code]:
-                rows["session_rythme"].append({"session_id": session_id, "nomenclature_id": rythme[code]})
-            if has_blocs:
-                rows["session_bloc"].extend({"session_id": session_id, "bloc_competences_id": bloc}
-                                            for bloc in info.blocs)
-        for name, table_rows in rows.items():
+            self.infos.append(_Formation(
+                formation_id, owner, etat, apprentissage, duree_cycle,
+                contrat_pro_ok=bool(principal and principal.code.startswith("RNCP")) and not apprentissage,
+                blocs=principal.blocs if principal else (), niveau_entree_id=niveau_entree,
+                hours_scale=rng.uniform(0.6, 1.6)))
+        for start in range(0, len(formation_rows), chunk):
+            yield "formation", formation_rows[start:start + chunk]
+        for name, table_rows in (("formation_certification", fc_rows), ("formation_formacode", ff_rows)):
             if table_rows:
                 yield name, table_rows
+
+    # ---- sessions and their children, chunk by chunk ------------------------------------
+
+    def sessions(self, count: int, chunk: int) -> Iterator[tuple[str, list[dict]]]:
+        rng, K = self.rng, self.refs.code
+        if not self.infos:
+            return
+        owners = rng.choices(self.infos, weights=[rng.paretovariate(2.0) for _ in self.infos], k=count)
+        mesures = list(self.refs.mesures)
+        self.app_mesures = [m for m in mesures if m[3] == "apprentissage"]
+        self.cp_mesures = [m for m in mesures if m[3] == "contrat_pro"]
+        self.other_mesures = [m for m in mesures if m[3] not in ("apprentissage", "contrat_pro")] or mesures
+        self.modalites = {f"MR.0{n}": K("modalite_recrutement", f"MR.0{n}") for n in range(1, 10)}
+        self.positioning = [(c, w) for c, w in (("MR.07", 40), ("MR.09", 35), ("MR.08", 25))
+                            if self.modalites[c]]
+        self.documentary = [f"MR.0{n}" for n in range(1, 7) if self.modalites[f"MR.0{n}"]]
+        self.etat_recrutement = (K("etat_recrutement", "1"), K("etat_recrutement", "2"))  # ouvert, fermé
+        self.conventionne = K("etat_dispositif", "02")
+        self.enseignement = (K("modalite_enseignement", "0"), K("modalite_enseignement", "1"))
+        self.parcours = [K("type_parcours", c) for c in ("1", "1", "2", "3", "4")]
+        self.rythme = {c: K("rythme", c) for c in ("01", "02", "03", "04")}
+        self.totale = K("validation_blocs", "1")
+        self.cycle_ids = (K("type_cycle", "1"), K("type_alternance", "1"), K("unite_rythme", "3"))
+        for start in range(0, count, chunk):
+            rows = {name: [] for name in ("session", "session_formateur", "session_lieu", "financement",
+                                          "recrutement", "cycle_alternance", "session_rythme", "session_bloc")}
+            for info in owners[start:start + chunk]:
+                self._session(info, rows)
+            for name, table_rows in rows.items():
+                if table_rows:
+                    yield name, table_rows
+
+    def _between(self, lo: date, hi: date) -> date:
+        if hi < lo:
+            hi = lo + timedelta(days=365)
+        return lo + timedelta(days=self.rng.randint(0, (hi - lo).days))
+
+    def _durations(self, info: _Formation) -> tuple[int, int | None, Decimal, int]:
+        """F10 hours (centre, entreprise or None, hebdomadaire) and the length in days."""
+        rng = self.rng
+        if info.apprentissage:
+            years = info.duree_cycle or 1
+            centre, entreprise = rng.randint(400, 675) * years, rng.randint(1000, 1200) * years
+            return centre, entreprise, Decimal("35.00"), 365 * years - rng.randint(60, 100)
+        kind = rng.random()
+        if kind < 0.3:
+            centre = rng.choice((7, 14, 21, 35))
+        elif kind < 0.75:
+            centre = int(rng.randint(70, 400) * info.hours_scale)
+        else:
+            centre = int(rng.randint(400, 1100) * info.hours_scale)
+        entreprise = rng.choice((70, 140, 210, 280, 420)) if centre >= 150 and rng.random() < 0.45 else None
+        hebdo = rng.choice((Decimal("35.00"), Decimal("35.00"), Decimal("30.00"), Decimal("24.00"),
+                            Decimal("17.50")))
+        total = centre + (entreprise or 0)
+        if total <= 35:
+            return centre, entreprise, hebdo, math.ceil(total / 7)
+        return centre, entreprise, hebdo, math.ceil(total / float(hebdo) * 7 / 5) + rng.randint(0, 14)
+
+    def _dates(self, info: _Formation, length: int) -> tuple[date, date]:
+        """Start in 2025–2027: in the future for formations not yet published, early enough to
+        be over (and archived) for archived formations; apprentissage starts at the rentrée."""
+        today = self.today
+        if info.etat in ("en_creation", "en_attente"):
+            lo, hi = today + timedelta(days=7), WINDOW_END
+        elif info.etat == "archivee":
+            lo, hi = WINDOW_START, today - timedelta(days=31 + length)
+        else:
+            lo, hi = WINDOW_START, WINDOW_END
+        debut = self._between(lo, hi)
+        if info.apprentissage:
+            debut = date(debut.year, 9, 1) + timedelta(days=self.rng.randrange(30))
+            if debut < lo:
+                debut = debut.replace(year=debut.year + 1)
+        return debut, debut + timedelta(days=max(0, length - 1))
+
+    def _etat(self, info: _Formation, debut: date, fin: date) -> str:
+        """G1 state, consistent with the dates (F15: archived 30 days after the end) and with
+        the formation's state."""
+        today = self.today
+        if info.etat == "archivee" or fin < today - timedelta(days=30):
+            return "archivee"
+        if fin < today:
+            return "terminee"
+        if info.etat == "en_creation":
+            return "brouillon"
+        if info.etat == "en_attente":
+            return "en_attente" if self.rng.random() < 0.7 else "brouillon"
+        if info.etat == "non_diffusee":
+            return "en_attente"  # on hold
+        r = self.rng.random()
+        if r < 0.85 or debut <= today:  # a running session is published
+            return "diffusee"
+        return "en_attente" if r < 0.93 else "brouillon"
+
+    def _session(self, info: _Formation, rows: dict[str, list[dict]]) -> None:
+        rng, today = self.rng, self.today
+        session_id = self.next_id("session")
+        centre, entreprise, hebdo, length = self._durations(info)
+        total = centre + (entreprise or 0)
+        debut, fin = self._dates(info, length)
+        siege = info.siege
+        antennes = self.antennes_of.get(siege.id)
+        # F3: the OF responsable or one of its antennes; F4/F12: lieux among the formateur's
+        formateur = rng.choice(antennes) if antennes and rng.random() < 0.3 else siege
+        lieu = rng.choice(formateur.lieux)
+        contrat_pro = bool(self.cp_mesures) and info.contrat_pro_ok and rng.random() < 0.1
+        has_blocs = bool(info.blocs) and self.totale is not None
+        created = min(today, debut - timedelta(days=rng.randint(15, 120)))
+        rows["session"].append({
+            "id": session_id, "reference": reference_for("S", session_id), "formation_id": info.id,
+            "etat": self._etat(info, debut, fin), "debut": debut, "fin": fin, "a_la_demande": False,
+            "entree_sortie_permanente": total <= 35 and rng.random() < 0.3,
+            "contact_id": rng.choice(formateur.contacts if rng.random() < 0.5 else siege.contacts),
+            "contact_autre": None, "referent_handicap": None, "referent_mobilite": None,
+            "duree_centre": centre, "duree_entreprise": entreprise, "duree_totale": total,
+            "duree_hebdomadaire": hebdo, "duree_indicative": None, "duree_commentaire": None,
+            "prerequis": "Savoir lire, écrire et compter." if rng.random() < 0.5 else None,
+            "type_parcours_id": rng.choice(self.parcours), "modalites_commentaire": None, "equipements": None,
+            "modalite_enseignement_id": self.enseignement[rng.random() < 0.15],
+            "niveau_entree_id": info.niveau_entree_id, "niveau_entree_obligatoire": rng.random() < 0.2,
+            "lieu_inscription_id": rng.choice(formateur.lieux)[0],
+            "modalites_inscription": "Sur dossier et entretien individuel." if rng.random() < 0.4 else None,
+            "url_session": None,
+            "validation_blocs_id": self.totale if has_blocs else None,
+            "created_at": _stamp(created, rng), "updated_at": _stamp(created, rng),
+        })
+        rows["session_formateur"].append({"id": self.next_id("session_formateur"), "session_id": session_id,
+                                          "structure_id": formateur.id, "principal": True})
+        rows["session_lieu"].append({"id": self.next_id("session_lieu"), "session_id": session_id,
+                                     "lieu_id": lieu[0], "principal": True, "a_verifier": False})
+        self._financements(rows["financement"], session_id, info, contrat_pro, total, debut, fin)
+        self._recrutements(rows["recrutement"], session_id, lieu, debut, fin)
+        if info.apprentissage:
+            self._cycles(rows["cycle_alternance"], session_id, info.duree_cycle or 1)
+        # F11 rythme; F7: a contrat de professionnalisation session is "en alternance"
+        if info.apprentissage or contrat_pro:
+            code = "03"
+        else:
+            code = "01" if hebdo >= 30 else rng.choice(("02", "04"))
+        if self.rythme[code]:
+            rows["session_rythme"].append({"session_id": session_id, "nomenclature_id": self.rythme[code]})
+        if has_blocs:  # F9: validation totale selects every bloc (and apprentissage requires it)
+            rows["session_bloc"].extend({"session_id": session_id, "bloc_competences_id": bloc}
+                                        for bloc in info.blocs)
+
+    def _financements(self, out: list, session_id: int, info: _Formation, contrat_pro: bool, total: int,
+                      debut: date, fin: date) -> None:
+        """F6: 1–2 financements with a financeur → mesure pair that exists; E7: apprentissage
+        alone in its formation; F7: a contrat de professionnalisation alone in its session."""
+        rng = self.rng
+        if info.apprentissage and self.app_mesures:
+            chosen = [rng.choice(self.app_mesures)]
+        elif contrat_pro:
+            chosen = [rng.choice(self.cp_mesures)]
+        else:
+            chosen = rng.sample(self.other_mesures, k=min(len(self.other_mesures), rng.choice((1, 1, 2))))
+        etat_recrutement = self.etat_recrutement[0 if fin >= self.today else 1]
+        for financeur_id, mesure_id, mesure_code, _ in chosen:
+            price = total * rng.randint(800, 2500)  # cents: 8 to 25 € an hour
+            frais = rng.choice((None, None, 5000, 9000, 15000))
+            public = mesure_code in ("CR-PRF", "FT-AFC")  # collective actions under a public contract
+            out.append({
+                "id": self.next_id("financement"), "session_id": session_id, "financeur_id": financeur_id,
+                "mesure_id": mesure_id, "etat_dispositif_id": self.conventionne if public else None,
+                "etat_recrutement_id": etat_recrutement, "nb_places": rng.randint(1, 24),
+                "numero_marche": f"{debut:%y}-{mesure_code}-{rng.randrange(10000):04d}" if public else None,
+                "prix_total": _dec(price), "frais_inscription": _dec(frais) if frais else None,
+                "frais_materiel": None, "prix_ht": _dec(price), "tva": None, "prix_ttc": None,
+                "commentaire": None, "conditions_prise_en_charge": None,
+            })
+
+    def _recrutements(self, out: list, session_id: int, lieu, debut: date, fin: date) -> None:
+        """F13: one of ISC/RDVI/ICO at least, sometimes a second modality; ICO/RDVI on one day
+        before the start, between 07:00 and 20:00, 1–299 places, at the lieu unless remote."""
+        rng = self.rng
+        if not self.positioning:
+            return
+        kinds = [rng.choices([c for c, _ in self.positioning], weights=[w for _, w in self.positioning])[0]]
+        if rng.random() < 0.4:
+            others = [c for c, _ in self.positioning if c not in kinds] + self.documentary
+            if others:
+                kinds.append(rng.choice(others))
+        for number, code in enumerate(kinds, start=1):
+            row = {"id": self.next_id("recrutement"), "session_id": session_id,
+                   "modalite_id": self.modalites[code], "numero": f"{code[-2:]}-{number}",
+                   "date_debut": None, "date_fin": None, "heure_debut": None, "heure_fin": None,
+                   "nb_places": None, "a_distance": False, "url": None, "ligne": None, "code_postal": None,
+                   "ville": None, "commentaire": None}
+            if code in ("MR.08", "MR.09"):
+                day = min(fin, debut - timedelta(days=rng.randint(3, 45)))
+                begin = rng.randint(14, 34)  # in half hours: 07:00 to 17:00
+                remote = rng.random() < 0.1
+                row.update(date_debut=day, date_fin=day, heure_debut=_half_hour(begin),
+                           heure_fin=_half_hour(min(40, begin + rng.randint(2, 6))),  # 20:00 at most
+                           nb_places=rng.randint(8, 40) if code == "MR.09" else rng.randint(1, 10),
+                           a_distance=remote, url="https://visio.example.org/recrutement" if remote else None)
+                if not remote:
+                    row.update(ligne=lieu[1][:50], code_postal=lieu[2], ville=lieu[3])
+            elif code == "MR.07":  # a candidature period ending before the start
+                period_start = debut - timedelta(days=rng.randint(30, 90))
+                row.update(date_debut=period_start,
+                           date_fin=max(period_start, debut - timedelta(days=rng.randint(1, 10))),
+                           nb_places=rng.randint(5, 30))
+            out.append(row)
+
+    def _cycles(self, out: list, session_id: int, years: int) -> None:
+        """F8: one cycle per year of the apprentissage, capacities consistent."""
+        rng = self.rng
+        type_cycle, type_alternance, semaine = self.cycle_ids
+        for year in range(1, years + 1):
+            simultanee = rng.randint(8, 24)
+            out.append({
+                "id": self.next_id("cycle_alternance"), "session_id": session_id, "annee": year,
+                "type_cycle_id": type_cycle, "type_alternance_id": type_alternance,
+                "effectif_minimal": rng.randint(4, simultanee), "capacite_simultanee": simultanee,
+                "capacite_cumulee": simultanee + rng.randint(0, 8), "unite_rythme_id": semaine,
+                "unites_centre": rng.randint(1, 2), "unites_entreprise": rng.randint(2, 4),
+            })
 
 
 # --- loading -------------------------------------------------------------------------------

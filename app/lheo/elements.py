@@ -60,10 +60,11 @@ def html_to_text(value) -> str:
         return clean(value)
     root = lxml.html.fragment_fromstring(str(value), create_parent="div")
     for node in root.iter():
-        if isinstance(node.tag, str) and node.tag.lower() in _BLOCK_TAGS:
-            node.tail = "\n" + (node.tail or "")
-        elif not isinstance(node.tag, str):  # comments, processing instructions
+        tag = node.tag.lower() if isinstance(node.tag, str) else None  # None: comment, PI
+        if tag is None or tag in ("script", "style"):
             node.text = ""
+        elif tag in _BLOCK_TAGS:
+            node.tail = "\n" + (node.tail or "")
     return clean(root.text_content())
 
 

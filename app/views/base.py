@@ -16,6 +16,7 @@ from app.views.widgets import (
     format_bool,
     format_date,
     format_time,
+    format_value,
     french_date_field,
     time_field,
 )
@@ -104,6 +105,11 @@ class ScopedModelView(SafeListMixin, ModelView):
                 continue
             add_extra.setdefault(name, field_factory(label, required))
             edit_extra.setdefault(name, field_factory(label, required))
+        shown = list(self.list_columns or []) + list(self.show_columns or [])
+        for _, fieldset in self.show_fieldsets or []:
+            shown += fieldset.get("fields", [])
+        for name in shown:
+            formatters.setdefault(name, format_value)
         self.formatters_columns = formatters
         self.add_form_extra_fields = add_extra
         self.edit_form_extra_fields = edit_extra

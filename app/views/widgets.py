@@ -42,3 +42,15 @@ def format_time(value) -> str:
 
 def format_bool(value) -> str:
     return "Oui" if value else "Non"
+
+
+def format_value(value) -> str:
+    """Generic display: nothing for empty values, lists joined by commas (FAB shows "None" and
+    Python lists)."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return format_bool(value)
+    return value

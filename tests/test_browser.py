@@ -1,0 +1,75 @@
+"""Browser test in headless Chromium (Debian's chromium driven by Playwright, no download):
+the demo contact logs in, opens Formations, opens a session, and sees French labels."""
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import PASSWORDS
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="module")
+def live_server(app):
+    """The application served on a free loopback port, in a thread."""
+    app.config["WTF_CSRF_ENABLED"] = True  # the real forms, with their tokens
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture(scope="module")
+def page(live_server):
+    from playwright.sync_api import sync_playwright
+
+    assert shutil.which("chromium"), "Debian's chromium is required (make browser-deps)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        context = browser.new_context(locale="fr-FR")
+        yield context.new_page()
+        browser.close()
+
+
+def test_r_a3_contact_browses_formations_and_a_session_in_french(live_server, page):
+    page.goto(f"{live_server}/login/")
+    page.fill("input[name=username]", "contact")
+    page.fill("input[name=password]", PASSWORDS["contact"])
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url(f"{live_server}/")
+    assert "Bienvenue Camille" in page.inner_text("body")
+
+    page.click("a.btn:has-text('Formations')")
+    page.wait_for_url("**/formationview/list/**")
+    body = page.inner_text("body")
+    assert "Titre professionnel maçon" in body
+    assert "BTS management commercial" not in body  # another organisation's formation
+    for french in ("Intitulé", "Référence", "OF responsable", "État", "Nombre d'enregistrements"):
+        assert french in body, french
+
+    page.click("a[href*='/formationview/show/'] >> nth=0")
+    page.wait_for_url("**/formationview/show/**")
+    page.click("text=Sessions >> nth=-1")
+    page.locator("a[href*='/sessionview/show/']").first.click()
+    page.wait_for_url("**/sessionview/show/**")
+    body = page.inner_text("body")
+    for french in ("Début", "Fin", "Durée en centre (h)", "Lieu d'inscription", "Financements",
+                   "Modalités de recrutement", "OF formateurs"):
+        assert french in body, french
+    for english in ("Show ", "Edit ", "Record Count", "Search", "Back"):
+        assert english not in body, english
+    page.screenshot(path="/tmp/portal-session.png", full_page=True)
