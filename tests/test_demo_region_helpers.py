@@ -153,3 +153,15 @@ def test_plan_rows_keep_the_rules_the_benchmark_relies_on():
     for row in sessions.values():
         assert row["debut"] <= row["fin"]
         assert row["duree_totale"] == row["duree_centre"] + (row["duree_entreprise"] or 0)
+
+
+def test_sessions_start_before_the_end_of_registration_of_the_certification():
+    refs = RefData(codes=REFS.codes, mesures=REFS.mesures,
+                   certifications=[CertificationRef(1, "RNCP509", True, date(2027, 6, 30), True, None, (11,))])
+    rows = {}
+    for table, table_rows in plan_region(refs, {}, structures=20, formations=80, sessions=400, seed=5,
+                                         today=date(2026, 11, 22)):
+        rows.setdefault(table, []).extend(table_rows)
+    certifying = {row["id"] for row in rows["formation"] if row["certifiante"]}
+    starts = [row["debut"] for row in rows["session"] if row["formation_id"] in certifying]
+    assert starts and max(starts) < date(2027, 6, 30)

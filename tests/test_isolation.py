@@ -284,3 +284,62 @@ def test_bad_action_posts_give_404(login):
 def test_malformed_list_parameters_never_give_500(login, query):
     client = login("contact")
     assert client.get(f"/formationview/list/?{query}").status_code in (200, 400)
+
+
+def test_r_e11_r_f15_contacts_never_delete_formations_nor_sessions(login):
+    client = login("contact")
+    formation = db.session.execute(select(Formation).where(Formation.intitule.like("Titre professionnel maçon%"))).scalar_one()
+    session_id = formation.sessions[0].id
+    assert client.post(f"/formationview/delete/{formation.id}").status_code in (302, 403)
+    assert client.post(f"/sessionview/delete/{session_id}").status_code in (302, 403)
+    db.session.expire_all()
+    assert db.session.get(Formation, formation.id) is not None
+    assert db.session.get(Session, session_id) is not None
+
+
+def test_r_c5_contacts_cannot_add_or_remove_structure_contacts(login):
+    client = login("contact")
+    contact = cfa().contacts[0]
+    count = db.session.query(StructureContact).count()
+    assert client.post("/structurecontactview/add", data={"structure": cfa().id, "nom": "Nouveau"}).status_code in (302, 403)
+    assert client.post(f"/structurecontactview/delete/{contact.id}").status_code in (302, 403)
+    assert db.session.query(StructureContact).count() == count
+
+
+def _structure_form(structure, **changes) -> dict:
+    data = {name: getattr(structure, name) or "" for name in (
+        "raison_sociale", "enseigne", "siret", "nda", "ape", "uai", "ligne", "complement", "bp_cs",
+        "code_postal", "ville", "code_insee", "potentiel", "demande_particuliere", "demande_contacts")}
+    data.update(changes)
+    return data
+
+
+def test_r_c2_identity_fields_are_read_only_for_contacts(login, reset_demo):
+    client = login("contact")
+    structure = cfa()
+    page = client.get(f"/structureview/edit/{structure.id}").get_data(as_text=True)
+    assert 'name="siret"' in page and "readonly" in page
+    response = client.post(f"/structureview/edit/{structure.id}", data=_structure_form(
+        structure, siret="73282932000074", raison_sociale="Autre nom", enseigne="CFA BTP 14"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Structure, structure.id)
+    assert saved.siret == "32945614200011"
+    assert saved.raison_sociale == "CFA Bâtiment Normandie"
+    assert saved.enseigne == "CFA BTP 14"  # the rest of the form is saved
+
+
+def test_r_c2_managers_change_identity_fields(login, reset_demo):
+    client = login("gestionnaire")
+    structure = cfa()
+    response = client.post(f"/structureview/edit/{structure.id}", data=_structure_form(structure, siret="73282932000074"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Structure, structure.id).siret == "73282932000074"
+
+
+def test_r_c1_antenna_shows_antenne_org_instead_of_nda(login):
+    client = login("contact")
+    antenna = cfa().antennes[0]
+    page = client.get(f"/structureview/show/{antenna.id}").get_data(as_text=True)
+    assert "ANTENNE-ORG" in page

@@ -495,6 +495,7 @@ class _Formation:
     blocs: tuple[int, ...]  # of the principal certification
     niveau_entree_id: int | None
     hours_scale: float
+    debut_max: date | None = None  # F2: sessions start before the certification's end
 
 
 def _stamp(day: date, rng: random.Random) -> datetime:
@@ -682,9 +683,11 @@ class _Planner:
         responsables = [o for o in self.sieges if o.etat == "validee"] or self.sieges
         owners = rng.choices(responsables, weights=[rng.paretovariate(1.3) for _ in responsables], k=count)
         certs = list(self.refs.certifications)
-        # F2 wants the principal certification still registered when sessions start; fall back to
-        # every certification when none is (the shipped France compétences sample).
-        usable = [c for c in certs if c.date_fin is None or c.date_fin > today] or certs
+        # F2 wants the principal certification still registered when sessions start: prefer
+        # those registered past the window, then those still registered today, then any (every
+        # certification of the shipped 2024 France compétences sample has expired).
+        usable = ([c for c in certs if c.date_fin is None or c.date_fin > WINDOW_END]
+                  or [c for c in certs if c.date_fin is not None and c.date_fin > today] or certs)
         usable_weights = [3 if c.actif else 1 for c in usable]
         for_apprentissage = [c for c in usable if c.apprentissage] or usable
         niveaux_entree = [K("niveau", c) for c in ("0", "1", "11", "12", "13", "14")]
@@ -747,7 +750,8 @@ class _Planner:
                 formation_id, owner, etat, apprentissage, duree_cycle,
                 contrat_pro_ok=bool(principal and principal.code.startswith("RNCP")) and not apprentissage,
                 blocs=principal.blocs if principal else (), niveau_entree_id=niveau_entree,
-                hours_scale=rng.uniform(0.6, 1.6)))
+                hours_scale=rng.uniform(0.6, 1.6),
+                debut_max=principal.date_fin - timedelta(days=1) if principal and principal.date_fin else None))
         for start in range(0, len(formation_rows), chunk):
             yield "formation", formation_rows[start:start + chunk]
         for name, table_rows in (("formation_certification", fc_rows), ("formation_formacode", ff_rows)):
@@ -822,11 +826,15 @@ class _Planner:
             lo, hi = WINDOW_START, today - timedelta(days=31 + length)
         else:
             lo, hi = WINDOW_START, WINDOW_END
+        if info.debut_max is not None and info.debut_max >= lo:  # F2, when it can hold
+            hi = min(hi, info.debut_max)
         debut = self._between(lo, hi)
         if info.apprentissage:
-            debut = date(debut.year, 9, 1) + timedelta(days=self.rng.randrange(30))
-            if debut < lo:
-                debut = debut.replace(year=debut.year + 1)
+            rentree = date(debut.year, 9, 1) + timedelta(days=self.rng.randrange(30))
+            if rentree < lo:
+                rentree = rentree.replace(year=rentree.year + 1)
+            if info.debut_max is None or rentree <= info.debut_max:
+                debut = rentree
         return debut, debut + timedelta(days=max(0, length - 1))
 
     def _etat(self, info: _Formation, debut: date, fin: date) -> str:

@@ -7,8 +7,7 @@ from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import Boolean, Date, Time
-
-from sqlalchemy import inspect
+from wtforms import BooleanField
 
 from app.security.scope import SCOPE, current_user, is_manager
 from app.views.labels import LABELS
@@ -72,16 +71,13 @@ class ScopedModelView(SafeListMixin, ModelView):
                 if name in form:
                     form[name].render_kw = {**(form[name].render_kw or {}), "readonly": True}
 
-    def pre_update(self, item):
-        """Undo any change a contact posted to a manager-only column (the field is read-only in
-        the form; this covers forged requests)."""
-        if is_manager(current_user()):
-            return
-        state = inspect(item)
-        for name in self.manager_only_columns:
-            history = state.attrs[name].history
-            if history.has_changes() and history.deleted:
-                setattr(item, name, history.deleted[0])
+    def process_form(self, form, is_created):
+        """Drop manager-only fields from a contact's submitted form before FAB copies it onto the
+        row, whatever was posted (the fields are read-only on screen)."""
+        if not is_manager(current_user()):
+            for name in self.manager_only_columns:
+                if name in form:
+                    del form[name]
 
     def _french_temporal_fields(self) -> None:
         """Replace FAB's ISO date pickers with French ones; add time fields (FAB has none)."""
@@ -93,7 +89,10 @@ class ScopedModelView(SafeListMixin, ModelView):
         for column in columns:
             name, label, required = column.key, labels.get(column.key, column.key), not column.nullable
             if isinstance(column.type, Boolean):
+                # FAB marks NOT NULL booleans as required, which makes "unticked" impossible.
                 formatters.setdefault(name, format_bool)
+                add_extra.setdefault(name, BooleanField(label))
+                edit_extra.setdefault(name, BooleanField(label))
                 continue
             if isinstance(column.type, Date):
                 formatters.setdefault(name, format_date)
