@@ -49,6 +49,10 @@ FAB_SECURITY_MANAGER_CLASS = "app.security.manager.PortalSecurityManager"
 FAB_CREATE_DB = False  # the schema comes from migrations (FAB-NOTES G7)
 FAB_UPDATE_PERMS = False  # roles are defined in code (FAB_ROLES), no permission rows needed
 FAB_API_SWAGGER_UI = True
+# Roles are code: FAB's raw permission/view-menu editors would only show internal names.
+FAB_ADD_SECURITY_PERMISSION_VIEW = False
+FAB_ADD_SECURITY_VIEW_MENU_VIEW = False
+FAB_ADD_SECURITY_PERMISSION_VIEWS_VIEW = False
 FAB_ADD_SECURITY_API = True
 FAB_INDEX_VIEW = "app.views.home.HomeView"
 AUTH_ROLE_ADMIN = "Admin"

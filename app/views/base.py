@@ -45,39 +45,9 @@ class SafeListMixin:
         )
 
 
-class ScopedModelView(SafeListMixin, ModelView):
-    """A FAB ModelView limited to the user's scope (app/security/scope.py), in French.
-
-    - `base_filters` applies the row-level scope to list, show, edit, delete and related lists;
-    - actions (single and bulk) load rows through the same scope (FAB 5.3 ignores base_filters
-      there: FAB-NOTES G1);
-    - dates are typed and shown as dd/mm/yyyy, times as HH:MM, booleans as Oui/Non.
-    """
-
-    base_filters = SCOPE
-    page_size = 25
-
-    # Columns only managers may change (identity fields, SPEC C2; état du dispositif, F6).
-    manager_only_columns: tuple[str, ...] = ()
-
-    def __init__(self, **kwargs):
-        self.label_columns = {**LABELS, **(self.label_columns or {})}
-        self._french_temporal_fields()
-        super().__init__(**kwargs)
-
-    def prefill_form(self, form, pk):
-        if not is_manager(current_user()):
-            for name in self.manager_only_columns:
-                if name in form:
-                    form[name].render_kw = {**(form[name].render_kw or {}), "readonly": True}
-
-    def process_form(self, form, is_created):
-        """Drop manager-only fields from a contact's submitted form before FAB copies it onto the
-        row, whatever was posted (the fields are read-only on screen)."""
-        if not is_manager(current_user()):
-            for name in self.manager_only_columns:
-                if name in form:
-                    del form[name]
+class FrenchFieldsMixin:
+    """Dates typed and shown as dd/mm/yyyy, times as HH:MM, booleans Oui/Non, nothing shown
+    for empty values."""
 
     def _french_temporal_fields(self) -> None:
         """Replace FAB's ISO date pickers with French ones; add time fields (FAB has none)."""
@@ -112,6 +82,41 @@ class ScopedModelView(SafeListMixin, ModelView):
         self.formatters_columns = formatters
         self.add_form_extra_fields = add_extra
         self.edit_form_extra_fields = edit_extra
+
+
+class ScopedModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
+    """A FAB ModelView limited to the user's scope (app/security/scope.py), in French.
+
+    - `base_filters` applies the row-level scope to list, show, edit, delete and related lists;
+    - actions (single and bulk) load rows through the same scope (FAB 5.3 ignores base_filters
+      there: FAB-NOTES G1);
+    - dates are typed and shown as dd/mm/yyyy, times as HH:MM, booleans as Oui/Non.
+    """
+
+    base_filters = SCOPE
+    page_size = 25
+
+    # Columns only managers may change (identity fields, SPEC C2; état du dispositif, F6).
+    manager_only_columns: tuple[str, ...] = ()
+
+    def __init__(self, **kwargs):
+        self.label_columns = {**LABELS, **(self.label_columns or {})}
+        self._french_temporal_fields()
+        super().__init__(**kwargs)
+
+    def prefill_form(self, form, pk):
+        if not is_manager(current_user()):
+            for name in self.manager_only_columns:
+                if name in form:
+                    form[name].render_kw = {**(form[name].render_kw or {}), "readonly": True}
+
+    def process_form(self, form, is_created):
+        """Drop manager-only fields from a contact's submitted form before FAB copies it onto the
+        row, whatever was posted (the fields are read-only on screen)."""
+        if not is_manager(current_user()):
+            for name in self.manager_only_columns:
+                if name in form:
+                    del form[name]
 
     def _deserialize_pk_if_composite(self, pk):
         return parse_pk(pk)
@@ -152,13 +157,14 @@ class ScopedModelView(SafeListMixin, ModelView):
         return action.func([self._scoped_get(pk) for pk in pks])
 
 
-class ReferentialModelView(SafeListMixin, ModelView):
+class ReferentialModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
     """Views of reference data (not scoped: it is public), in French."""
 
     page_size = 50
 
     def __init__(self, **kwargs):
         self.label_columns = {**LABELS, **(self.label_columns or {})}
+        self._french_temporal_fields()
         super().__init__(**kwargs)
 
     def _deserialize_pk_if_composite(self, pk):

@@ -64,7 +64,7 @@ class CertificationView(ReferentialModelView):
     ]
     formatters_columns = {
         "date_fin_enregistrement": format_date, "premiere_session": format_date,
-        "derniere_session": format_date, "actif": lambda v: "Active" if v else "Inactive",
+        "derniere_session": format_date, "actif": lambda v: "En vigueur" if v else "Inactive",
     }
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "niveau_sortie": [["kind", FilterEqual, NomenclatureKind.NIVEAU]],

@@ -1,9 +1,25 @@
-"""FAB's user views with the few columns FAB labels from their names, in French."""
-from flask_appbuilder.security.views import UserDBModelView
+"""FAB's security views with the columns FAB labels from their names, in French."""
+from flask_appbuilder.security.views import RoleModelView, UserDBModelView, UserGroupModelView
 
 from .widgets import format_bool, format_date
+
+SECURITY_LABELS = {
+    "name": "Nom", "label": "Libellé", "description": "Description", "roles": "Rôles",
+    "users": "Utilisateurs", "user": "Utilisateur", "groups": "Groupes", "permissions": "Permissions",
+}
 
 
 class PortalUserDBModelView(UserDBModelView):
     formatters_columns = {"active": format_bool, "last_login": format_date,
                           "created_on": format_date, "changed_on": format_date}
+
+
+class PortalRoleModelView(RoleModelView):
+    label_columns = {**RoleModelView.label_columns, **SECURITY_LABELS}
+    # Roles are defined in code (app/security/roles.py): their permission patterns are not
+    # something to read or edit here.
+    list_columns = ["name"]
+
+
+class PortalGroupModelView(UserGroupModelView):
+    label_columns = {**(UserGroupModelView.label_columns or {}), **SECURITY_LABELS}
