@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
+from flask_login import current_user
 from flask_appbuilder import AppBuilder
 
 from .extensions import csrf, db, mail, migrate
@@ -98,6 +99,8 @@ def register_error_pages(app: Flask) -> None:
         code = getattr(error, "code", 500) or 500
         if request.path.startswith("/api/"):
             return {"message": messages.get(code, messages[500])}, code
+        if "user" not in g:  # errors raised before FAB's before_request (e.g. CSRF) have no g.user
+            g.user = current_user
         return render_template("portal/error.html", code=code, message=messages.get(code, messages[500]),
                                appbuilder=app.appbuilder, base_template=app.appbuilder.base_template), code
 

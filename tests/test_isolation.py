@@ -343,3 +343,17 @@ def test_r_c1_antenna_shows_antenne_org_instead_of_nda(login):
     antenna = cfa().antennes[0]
     page = client.get(f"/structureview/show/{antenna.id}").get_data(as_text=True)
     assert "ANTENNE-ORG" in page
+
+
+def test_csrf_is_required_on_actions_and_deletes(app, login):
+    """FAB validates CSRF on its own forms only; CSRFProtect covers actions and deletes (G2)."""
+    client = login("gestionnaire")
+    formation = db.session.execute(select(Formation).where(Formation.etat != FormationEtat.ARCHIVEE)).scalars().first()
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert client.post("/formationview/action_post", data={"action": "archive", "rowid": [formation.id]}).status_code == 400
+        assert client.post(f"/sessionview/delete/{formation.sessions[0].id}").status_code == 400
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    db.session.expire_all()
+    assert db.session.get(Formation, formation.id).etat != FormationEtat.ARCHIVEE
