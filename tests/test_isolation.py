@@ -357,3 +357,13 @@ def test_csrf_is_required_on_actions_and_deletes(app, login):
         app.config["WTF_CSRF_ENABLED"] = False
     db.session.expire_all()
     assert db.session.get(Formation, formation.id).etat != FormationEtat.ARCHIVEE
+
+
+def test_r_e1_api_refuses_a_formation_under_an_antenna(client, api_token):
+    headers = api_token("contact")
+    before = db.session.query(Formation).count()
+    response = client.post("/api/v1/formation/", json={
+        "structure_id": cfa().antennes[0].id, "intitule": "Plomberie", "objectifs": "Installer."}, headers=headers)
+    assert response.status_code == 422
+    assert "siège" in response.json["message"]["structure_id"][0]
+    assert db.session.query(Formation).count() == before

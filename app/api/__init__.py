@@ -13,6 +13,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from app.extensions import db
 from app.models import Formation, Session, Structure
 from app.security.scope import SCOPE, scoped
+from app.validators import check_of_responsable
 from app.views.base import MAX_PK
 
 
@@ -30,11 +31,19 @@ class ScopedRestApi(ModelRestApi):
         if self.parent_field and request.is_json:
             payload = request.get_json(silent=True)
             pk = payload.get(self.parent_field) if isinstance(payload, dict) else None
-            if not _is_pk(pk) or _writable(self.parent_model, pk) is None:
+            parent = _writable(self.parent_model, pk) if _is_pk(pk) else None
+            if parent is None:
                 return self.response_422(
                     message={self.parent_field: ["Valeur inconnue ou hors de votre périmètre."]}
                 )
+            problems = self.parent_problems(parent)
+            if problems:
+                return self.response_422(message={self.parent_field: problems})
         return super().post_headless()
+
+    def parent_problems(self, parent) -> list[str]:
+        """French reasons why `parent` cannot receive a new row (rules of app/validators)."""
+        return []
 
 
 def _is_pk(value) -> bool:
@@ -78,6 +87,10 @@ class FormationApi(ScopedRestApi):
     search_columns = ["intitule", "reference", "etat"]
     include_route_methods = {"get", "get_list", "put", "post", "info"}
     parent_field, parent_model = "structure_id", Structure
+
+    def parent_problems(self, parent) -> list[str]:
+        # SPEC E1: formations are created under the structure carrying the NDA (the siège).
+        return [p.message for p in check_of_responsable(is_siege=parent.parent_id is None, has_nda=bool(parent.nda))]
 
 
 SESSION_FIELDS = [
