@@ -41,6 +41,8 @@ from app.models import (
 from app.refdata import load_all
 from app.workflow.history import record
 
+from .region import luhn_complete
+
 DEMO_USERS = [
     # username, first name, last name, role, password
     ("admin", "Alice", "Administratrice", "Admin", "Admin!2026"),
@@ -131,7 +133,7 @@ def _region(s, users, today: date) -> None:
     antennas = []
     for index, (city, cp, insee, lat, lng) in enumerate(CFA_ANTENNAS, start=1):
         antenna = _structure(s, code, f"CFA Bâtiment Normandie – site de {city}", None,
-                             _siret("329456142", 10 + index), None, "8532Z", None,
+                             luhn_complete(f"329456142{10 + index:04d}"), None, "8532Z", None,
                              f"{index} avenue des Compagnons", cp, city, insee, cp[:2], "CFA")
         antenna.parent = cfa
         antenna.lieux.append(Lieu(nom=f"Plateau technique de {city}", ligne=f"{index} avenue des Compagnons",
@@ -215,18 +217,6 @@ def _region(s, users, today: date) -> None:
     for formation in (macon, mco, bureautique):
         record(s, formation, "Validation de la fiche", users["gestionnaire"], "Fiche validée et diffusée.")
     record(s, elec, "Soumission pour validation", users["contact"])
-
-
-def _siret(siren: str, nic: int) -> str:
-    """A SIRET with a valid Luhn key for `siren` + a 4-digit establishment number."""
-    body = f"{siren}{nic:04d}"
-    for key in range(10):
-        digits = [int(c) for c in body + str(key)]
-        total = sum(d if i % 2 == 0 else (d * 2 - 9 if d * 2 > 9 else d * 2)
-                    for i, d in enumerate(reversed(digits)))
-        if total % 10 == 0:
-            return body + str(key)
-    raise AssertionError("unreachable")
 
 
 def _certifications(s, code) -> dict:

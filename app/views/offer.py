@@ -18,6 +18,7 @@ from app.models import (
     SessionLieu,
 )
 from app.security.scope import WRITABLE
+from app.validators import compute_duree_totale
 from app.workflow.archive import archive
 
 from .base import ScopedModelView, interface
@@ -182,17 +183,10 @@ class SessionView(ArchiveActionMixin, ScopedModelView):
 
     def pre_update(self, item):
         super().pre_update(item)
-        item.duree_totale = _total(item.duree_centre, item.duree_entreprise)
+        item.duree_totale = compute_duree_totale(item.duree_centre, item.duree_entreprise)
 
     def pre_add(self, item):
-        item.duree_totale = _total(item.duree_centre, item.duree_entreprise)
-
-
-def _total(centre, entreprise):
-    """Durée totale = centre + entreprise (F10); empty when both are empty."""
-    if centre is None and entreprise is None:
-        return None
-    return (centre or 0) + (entreprise or 0)
+        item.duree_totale = compute_duree_totale(item.duree_centre, item.duree_entreprise)
 
 
 class FormationView(ArchiveActionMixin, ScopedModelView):
