@@ -24,6 +24,7 @@ from app.models import (
     StructureRight,
 )
 from app.models.workflow import FormationEtat
+from tests.helpers import formacode_id
 
 
 def horizon() -> Structure:
@@ -195,8 +196,8 @@ def test_r_a3_rest_post_under_foreign_parent_is_refused(client, api_token):
 def test_r_a3_rest_post_under_own_structure_is_accepted(client, api_token, reset_demo):
     headers = api_token("contact")
     response = client.post("/api/v1/formation/", json={
-        "structure_id": cfa().id, "intitule": "Plomberie sanitaire", "objectifs": "Installer des réseaux."},
-        headers=headers)
+        "structure_id": cfa().id, "intitule": "Plomberie sanitaire", "objectifs": "Installer des réseaux.",
+        "formacodes": [formacode_id()]}, headers=headers)
     assert response.status_code == 201, response.json
     created = db.session.get(Formation, response.json["id"])
     assert created.structure_id == cfa().id
@@ -324,7 +325,7 @@ def test_r_c2_identity_fields_are_read_only_for_contacts(login, reset_demo):
     assert response.status_code == 302
     db.session.expire_all()
     saved = db.session.get(Structure, structure.id)
-    assert saved.siret == "32945614200011"
+    assert saved.siret == "32945614200010"
     assert saved.raison_sociale == "CFA Bâtiment Normandie"
     assert saved.enseigne == "CFA BTP 14"  # the rest of the form is saved
 

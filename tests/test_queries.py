@@ -33,7 +33,7 @@ def _add_volume(app, count: int) -> None:
     contact = app.appbuilder.sm.find_user(username="contact")
     for index in range(count):
         # Every row has parents of its own, so that a lazy load per row would show.
-        antenna = Structure(raison_sociale=f"Antenne de volume {index}", siret="32945614200011", parent=structure)
+        antenna = Structure(raison_sociale=f"Antenne de volume {index}", siret="32945614200010", parent=structure)
         own_lieu = Lieu(nom=f"Lieu de volume {index}", code_postal="14000", ville="Caen")
         antenna.lieux = [own_lieu]
         db.session.add(antenna)

@@ -9,11 +9,15 @@ from __future__ import annotations
 from flask import request
 from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from marshmallow import ValidationError
+from sqlalchemy import inspect as sa_inspect
 
+from app.checks import formation_problems, session_problems, structure_problems
 from app.extensions import db
-from app.models import Formation, Session, Structure
+from app.models import Formation, Lieu, Session, Structure, StructureContact
 from app.security.scope import SCOPE, scoped
-from app.validators import check_of_responsable
+from app.validators import ERROR, check_of_responsable, compute_duree_totale
+from app.validators.richtext import sanitize_rich_text
 from app.views.base import MAX_PK
 
 
@@ -26,6 +30,22 @@ class ScopedRestApi(ModelRestApi):
     page_size = 25
     parent_field: str | None = None
     parent_model = None
+    # Record check of app/checks, the same one the forms run: (item) -> list[Problem].
+    record_check = None
+    rich_text_columns: tuple[str, ...] = ()
+    # Other ids a payload may carry, each checked against the writable scope (G3): field -> model.
+    related_ids: dict = {}
+
+    def _related_problems(self) -> dict[str, list[str]]:
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict):
+            return {}
+        problems = {}
+        for name, model in self.related_ids.items():
+            value = payload.get(name)
+            if value is not None and not (_is_pk(value) and _writable(model, value) is not None):
+                problems[name] = ["Valeur inconnue ou hors de votre périmètre."]
+        return problems
 
     def post_headless(self):
         if self.parent_field and request.is_json:
@@ -39,11 +59,80 @@ class ScopedRestApi(ModelRestApi):
             problems = self.parent_problems(parent)
             if problems:
                 return self.response_422(message={self.parent_field: problems})
-        return super().post_headless()
+        if not request.is_json:
+            return self.response_400(message="La requête doit être au format JSON.")
+        if related := self._related_problems():
+            return self.response_422(message=related)
+        try:
+            item = self.add_model_schema.load(request.json)
+        except ValidationError as err:
+            return self.response_422(message=err.messages)
+        return self._save(item, created=True)
+
+    def put_headless(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if not request.is_json:
+            return self.response_400(message="La requête doit être au format JSON.")
+        if not item:
+            return self.response_404()
+        if related := self._related_problems():
+            return self.response_422(message=related)
+        try:
+            item = self.edit_model_schema.load(self._merge_update_item(item, request.json), instance=item)
+        except ValidationError as err:
+            db.session.rollback()
+            return self.response_422(message=err.messages)
+        return self._save(item, created=False)
+
+    def _save(self, item, *, created: bool):
+        """Check `item` with the forms' rules, then save it; 422 with French messages per field."""
+        check = type(self).record_check
+        with db.session.no_autoflush:
+            _attach_parents(item)
+            (self.pre_add if created else self.pre_update)(item)
+            problems = list(check(item)) if check is not None else []
+        errors = [p for p in problems if p.severity == ERROR]
+        if errors:
+            db.session.rollback()
+            return self.response_422(message=_by_field(errors))
+        for name in self.rich_text_columns:
+            setattr(item, name, sanitize_rich_text(getattr(item, name, None)))
+        try:
+            self.datamodel.add(item) if created else self.datamodel.edit(item)
+        except Exception:  # noqa: BLE001 - a database refusal (constraint, range) is the client's input
+            db.session.rollback()
+            return self.response_422(
+                message={"_schema": ["L'enregistrement a été refusé par la base de données : vérifiez les valeurs."]}
+            )
+        (self.post_add if created else self.post_update)(item)
+        schema = self.add_model_schema if created else self.edit_model_schema
+        body = {"result": schema.dump(item, many=False), "warnings": _by_field(problems)}
+        if created:
+            body["id"] = self.datamodel.get_pk_value(item)
+        return self.response(201 if created else 200, **body)
 
     def parent_problems(self, parent) -> list[str]:
         """French reasons why `parent` cannot receive a new row (rules of app/validators)."""
         return []
+
+
+def _by_field(problems) -> dict[str, list[str]]:
+    messages: dict[str, list[str]] = {}
+    for problem in problems:
+        messages.setdefault(problem.field or "_schema", []).append(problem.message)
+    return messages
+
+
+def _attach_parents(item) -> None:
+    """Load the many-to-one relations an API payload gave as ids (`formation_id`), so the record
+    checks see the parent as the forms do."""
+    mapper = sa_inspect(type(item))
+    for relation in mapper.relationships:
+        if relation.direction.name != "MANYTOONE" or getattr(item, relation.key) is not None:
+            continue
+        values = [getattr(item, column.key, None) for column in relation.local_columns]
+        if len(values) == 1 and values[0] is not None:
+            setattr(item, relation.key, db.session.get(relation.mapper.class_, values[0]))
 
 
 def _is_pk(value) -> bool:
@@ -69,11 +158,12 @@ class StructureApi(ScopedRestApi):
                     "potentiel", "demande_particuliere", "demande_contacts"]
     search_columns = ["raison_sociale", "siret", "reference", "ville"]
     include_route_methods = {"get", "get_list", "put", "info"}
+    record_check = staticmethod(structure_problems)
 
 
 FORMATION_FIELDS = [
     "intitule", "certifiante", "apprentissage", "objectifs", "contenu", "resultats", "duree_cycle",
-    "plus_formation", "url_video", "url_brochure", "url_page", "mots_cles", "metiers_vises",
+    "plus_formation", "url_video", "url_brochure", "url_page", "mots_cles", "metiers_vises", "formacodes",
 ]
 
 
@@ -87,6 +177,8 @@ class FormationApi(ScopedRestApi):
     search_columns = ["intitule", "reference", "etat"]
     include_route_methods = {"get", "get_list", "put", "post", "info"}
     parent_field, parent_model = "structure_id", Structure
+    record_check = staticmethod(formation_problems)
+    rich_text_columns = ("objectifs", "contenu", "resultats")
 
     def parent_problems(self, parent) -> list[str]:
         # SPEC E1: formations are created under the structure carrying the NDA (the siège).
@@ -95,7 +187,8 @@ class FormationApi(ScopedRestApi):
 
 SESSION_FIELDS = [
     "debut", "fin", "a_la_demande", "entree_sortie_permanente", "duree_centre", "duree_entreprise",
-    "prerequis", "contact_autre", "referent_handicap", "referent_mobilite",
+    "duree_hebdomadaire", "prerequis", "contact_autre", "referent_handicap", "referent_mobilite",
+    "contact_id", "lieu_inscription_id",
 ]
 
 
@@ -104,8 +197,15 @@ class SessionApi(ScopedRestApi):
     datamodel = SQLAInterface(Session)
     list_columns = ["id", "reference", "formation_id", "debut", "fin", "etat"]
     show_columns = list_columns + SESSION_FIELDS[2:] + ["duree_totale"]
+    related_ids = {"contact_id": StructureContact, "lieu_inscription_id": Lieu}
     edit_columns = SESSION_FIELDS
     add_columns = ["formation_id"] + SESSION_FIELDS
     search_columns = ["reference", "debut", "fin", "etat"]
     include_route_methods = {"get", "get_list", "put", "post", "info"}
     parent_field, parent_model = "formation_id", Formation
+    record_check = staticmethod(session_problems)
+
+    def pre_add(self, item):
+        item.duree_totale = compute_duree_totale(item.duree_centre, item.duree_entreprise)
+
+    pre_update = pre_add

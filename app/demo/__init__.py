@@ -7,6 +7,9 @@ sessions in every state, and the demo users listed in the README.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from datetime import date, time, timedelta
 
 from flask import current_app
@@ -125,7 +128,7 @@ def _region(s, users, today: date) -> None:
     certs = _certifications(s, code)
     mesures = {m.code: m for m in s.execute(select(Mesure)).scalars()}
 
-    cfa = _structure(s, code, "CFA Bâtiment Normandie", "CFA BTP Normandie", "32945614200011", "28140123414",
+    cfa = _structure(s, code, "CFA Bâtiment Normandie", "CFA BTP Normandie", "32945614200010", "28140123414",
                      "8532Z", "0142131W", "12 rue du Bâtiment", "14000", "Caen", "14118", "14", "CFA")
     cfa.qualiopi_action_formation = cfa.qualiopi_apprentissage = True
     cfa.infrastructures = [code(K.INFRASTRUCTURE, c) for c in ("01", "03", "04", "07")]
@@ -136,18 +139,18 @@ def _region(s, users, today: date) -> None:
                              luhn_complete(f"329456142{10 + index:04d}"), None, "8532Z", None,
                              f"{index} avenue des Compagnons", cp, city, insee, cp[:2], "CFA")
         antenna.parent = cfa
-        antenna.lieux.append(Lieu(nom=f"Plateau technique de {city}", ligne=f"{index} avenue des Compagnons",
+        antenna.lieux.append(Lieu(nom=f"Plateau technique de {city}", ligne=f"{index} rue des Ateliers",
                                   code_postal=cp, ville=city, code_insee=insee, latitude=lat, longitude=lng))
         antennas.append(antenna)
     horizon = _structure(s, code, "Institut Horizon Formation", "Horizon Formation", "44306184100047",
                          "28760456776", "8559A", None, "5 quai de la Seine", "76000", "Rouen", "76540", "76",
                          "Organisme de formation")
     horizon.qualiopi_action_formation = True
-    greta = _structure(s, code, "GRETA du Cotentin", None, "19500033200016", "25500098750", "8559A",
+    greta = _structure(s, code, "GRETA du Cotentin", None, "19500033200013", "25500098750", "8559A",
                        "0501219T", "2 rue Paul Doumer", "50100", "Cherbourg-en-Cotentin", "50129", "50",
                        "Établissement d'enseignement")
     greta.qualiopi_action_formation = greta.qualiopi_vae = True
-    ecole = _structure(s, code, "École régionale du numérique", "ERN", "81234567800017", None, "8559B", None,
+    ecole = _structure(s, code, "École régionale du numérique", "ERN", "81234567800013", "28140987614", "8559B", None,
                        "30 boulevard Leroy", "14000", "Caen", "14118", "14", "Organisme de formation")
     ecole.etat = StructureEtat.EN_ATTENTE
     s.flush()
@@ -231,13 +234,19 @@ def _certifications(s, code) -> dict:
     return {c.code: c for c in s.execute(select(Certification)).scalars()}
 
 
+def _slug(name: str) -> str:
+    """ "cfa-batiment-normandie-site-de-caen" from "CFA Bâtiment Normandie – site de Caen" (e-mail/web safe)."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return "-".join(re.findall(r"[a-z0-9]+", ascii_name))[:40].strip("-")
+
+
 def _structure(s, code, raison, enseigne, siret, nda, ape, uai, ligne, cp, ville, insee, dep, type_label):
     structure = Structure(raison_sociale=raison, enseigne=enseigne, siret=siret, nda=nda, ape=ape, uai=uai,
                           ligne=ligne, code_postal=cp, ville=ville, code_insee=insee, departement_code=dep,
                           etat=StructureEtat.VALIDEE, confirme_le=date.today() - timedelta(days=40))
     structure.type = next((n for (kind, _), n in code.items.items()
                            if kind == K.TYPE_STRUCTURE and n.libelle == type_label), None)
-    slug = (enseigne or raison).lower().replace(" ", "-").replace("–", "").replace("'", "")[:30]
+    slug = _slug(enseigne or raison)
     structure.coordonnees = [
         Coordonnee(nature=CoordonneeKind.EMAIL, valeur=f"contact@{slug}.example", type_libelle="Accueil",
                    principal=True),
@@ -304,7 +313,9 @@ def _session(s, code, formation, formateur, debut, fin, etat, mesure, centre=Non
     session.financements = [Financement(
         financeur=mesure.financeur, mesure=mesure, etat_recrutement=code(K.ETAT_RECRUTEMENT, "1"),
         nb_places=12, prix_total=4200 if centre and centre > 100 else 900)]
-    ico_day = max(debut - timedelta(days=14), date.today() + timedelta(days=7))
+    # An upcoming ICO for running sessions; a past one (before the start) for ended sessions.
+    ico_day = debut - timedelta(days=14) if fin < date.today() else min(
+        max(debut - timedelta(days=14), date.today() + timedelta(days=7)), fin)
     session.recrutements = [
         Recrutement(modalite=code(K.MODALITE_RECRUTEMENT, "MR.09"), numero="ICO-1", date_debut=ico_day,
                     date_fin=ico_day, heure_debut=time(9, 30), heure_fin=time(11, 30), nb_places=20,

@@ -277,3 +277,36 @@ def _check_isc_overlaps(events: Sequence[RecruitmentEvent], kinds: Sequence[str]
                 )
             )
     return problems
+
+
+def check_recruitment_against(
+    event: RecruitmentEvent, others: Sequence[RecruitmentEvent]
+) -> list[Problem]:
+    """F13 for one modality being added or changed, against the session's other ones: its
+    number is not used by another, and an ISC period overlaps no other ISC period (inclusive,
+    as in `check_recruitments`)."""
+    problems: list[Problem] = []
+    numero = text(event.numero)
+    if numero and any(text(other.numero) == numero for other in others):
+        problems.append(
+            Problem(
+                "numero",
+                f"Le numéro « {numero} » est déjà utilisé par une autre modalité de la session.",
+            )
+        )
+    start, end = event.date_debut, event.date_fin
+    if normalize_modalite(event.modalite) != ISC or not start or not end or start > end:
+        return problems
+    for other in others:
+        if normalize_modalite(other.modalite) != ISC or not other.date_debut or not other.date_fin:
+            continue
+        if start <= other.date_fin and other.date_debut <= end:
+            problems.append(
+                Problem(
+                    "date_debut",
+                    "Cette période de candidature chevauche celle du "
+                    f"{other.date_debut:%d/%m/%Y} au {other.date_fin:%d/%m/%Y} : les périodes "
+                    "d'une même session ne doivent pas se chevaucher.",
+                )
+            )
+    return problems

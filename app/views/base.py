@@ -6,10 +6,14 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.urltools import get_filter_args
 from sqlalchemy import Boolean, Date, Time
 from wtforms import BooleanField
 
+from app.extensions import db
 from app.security.scope import SCOPE, current_user, is_manager
+from app.validators import ERROR, WARNING, Problem
+from app.validators.richtext import sanitize_rich_text
 from app.views.labels import LABELS
 from app.views.widgets import (
     format_bool,
@@ -104,19 +108,101 @@ class ScopedModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
         self._french_temporal_fields()
         super().__init__(**kwargs)
 
+    # Record check of app/checks run on every add and edit: (item) -> list[Problem].
+    record_check = None
+    # Rich-text columns: sanitised before saving (app/validators/richtext.py).
+    rich_text_columns: tuple[str, ...] = ()
+
     def prefill_form(self, form, pk):
+        self._mark_manager_only(form)
+
+    def _mark_manager_only(self, form) -> None:
         if not is_manager(current_user()):
             for name in self.manager_only_columns:
                 if name in form:
                     form[name].render_kw = {**(form[name].render_kw or {}), "readonly": True}
 
-    def process_form(self, form, is_created):
-        """Drop manager-only fields from a contact's submitted form before FAB copies it onto the
-        row, whatever was posted (the fields are read-only on screen)."""
+    def problems_for(self, item) -> list[Problem]:
+        """What blocks saving `item` (already filled from the form, not yet saved)."""
+        check = type(self).record_check
+        return list(check(item)) if check is not None else []
+
+    # FAB 5.3's _add/_edit save whatever passes WTForms and, when pre_add raises, redirect and
+    # lose what was typed. Here every save goes through the record checks (app/checks → the
+    # rules of app/validators); a refused form is shown again with the typed values and each
+    # French message next to its field, and nothing is written.
+    def _add(self):
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        form = self.add_form.refresh()
+        if request.method == "POST":
+            self._fill_form_exclude_cols(exclude_cols, form)
+            if form.validate() and self._save(form, self.datamodel.obj(), created=True):
+                return None
+        else:
+            self.update_redirect()
+        self._mark_manager_only(form)
+        return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+
+    def _edit(self, pk):
+        from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
+
+        pages, page_sizes, orders = get_page_args(), get_page_size_args(), get_order_args()
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        pk = self.datamodel.get_pk_value(item)
+        if request.method == "POST":
+            form = self.edit_form.refresh(request.form)
+            self._fill_form_exclude_cols(exclude_cols, form)
+            form._id = pk
+            if form.validate() and self._save(form, item, created=False):
+                return None
+            item = self.datamodel.get(pk, self._base_filters) or abort(404)
+            self._mark_manager_only(form)
+        else:
+            form = self.edit_form.refresh(obj=item)
+            self.prefill_form(form, pk)
+            self.update_redirect()
+        widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
+        return self._get_related_views_widgets(
+            item, filters={}, orders=orders, pages=pages, page_sizes=page_sizes, widgets=widgets
+        )
+
+    def _save(self, form, item, *, created: bool) -> bool:
+        """Fill `item` from the form, check it, save it. False (nothing written) when refused."""
+        protected = {}
         if not is_manager(current_user()):
-            for name in self.manager_only_columns:
-                if name in form:
-                    del form[name]
+            # Manager-only fields keep their saved value whatever was posted (C2, F6).
+            protected = {name: getattr(item, name, None) for name in self.manager_only_columns if name in form}
+        with db.session.no_autoflush:
+            form.populate_obj(item)
+            for name, value in protected.items():
+                setattr(item, name, value)
+            try:
+                (self.pre_add if created else self.pre_update)(item)
+                problems = self.problems_for(item)
+            except ValueError as error:  # a pre_add hook refusing the input (e.g. a document)
+                problems = [Problem("", str(error))]
+        if any(p.severity == ERROR for p in problems):
+            db.session.rollback()
+            show_problems(form, problems)
+            return False
+        for name in self.rich_text_columns:
+            setattr(item, name, sanitize_rich_text(getattr(item, name, None)))
+        try:
+            self.datamodel.add(item) if created else self.datamodel.edit(item)
+        except Exception:  # noqa: BLE001 - a database refusal (constraint) must not lose the form
+            db.session.rollback()
+            flash("L'enregistrement a été refusé par la base de données : vérifiez les valeurs saisies.", "danger")
+            return False
+        (self.post_add if created else self.post_update)(item)
+        flash(self.add_row_message if created else self.edit_row_message, "success")
+        for problem in problems:
+            flash(problem.message, "warning")
+        return True
 
     def _deserialize_pk_if_composite(self, pk):
         return parse_pk(pk)
@@ -155,6 +241,20 @@ class ScopedModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
             flash("Aucune ligne sélectionnée.", "warning")
             return redirect(self.get_redirect())
         return action.func([self._scoped_get(pk) for pk in pks])
+
+
+def show_problems(form, problems) -> None:
+    """Each message next to its field; the others (whole-record rules) at the top of the page."""
+    for problem in problems:
+        name = problem.field
+        if name in form:
+            form[name].errors = [*form[name].errors, problem.message]
+        elif problem.severity == WARNING:
+            flash(problem.message, "warning")
+        else:
+            flash(problem.message, "danger")
+    if any(p.severity == ERROR and p.field in form for p in problems):
+        flash("Le formulaire contient des erreurs : corrigez les champs signalés.", "danger")
 
 
 class ReferentialModelView(FrenchFieldsMixin, SafeListMixin, ModelView):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import flash, g, redirect
 from flask_appbuilder.actions import action
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.models.sqla.filters import FilterEqual
 
 from app.extensions import db
@@ -17,11 +19,29 @@ from app.models import (
     SessionFormateur,
     SessionLieu,
 )
+from app.models.workflow import SessionEtat
+from app.checks import (
+    certification_link_problems,
+    completeness,
+    formation_completeness,
+    formation_record_problems,
+    partner_readiness,
+    session_record_problems,
+    cycle_problems,
+    financement_problems,
+    formateur_problems,
+    formation_problems,
+    recrutement_problems,
+    session_lieu_problems,
+    session_problems,
+)
 from app.security.scope import WRITABLE
 from app.validators import compute_duree_totale
 from app.workflow.archive import archive
+from app.workflow.principal import keep_one_principal
 
 from .base import ScopedModelView, interface
+from .widgets import format_date, format_rich_text, rich_text_fields
 from .structures import kind_filter
 
 
@@ -36,8 +56,28 @@ class ArchiveActionMixin:
         return redirect(self.get_redirect())
 
 
+RICH_TEXT = ("objectifs", "contenu", "resultats")
+
+
 def _siege_filter() -> list:
     return WRITABLE + [["parent_id", FilterEqual, None]]
+
+
+class ChecksPanelMixin:
+    """The record's page shows its checks: errors and warnings of the rules, completeness and
+    partner readiness (all from app/checks)."""
+
+    show_template = "portal/show_checks.html"
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        item = self._scoped_get(pk)
+        widgets = self._show(item.id)
+        return self.render_template(
+            self.show_template, pk=item.id, title=self.show_title, widgets=widgets,
+            related_views=self._related_views, checks=self.checks_for(item),
+        )
 
 
 class FormationCertificationView(ScopedModelView):
@@ -48,6 +88,18 @@ class FormationCertificationView(ScopedModelView):
     list_columns = ["certification", "principale"]
     show_columns = add_columns = edit_columns = ["formation", "certification", "principale"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {"formation": WRITABLE}
+    record_check = staticmethod(certification_link_problems)
+
+    def pre_add(self, item):
+        if item.formation is not None:
+            keep_one_principal(item, item.formation.certifications, "principale")
+
+    pre_update = pre_add
+
+    def pre_delete(self, item):
+        problems = certification_link_problems(item, removing=True)
+        if problems:
+            raise ValueError(" ".join(p.message for p in problems))
 
 
 class SessionFormateurView(ScopedModelView):
@@ -59,6 +111,13 @@ class SessionFormateurView(ScopedModelView):
     label_columns = {"structure.raison_sociale": "OF formateur"}
     show_columns = add_columns = edit_columns = ["session", "structure", "principal"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {"session": WRITABLE, "structure": WRITABLE}
+    record_check = staticmethod(formateur_problems)
+
+    def pre_add(self, item):
+        if item.session is not None:
+            keep_one_principal(item, item.session.formateurs)
+
+    pre_update = pre_add
 
 
 class SessionLieuView(ScopedModelView):
@@ -70,6 +129,13 @@ class SessionLieuView(ScopedModelView):
     label_columns = {"lieu.nom": "Lieu", "lieu.code_postal": "Code postal", "lieu.ville": "Ville"}
     show_columns = add_columns = edit_columns = ["session", "lieu", "principal"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {"session": WRITABLE, "lieu": WRITABLE}
+    record_check = staticmethod(session_lieu_problems)
+
+    def pre_add(self, item):
+        if item.session is not None:
+            keep_one_principal(item, item.session.lieux)
+
+    pre_update = pre_add
 
 
 class FinancementView(ScopedModelView):
@@ -87,6 +153,7 @@ class FinancementView(ScopedModelView):
     ]
     search_columns = ["financeur", "mesure", "numero_marche", "etat_recrutement", "session"]
     manager_only_columns = ("etat_dispositif",)
+    record_check = staticmethod(financement_problems)
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "session": WRITABLE,
         "etat_dispositif": kind_filter(NomenclatureKind.ETAT_DISPOSITIF),
@@ -109,6 +176,7 @@ class RecrutementView(ScopedModelView):
     ]
     search_columns = ["modalite", "date_debut", "ville", "session"]
     base_order = ("date_debut", "asc")
+    record_check = staticmethod(recrutement_problems)
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "session": WRITABLE,
         "modalite": kind_filter(NomenclatureKind.MODALITE_RECRUTEMENT),
@@ -132,9 +200,10 @@ class CycleAlternanceView(ScopedModelView):
         "type_alternance": kind_filter(NomenclatureKind.TYPE_ALTERNANCE),
         "unite_rythme": kind_filter(NomenclatureKind.UNITE_RYTHME),
     }
+    record_check = staticmethod(cycle_problems)
 
 
-class SessionView(ArchiveActionMixin, ScopedModelView):
+class SessionView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     datamodel = interface(Session)
     list_title = "Sessions"
     show_title = "Session"
@@ -178,18 +247,24 @@ class SessionView(ArchiveActionMixin, ScopedModelView):
     related_views = [
         SessionFormateurView, SessionLieuView, FinancementView, RecrutementView, CycleAlternanceView,
     ]
-    show_template = "appbuilder/general/model/show_cascade.html"
     edit_template = "appbuilder/general/model/edit_cascade.html"
+    record_check = staticmethod(session_problems)
 
-    def pre_update(self, item):
-        super().pre_update(item)
-        item.duree_totale = compute_duree_totale(item.duree_centre, item.duree_entreprise)
+    @staticmethod
+    def checks_for(session) -> dict:
+        return {
+            "problems": session_record_problems(session),
+            "completeness": completeness(session),
+            "readiness": [{"title": "", "partners": partner_readiness(session)}],
+        }
 
     def pre_add(self, item):
         item.duree_totale = compute_duree_totale(item.duree_centre, item.duree_entreprise)
 
+    pre_update = pre_add
 
-class FormationView(ArchiveActionMixin, ScopedModelView):
+
+class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     datamodel = interface(Formation)
     list_title = "Formations"
     show_title = "Formation"
@@ -222,5 +297,22 @@ class FormationView(ArchiveActionMixin, ScopedModelView):
         "romes": kind_filter(NomenclatureKind.ROME),
     }
     related_views = [FormationCertificationView, SessionView]
-    show_template = "appbuilder/general/model/show_cascade.html"
+    record_check = staticmethod(formation_problems)
+    rich_text_columns = RICH_TEXT
+    formatters_columns = {name: format_rich_text for name in RICH_TEXT}
+    add_form_extra_fields = edit_form_extra_fields = rich_text_fields(RICH_TEXT)
+
+    @staticmethod
+    def checks_for(formation) -> dict:
+        live = [s for s in formation.sessions if s.etat != SessionEtat.ARCHIVEE]
+        return {
+            "problems": formation_record_problems(formation),
+            "completeness": formation_completeness(formation),
+            "readiness": [
+                {"title": f"Session {s.reference} ({format_date(s.debut)} – {format_date(s.fin)})",
+                 "partners": partner_readiness(s)}
+                for s in live
+            ],
+        }
+
     edit_template = "appbuilder/general/model/edit_cascade.html"

@@ -20,7 +20,9 @@ from app.models import (
     StructureContact,
     StructureDocument,
 )
+from app.checks import contact_problems, coordonnee_problems, lieu_problems, structure_problems
 from app.security.scope import WRITABLE
+from app.workflow.principal import keep_one_principal
 from app.validators.documents import document_problems, sniff_mime
 
 from .base import ScopedModelView, interface, parse_pk
@@ -42,6 +44,13 @@ class CoordonneeView(ScopedModelView):
     show_columns = add_columns
     search_columns = ["nature", "valeur", "principal"]
     formatters_columns = {"nature": lambda v: CoordonneeKind.LABELS.get(v, v)}
+    record_check = staticmethod(coordonnee_problems)
+
+    def pre_add(self, item):
+        if item.structure is not None:
+            keep_one_principal(item, [c for c in item.structure.coordonnees if c.nature == item.nature])
+
+    pre_update = pre_add
     add_form_extra_fields = edit_form_extra_fields = {
         "nature": SelectField("Nature", choices=list(CoordonneeKind.LABELS.items()), validators=[DataRequired()]),
     }
@@ -63,6 +72,13 @@ class StructureContactView(ScopedModelView):
         "structure": WRITABLE,
         "type_contact": kind_filter(NomenclatureKind.TYPE_CONTACT),
     }
+    record_check = staticmethod(contact_problems)
+
+    def pre_add(self, item):
+        if item.structure is not None:
+            keep_one_principal(item, item.structure.contacts)
+
+    pre_update = pre_add
 
 
 class LieuView(ScopedModelView):
@@ -78,6 +94,7 @@ class LieuView(ScopedModelView):
     ]
     search_columns = ["nom", "code_postal", "ville"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {"structure": WRITABLE}
+    record_check = staticmethod(lieu_problems)
 
 
 class HabilitationView(ScopedModelView):
@@ -164,6 +181,7 @@ class StructureView(ScopedModelView):
         "demande_particuliere", "demande_contacts",
     ]
     manager_only_columns = STRUCTURE_IDENTITY
+    record_check = staticmethod(structure_problems)
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "type": kind_filter(NomenclatureKind.TYPE_STRUCTURE),
         "infrastructures": kind_filter(NomenclatureKind.INFRASTRUCTURE),

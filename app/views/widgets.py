@@ -1,7 +1,11 @@
 """French form fields: dates typed and shown as dd/mm/yyyy, times as HH:MM."""
-from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DatePickerWidget
-from wtforms import DateField, TimeField
+from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget, DatePickerWidget
+from markupsafe import Markup
+from wtforms import DateField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Optional
+
+from app.validators.formation import DESCRIPTION_MAX
+from app.validators.richtext import ALLOWED_TAGS, sanitize_rich_text
 
 DATE_FORMAT = "%d/%m/%Y"
 
@@ -54,3 +58,28 @@ def format_value(value) -> str:
     if isinstance(value, bool):
         return format_bool(value)
     return value
+
+
+def rich_text_fields(names, maximum: int = DESCRIPTION_MAX) -> dict:
+    """Text areas for rich text with a live counter of the characters left (init.html counts the
+    visible text, tags excluded, as the rule E5 does)."""
+    from .labels import LABELS
+
+    allowed = ", ".join(f"<{tag}>" for tag in sorted(ALLOWED_TAGS))
+    return {
+        name: TextAreaField(
+            LABELS.get(name, name),
+            widget=BS3TextAreaFieldWidget(),
+            validators=[Optional()],
+            description=f"{maximum} caractères au plus. Mise en forme simple acceptée ({allowed}) ; "
+            "ni script, ni image, ni tableau.",
+            render_kw={"rows": 8, "data-maxchars": maximum},
+        )
+        for name in names
+    }
+
+
+def format_rich_text(value):
+    """Stored rich text is sanitised on save; it is cleaned again here for rows saved before."""
+    cleaned = sanitize_rich_text(value)
+    return Markup(cleaned) if cleaned else ""

@@ -1,0 +1,396 @@
+"""Checks of formations, sessions and the session's child lists (SPEC E, F)."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app, has_app_context
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Certification, FormationCertification, Habilitation, MesureKind, Structure
+from app.models.workflow import FormationEtat
+from app.validators import (
+    CertificationChoice,
+    Cycle,
+    Financement,
+    LieuFormation,
+    Problem,
+    RecruitmentEvent,
+    check_apprentissage_financements,
+    check_blocs,
+    check_certification_change,
+    check_certifications,
+    check_contrat_pro,
+    check_cycle,
+    check_cycles,
+    check_descriptions,
+    check_duree_cycle,
+    check_durees,
+    check_financement,
+    check_financements,
+    check_formateurs,
+    check_habilitation,
+    check_intitule,
+    check_lieu_inscription,
+    check_lieux_formation,
+    check_of_responsable,
+    check_presentation,
+    check_recruitment_event,
+    check_recruitments,
+    check_session_contact,
+    check_session_dates,
+    check_start_before_certification_end,
+    compute_duree_totale,
+)
+from app.validators.recruitment import check_recruitment_against
+
+from ._util import code, renamed, siblings
+
+# Rule field names → model field names.
+FORMATION_FIELDS = {"of_responsable": "structure", "le_plus": "plus_formation"}
+SESSION_FIELDS = {"date_debut": "debut", "date_fin": "fin"}
+RECRUTEMENT_FIELDS = {"adresse_ligne1": "ligne"}
+FINANCEMENT_FIELDS = {"financier": "financeur"}
+CYCLE_FIELDS = {"rythme_unite": "unite_rythme", "rythme_centre": "unites_centre",
+                "rythme_entreprise": "unites_entreprise"}
+
+ENTIEREMENT_A_DISTANCE = "2"  # LHEO dict-modalites-enseignement
+RYTHME_ALTERNANCE = "En alternance"
+PUBLISHED = (FormationEtat.DIFFUSEE,)
+
+
+def _region_code() -> str:
+    return current_app.config.get("REGION_CODE", "28") if has_app_context() else "28"
+
+
+# --- formations -------------------------------------------------------------------------------
+
+
+def principal_certification(formation):
+    """The principal certification of a formation (the first one when none is marked)."""
+    links = list(getattr(formation, "certifications", None) or [])
+    for link in links:
+        if link.principale:
+            return link.certification
+    return links[0].certification if links else None
+
+
+def formation_problems(formation) -> list[Problem]:
+    """What blocks saving a formation's own form (E1, E4, E5, E6, E10)."""
+    structure = formation.structure
+    problems: list[Problem] = []
+    if structure is not None:
+        problems += check_of_responsable(is_siege=structure.parent_id is None, has_nda=bool(structure.nda))
+    problems += check_intitule(formation.intitule, bool(formation.apprentissage))
+    problems += check_descriptions(formation.objectifs, formation.contenu, formation.resultats)
+    problems += check_presentation(formation.plus_formation, formation.url_video, formation.url_brochure,
+                                   formation.url_page)
+    problems += check_duree_cycle(formation.duree_cycle, bool(formation.apprentissage))
+    if not formation.certifiante:
+        problems += check_certifications(False, _choices(formation), [n.code for n in formation.formacodes])
+    return renamed(problems, FORMATION_FIELDS)
+
+
+def _choices(formation) -> list[CertificationChoice]:
+    return [
+        CertificationChoice(link.certification.code if link.certification else "", bool(link.principale))
+        for link in formation.certifications
+    ]
+
+
+def formation_record_problems(formation) -> list[Problem]:
+    """The formation with its certifications and its sessions' financements (E2, E3, E7)."""
+    problems = formation_problems(formation)
+    if formation.certifiante:
+        problems += check_certifications(True, _choices(formation), [n.code for n in formation.formacodes])
+    problems += habilitation_problems(formation)
+    mesures = [f.mesure.nature == MesureKind.APPRENTISSAGE
+               for s in formation.sessions for f in s.financements if f.mesure is not None]
+    problems += check_apprentissage_financements(bool(formation.apprentissage), mesures)
+    return renamed(problems, FORMATION_FIELDS)
+
+
+def habilitation_problems(formation) -> list[Problem]:
+    """E3 warning per certification: neither the OF responsable nor an OF formateur habilitated."""
+    links = [link for link in formation.certifications if link.certification is not None]
+    if not links or formation.structure is None:
+        return []
+    certification_ids = [link.certification_id or link.certification.id for link in links]
+    rows = db.session.execute(
+        select(Habilitation.certification_id, Structure.siret)
+        .join(Structure, Structure.id == Habilitation.structure_id)
+        .where(Habilitation.certification_id.in_(certification_ids))
+    ).all()
+    formateurs = [f.structure.siret for s in formation.sessions for f in s.formateurs if f.structure]
+    problems: list[Problem] = []
+    for link in links:
+        certification = link.certification
+        problems += check_habilitation(
+            [siret for cert_id, siret in rows if cert_id == certification.id],
+            formation.structure.siret,
+            formateurs,
+            exempt=bool(certification.education_nationale),
+            certification_code=certification.code,
+        )
+    return problems
+
+
+def certification_link_problems(link, *, removing: bool = False) -> list[Problem]:
+    """A certification added to, changed in or removed from a formation (E2, E8)."""
+    formation = link.formation
+    if formation is None:
+        return []
+    problems: list[Problem] = []
+    if link.certification is not None and not formation.certifiante and not removing:
+        problems.append(Problem("certification", "Cochez « Certifiante » sur la formation avant "
+                                                 "d'y ajouter une certification."))
+    others = siblings(formation.certifications, link)[:-1]
+    old_codes = _saved_certification_codes(formation) if formation.id is not None else []
+    new_links = others if removing else [*others, link]
+    new_codes = [other.certification.code for other in new_links if other.certification is not None]
+    problems += [Problem("certification", p.message, p.severity)
+                 for p in check_certification_change(old_codes, new_codes, formation.etat in PUBLISHED)]
+    if not removing and link.certification is not None:
+        same = [other for other in others if other.certification_id == link.certification.id
+                or other.certification is link.certification]
+        if same:
+            problems.append(Problem("certification", "Cette certification est déjà liée à la formation."))
+    return problems
+
+
+def _saved_certification_codes(formation) -> list[str]:
+    """The formation's certification codes as saved (the form may have changed them in memory)."""
+    with db.session.no_autoflush:
+        rows = db.session.execute(
+            select(Certification.code_rncp, Certification.code_rs)
+            .join(FormationCertification, FormationCertification.certification_id == Certification.id)
+            .where(FormationCertification.formation_id == formation.id)
+        ).all()
+    return [rncp or rs for rncp, rs in rows if rncp or rs]
+
+
+# --- sessions -----------------------------------------------------------------------------------
+
+
+def _is_alternance(session) -> bool:
+    return any(r.libelle == RYTHME_ALTERNANCE for r in session.rythmes)
+
+
+def session_problems(session, today: date | None = None) -> list[Problem]:
+    """What blocks saving a session's own form (F1, F2, F5, F7 rythme, F9, F10, F12)."""
+    formation = session.formation
+    problems = check_session_dates(session.debut, session.fin)
+    certification = principal_certification(formation) if formation is not None else None
+    if certification is not None:
+        problems += check_start_before_certification_end(session.debut, certification.date_fin_enregistrement)
+    problems += check_session_contact(1 if session.contact is not None else 0)
+    problems += check_lieu_inscription(session.lieu_inscription)
+    totale = compute_duree_totale(session.duree_centre, session.duree_entreprise)
+    problems += check_durees(session.duree_centre, session.duree_entreprise,
+                             totale if totale is not None else session.duree_totale, session.duree_hebdomadaire)
+    problems += _blocs_problems(session)
+    if formation is not None:
+        contrat_pro = [f.mesure.nature == MesureKind.CONTRAT_PRO for f in session.financements if f.mesure]
+        problems += [p for p in _contrat_pro(session, contrat_pro) if p.field == "rythmes"]
+        if session.modalite_enseignement is not None and formation.structure is not None:
+            problems += [p for p in _lieux(session) if p.field == "modalite_enseignement"]
+    return renamed(problems, SESSION_FIELDS)
+
+
+def _blocs_problems(session) -> list[Problem]:
+    formation = session.formation
+    if formation is None:
+        return []
+    problems: list[Problem] = []
+    chosen = [bloc.code for bloc in session.blocs]
+    certifications = [link.certification for link in formation.certifications if link.certification]
+    for certification in certifications:
+        own = {bloc.code for bloc in certification.blocs}
+        problems += check_blocs(
+            code(session.validation_blocs),
+            [c for c in chosen if c in own],
+            own,
+            apprentissage=bool(formation.apprentissage),
+            certification_code=certification.code,
+        )
+    foreign = sorted(set(chosen) - {b.code for c in certifications for b in c.blocs})
+    if foreign:
+        problems.append(Problem("blocs", "Bloc(s) n'appartenant à aucune certification de la formation : "
+                                         + ", ".join(foreign) + "."))
+    return problems
+
+
+def _contrat_pro(session, contrat_pro: list[bool]) -> list[Problem]:
+    formation = session.formation
+    certification = principal_certification(formation)
+    return check_contrat_pro(
+        contrat_pro,
+        rythme_alternance=_is_alternance(session),
+        certifiante=bool(formation.certifiante),
+        code_rncp=certification.code_rncp if certification is not None else None,
+    )
+
+
+def _lieux(session, lieux=None) -> list[Problem]:
+    structure = session.formation.structure
+    links = session.lieux if lieux is None else lieux
+    return check_lieux_formation(
+        [_lieu_formation(link) for link in links if link.lieu is not None],
+        entierement_a_distance=code(session.modalite_enseignement) == ENTIEREMENT_A_DISTANCE,
+        structure_in_region=_in_region(structure),
+        region_code=_region_code(),
+    )
+
+
+def _lieu_formation(link) -> LieuFormation:
+    lieu = link.lieu
+    return LieuFormation(lieu.nom, bool(link.principal), code_postal=lieu.code_postal or "")
+
+
+def _in_region(structure) -> bool:
+    from app.validators import departement_of_postal_code, region_of_departement
+
+    departement = structure.departement_code or departement_of_postal_code(structure.code_postal or "")
+    return region_of_departement(departement or "") == _region_code()
+
+
+def session_record_problems(session, today: date | None = None) -> list[Problem]:
+    """The session with every child list: what blocks submitting it (F1–F13)."""
+    formation = session.formation
+    problems = session_problems(session, today)
+    problems += check_formateurs([bool(f.principal) for f in session.formateurs])
+    if formation is not None and formation.structure is not None:
+        problems += [p for p in _lieux(session) if p.field != "modalite_enseignement"]
+    financements = list(session.financements)
+    problems += check_financements([_financement(f) for f in financements])
+    if formation is not None:
+        contrat_pro = [f.mesure.nature == MesureKind.CONTRAT_PRO for f in financements if f.mesure]
+        problems += [p for p in _contrat_pro(session, contrat_pro) if p.field != "rythmes"]
+        apprentissage = [f.mesure.nature == MesureKind.APPRENTISSAGE for f in financements if f.mesure]
+        problems += check_apprentissage_financements(bool(formation.apprentissage), apprentissage)
+        # Saved events are judged without "not in the past", which applies when they are typed.
+        problems += check_recruitments([_event(r) for r in session.recrutements], session_fin=session.fin,
+                                       today=date.min)
+        problems += check_cycles([_cycle(c) for c in session.cycles], formation.duree_cycle,
+                                 bool(formation.apprentissage))
+    return renamed(problems, SESSION_FIELDS)
+
+
+# --- the session's child lists --------------------------------------------------------------------
+
+
+def formateur_problems(link) -> list[Problem]:
+    """F3 when a formateur is added or changed: the same structure only once."""
+    session = link.session
+    if session is None or link.structure is None:
+        return []
+    others = siblings(session.formateurs, link)[:-1]
+    if any(other.structure is link.structure or other.structure_id == link.structure.id for other in others):
+        return [Problem("structure", "Cet organisme est déjà OF formateur de la session.")]
+    return []
+
+
+def session_lieu_problems(link) -> list[Problem]:
+    """F4 when a lieu de formation is added or changed: in the region, listed once."""
+    session = link.session
+    if session is None or link.lieu is None or session.formation is None or session.formation.structure is None:
+        return []
+    others = siblings(session.lieux, link)[:-1]
+    problems: list[Problem] = []
+    if any(other.lieu is link.lieu or other.lieu_id == link.lieu.id for other in others):
+        problems.append(Problem("lieu", "Ce lieu est déjà un lieu de formation de la session."))
+    problems += [Problem("lieu", p.message) for p in _lieux(session, [link]) if "hors de la région" in p.message]
+    return problems
+
+
+def _financement(financement) -> Financement:
+    financeur, mesure = financement.financeur, financement.mesure
+    return Financement(
+        financier=financeur.code if financeur else None,
+        mesure=mesure.code if mesure else None,
+        allowed_mesures=[m.code for m in financeur.mesures] if financeur else None,
+        nb_places=financement.nb_places,
+        prix_total=financement.prix_total,
+        frais_inscription=financement.frais_inscription,
+        prix_ht=financement.prix_ht,
+        tva=financement.tva,
+        prix_ttc=financement.prix_ttc,
+    )
+
+
+def financement_problems(financement) -> list[Problem]:
+    """F6 (financier → mesure cascade, places, amounts), F7 and E7 (no mix of dispositifs)."""
+    problems = renamed(check_financement(_financement(financement)), FINANCEMENT_FIELDS)
+    session = financement.session
+    if session is None or financement.mesure is None or session.formation is None:
+        return problems
+    all_rows = [f for f in siblings(session.financements, financement) if f.mesure is not None]
+    contrat_pro = [f.mesure.nature == MesureKind.CONTRAT_PRO for f in all_rows]
+    problems += [Problem("mesure", p.message) for p in _contrat_pro(session, contrat_pro)
+                 if p.field in ("financements", "certifications")]
+    formation = session.formation
+    apprentissage = [financement.mesure.nature == MesureKind.APPRENTISSAGE]
+    problems += [Problem("mesure", p.message)
+                 for p in check_apprentissage_financements(bool(formation.apprentissage), apprentissage)]
+    return problems
+
+
+def _event(recrutement) -> RecruitmentEvent:
+    return RecruitmentEvent(
+        modalite=code(recrutement.modalite),
+        numero=recrutement.numero,
+        date_debut=recrutement.date_debut,
+        date_fin=recrutement.date_fin,
+        heure_debut=recrutement.heure_debut,
+        heure_fin=recrutement.heure_fin,
+        nb_places=recrutement.nb_places,
+        commentaire=recrutement.commentaire or "",
+        a_distance=bool(recrutement.a_distance),
+        adresse_ligne1=recrutement.ligne or "",
+        ville=recrutement.ville or "",
+        code_postal=recrutement.code_postal or "",
+        url=recrutement.url or "",
+    )
+
+
+def recrutement_problems(recrutement, today: date | None = None) -> list[Problem]:
+    """F13 for a modality being typed (date ≥ today applies), and against the session's others
+    (unique number, ISC periods not overlapping)."""
+    if recrutement.modalite is None:
+        return []
+    session = recrutement.session
+    fin = session.fin if session is not None else None
+    # "Not in the past" applies to a date being typed, not to a saved one left unchanged.
+    typed = recrutement.id is None or sa_inspect(recrutement).attrs.date_debut.history.has_changes()
+    today = (today or date.today()) if typed else date.min
+    problems = check_recruitment_event(_event(recrutement), session_fin=fin, today=today)
+    if session is not None:
+        others = [_event(r) for r in siblings(session.recrutements, recrutement)[:-1]]
+        problems += check_recruitment_against(_event(recrutement), others)
+    return renamed(problems, RECRUTEMENT_FIELDS)
+
+
+def _cycle(cycle) -> Cycle:
+    return Cycle(
+        annee=cycle.annee,
+        effectif_minimal=cycle.effectif_minimal,
+        capacite_simultanee=cycle.capacite_simultanee,
+        capacite_cumulee=cycle.capacite_cumulee,
+        rythme_unite=code(cycle.unite_rythme) or None,
+        rythme_centre=cycle.unites_centre,
+        rythme_entreprise=cycle.unites_entreprise,
+    )
+
+
+def cycle_problems(cycle) -> list[Problem]:
+    """F8 for one year of the cycle, and each année once in the session."""
+    session = cycle.session
+    formation = session.formation if session is not None else None
+    duree_cycle = formation.duree_cycle if formation is not None else None
+    problems = check_cycle(_cycle(cycle), duree_cycle)
+    if session is not None and cycle.annee is not None:
+        others = siblings(session.cycles, cycle)[:-1]
+        if any(other.annee == cycle.annee for other in others):
+            problems.append(Problem("annee", f"L'année {cycle.annee} du cycle est déjà décrite pour cette session."))
+    return renamed(problems, CYCLE_FIELDS)
