@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import Formation, Lieu, Session, Structure, StructureContact
 from app.security.scope import SCOPE, scoped
 from app.validators import ERROR, check_of_responsable, compute_duree_totale
-from app.validators.richtext import sanitize_rich_text
+from app.checks.richtext import sanitize_rich_text
 from app.views.base import MAX_PK
 
 

@@ -13,7 +13,7 @@ from wtforms import BooleanField
 from app.extensions import db
 from app.security.scope import SCOPE, current_user, is_manager
 from app.validators import ERROR, WARNING, Problem
-from app.validators.richtext import sanitize_rich_text
+from app.checks.richtext import sanitize_rich_text
 from app.views.labels import LABELS
 from app.views.widgets import (
     format_bool,

@@ -5,7 +5,7 @@ from wtforms import DateField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Optional
 
 from app.validators.formation import DESCRIPTION_MAX
-from app.validators.richtext import ALLOWED_TAGS, sanitize_rich_text
+from app.checks.richtext import ALLOWED_TAGS, sanitize_rich_text
 
 DATE_FORMAT = "%d/%m/%Y"
 

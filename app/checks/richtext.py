@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import nh3
 
-from .common import text
+from app.validators.common import text
 
 ALLOWED_TAGS = frozenset(
     {"p", "br", "ul", "ol", "li", "strong", "b", "em", "i", "u", "a", "h3", "h4", "blockquote"}
