@@ -47,7 +47,7 @@ CONTACT_PERMISSIONS = SELF_SERVICE + [
 
 GESTIONNAIRE_PERMISSIONS = SELF_SERVICE + [
     [r"(?!(UserDBModelView|RoleModelView|PermissionModelView|ViewMenuModelView|PermissionViewModelView"
-     r"|UserStatsChartView|RegisterUserModelView)$).*View$", r"(can_(list|show|add|edit|delete|download_document)|archive)$"],
+     r"|UserStatsChartView|RegisterUserModelView)$).*View$", r"(can_(list|show|add|edit|delete|download_document)|archive|close_recruitment)$"],
     [r".*Api$", r"can_(get|info|put|post|delete)$"],
     [r"(?!(Sécurité|Security|List Users|List Roles)$).*", r"menu_access$"],
 ]

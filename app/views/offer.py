@@ -38,11 +38,27 @@ from app.checks import (
 from app.security.scope import WRITABLE
 from app.validators import compute_duree_totale
 from app.workflow.archive import archive
+from app.workflow.bulk import close_recruitment
 from app.workflow.principal import keep_one_principal
 
 from .base import ScopedModelView, interface
 from .widgets import format_date, format_rich_text, rich_text_fields
 from .structures import kind_filter
+
+
+class CloseRecruitmentActionMixin:
+    """Bulk *Fermer le recrutement* for managers (K2, F16), through the financement checks."""
+
+    @action("close_recruitment", "Fermer le recrutement",
+            "Fermer le recrutement de toutes les sessions sélectionnées ?", "fa-lock", single=False)
+    def close_recruitment(self, items):
+        sessions = items if isinstance(items, list) else [items]
+        result = close_recruitment(db.session, sessions, author=g.user)
+        flash(f"Recrutement fermé sur {result.changed} financement(s) ; {result.unchanged} l'étaient déjà.",
+              "success")
+        for reason in result.refused:
+            flash(f"Non modifié — {reason}", "warning")
+        return redirect(self.get_redirect())
 
 
 class ArchiveActionMixin:
@@ -203,7 +219,7 @@ class CycleAlternanceView(ScopedModelView):
     record_check = staticmethod(cycle_problems)
 
 
-class SessionView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
+class SessionView(ChecksPanelMixin, CloseRecruitmentActionMixin, ArchiveActionMixin, ScopedModelView):
     datamodel = interface(Session)
     list_title = "Sessions"
     show_title = "Session"

@@ -2,6 +2,7 @@
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget, DatePickerWidget
 from markupsafe import Markup
 from wtforms import DateField, TextAreaField, TimeField
+from wtforms.widgets import html_params
 from wtforms.validators import DataRequired, Optional
 
 from app.validators.formation import DESCRIPTION_MAX
@@ -14,6 +15,13 @@ class FrenchDatePickerWidget(DatePickerWidget):
     data_template = DatePickerWidget.data_template.replace(
         'data-format="yyyy-MM-dd"', 'data-format="dd/MM/yyyy" placeholder="jj/mm/aaaa"'
     )
+
+    def __call__(self, field, **kwargs):
+        """The value as the field formats it (dd/mm/yyyy), or as typed when the form comes back
+        refused; FAB's widget prints the Python date (yyyy-mm-dd)."""
+        kwargs.setdefault("id", field.id)
+        kwargs.setdefault("name", field.name)
+        return Markup(self.data_template % {"text": html_params(type="text", value=field._value(), **kwargs)})
 
 
 def french_date_field(label, required: bool = False, description: str = "") -> DateField:
