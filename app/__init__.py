@@ -80,6 +80,9 @@ def register_views(appbuilder: AppBuilder) -> None:
 
 def register_apis(appbuilder: AppBuilder) -> None:
     from .api import FormationApi, SessionApi, StructureApi
+    from .api.messages import install_french_messages
+
+    install_french_messages()
 
     for api in (StructureApi, FormationApi, SessionApi):
         appbuilder.add_api(api)

@@ -1,0 +1,139 @@
+"""The rules on the REST API: the same checks as the forms, 422 with French messages per field,
+nothing saved on refusal; and random input never answers 500 (hypothesis)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.extensions import db
+from app.models import Formation, Session
+from tests.helpers import formacode_id, formation_like, structure
+
+
+def cfa():
+    return structure("CFA Bâtiment Normandie")
+
+
+def securite() -> Formation:
+    return formation_like("Sécurité incendie%")
+
+
+def session_payload(**values) -> dict:
+    formation = securite()
+    lieu = formation.sessions[0].lieu_inscription
+    start = date.today() + timedelta(days=60)
+    payload = {
+        "formation_id": formation.id, "debut": start.isoformat(), "fin": (start + timedelta(days=30)).isoformat(),
+        "duree_centre": 140, "contact_id": cfa().contacts[0].id, "lieu_inscription_id": lieu.id,
+    }
+    payload.update(values)
+    return payload
+
+
+def test_r_f1_api_refuses_end_before_start_with_a_french_message(client, api_token):
+    headers = api_token("contact")
+    count = db.session.query(Session).count()
+    start = date.today() + timedelta(days=60)
+    response = client.post("/api/v1/session/", json=session_payload(
+        debut=start.isoformat(), fin=(start - timedelta(days=1)).isoformat()), headers=headers)
+    assert response.status_code == 422
+    assert response.json["message"]["fin"] == ["La date de fin doit être postérieure ou égale à la date de début."]
+    assert db.session.query(Session).count() == count
+
+
+def test_r_f10_api_computes_the_total_and_refuses_zero(client, api_token, reset_demo):
+    headers = api_token("contact")
+    response = client.post("/api/v1/session/", json=session_payload(duree_entreprise=0), headers=headers)
+    assert response.status_code == 422
+    assert "ne peut pas être 0" in response.json["message"]["duree_entreprise"][0]
+    response = client.post("/api/v1/session/", json=session_payload(duree_entreprise=35), headers=headers)
+    assert response.status_code == 201, response.json
+    assert db.session.get(Session, response.json["id"]).duree_totale == 175
+
+
+def test_r_f5_r_f12_api_needs_contact_and_lieu_inscription_in_scope(client, api_token):
+    headers = api_token("contact")
+    response = client.post("/api/v1/session/", json={k: v for k, v in session_payload().items() if k not in ("contact_id", "lieu_inscription_id")},
+                           headers=headers)
+    assert response.status_code == 422
+    assert set(response.json["message"]) >= {"contact", "lieu_inscription"}
+    other = structure("Institut Horizon Formation").contacts[0]
+    response = client.post("/api/v1/session/", json=session_payload(contact_id=other.id), headers=headers)
+    assert response.status_code == 422
+    assert response.json["message"] == {"contact_id": ["Valeur inconnue ou hors de votre périmètre."]}
+
+
+def test_r_e4_r_e5_api_refuses_shouting_titles_and_sanitises_rich_text(client, api_token, reset_demo):
+    headers = api_token("contact")
+    base = {"structure_id": cfa().id, "objectifs": "Installer des réseaux.", "formacodes": [formacode_id()]}
+    response = client.post("/api/v1/formation/", json={**base, "intitule": "PLOMBERIE SANITAIRE"}, headers=headers)
+    assert response.status_code == 422
+    assert "majuscules" in response.json["message"]["intitule"][0]
+    response = client.post("/api/v1/formation/", json={
+        **base, "intitule": "Plomberie sanitaire", "contenu": '<p style="color:red">Réseaux <em>cuivre</em></p>'},
+        headers=headers)
+    assert response.status_code == 201, response.json
+    assert db.session.get(Formation, response.json["id"]).contenu == "<p>Réseaux <em>cuivre</em></p>"
+
+
+def test_r_e10_api_non_certifiante_needs_a_formacode(client, api_token):
+    response = client.post("/api/v1/formation/", json={
+        "structure_id": cfa().id, "intitule": "Plomberie sanitaire", "objectifs": "Installer des réseaux."},
+        headers=api_token("contact"))
+    assert response.status_code == 422
+    assert response.json["message"]["formacodes"] == ["Indiquez au moins un Formacode pour une formation non certifiante."]
+
+
+def test_r_e6_api_duree_cycle_bounds(client, api_token, reset_demo):
+    headers = api_token("contact")
+    formation = formation_like("Titre professionnel maçon%")
+    assert client.put(f"/api/v1/formation/{formation.id}", json={"duree_cycle": 6}, headers=headers).status_code == 422
+    assert client.put(f"/api/v1/formation/{formation.id}", json={"duree_cycle": 0}, headers=headers).status_code == 422
+    response = client.put(f"/api/v1/formation/{formation.id}", json={"duree_cycle": 5}, headers=headers)
+    assert response.status_code == 200, response.json
+    db.session.expire_all()
+    assert db.session.get(Formation, formation.id).duree_cycle == 5
+
+
+# --- no input makes the API answer 500 -----------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats(allow_nan=False)
+    | st.text(max_size=40) | st.sampled_from(["2026-13-45", "31/12/2026", "07:00", "RNCP37682", "0" * 400]),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=6,
+)
+SESSION_KEYS = ["formation_id", "debut", "fin", "duree_centre", "duree_entreprise", "duree_hebdomadaire",
+                "contact_id", "lieu_inscription_id", "a_la_demande", "prerequis", "referent_handicap"]
+FORMATION_KEYS = ["structure_id", "intitule", "objectifs", "contenu", "certifiante", "apprentissage",
+                  "duree_cycle", "formacodes", "url_page", "plus_formation"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(SESSION_KEYS), JSON_VALUES, max_size=8), st.booleans())
+def test_random_session_payloads_never_answer_500(client, api_token, reset_demo, payload, update):
+    headers = api_token("contact")
+    url = f"/api/v1/session/{securite().sessions[0].id}" if update else "/api/v1/session/"
+    response = (client.put if update else client.post)(url, json=payload, headers=headers)
+    assert response.status_code in (200, 201, 400, 404, 422), (payload, response.get_data(as_text=True)[:300])
+    db.session.rollback()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(FORMATION_KEYS), JSON_VALUES, max_size=8), st.booleans())
+def test_random_formation_payloads_never_answer_500(client, api_token, reset_demo, payload, update):
+    headers = api_token("contact")
+    url = f"/api/v1/formation/{securite().id}" if update else "/api/v1/formation/"
+    response = (client.put if update else client.post)(url, json=payload, headers=headers)
+    assert response.status_code in (200, 201, 400, 404, 422), (payload, response.get_data(as_text=True)[:300])
+    db.session.rollback()
+
+
+def test_api_type_errors_are_explained_in_french(client, api_token):
+    response = client.post("/api/v1/session/", json=session_payload(debut="demain", duree_centre="abc"),
+                           headers=api_token("contact"))
+    assert response.status_code == 422
+    assert response.json["message"] == {"debut": ["Date non valide (format AAAA-MM-JJ)."],
+                                        "duree_centre": ["Nombre entier attendu."]}

@@ -1,0 +1,200 @@
+"""Checks, completeness and partner readiness (issue 3 §5): computed from the rules, shown on the
+formation and session pages of the demo data."""
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, timedelta
+
+from app.checks import completeness, partner_readiness, session_record_problems
+from app.checks.offer import habilitation_problems
+from app.models import (
+    Certification,
+    Financement,
+    Formation,
+    FormationCertification,
+    Mesure,
+    MesureKind,
+    Nomenclature,
+    NomenclatureKind as K,
+    Recrutement,
+    Session,
+    SessionFormateur,
+    Structure,
+)
+from app.models.workflow import SessionEtat
+from app.workflow.bulk import close_recruitment
+from tests.helpers import formation_like
+
+
+def panel(page: str, panel_id: str) -> str:
+    match = re.search(rf'id="{panel_id}".*?(?=<div class="col-md-4">|<div class="row portal-checks">|\Z)', page, re.S)
+    assert match, f"panel {panel_id} missing"
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", match.group(0))).split())
+
+
+def session_page(client, session) -> str:
+    response = client.get(f"/sessionview/show/{session.id}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_session_page_shows_checks_completeness_and_partners(login):
+    client = login("contact")
+    session = formation_like("Sécurité incendie%").sessions[0]
+    page = session_page(client, session)
+    assert "Aucune erreur" in panel(page, "controles")
+    assert re.search(r"Complétude : \d+ %", panel(page, "completude"))
+    partners = panel(page, "diffusion-partenaires")
+    assert "France Travail (Kairos, AUDE) : ne sera pas diffusée" in partners
+    assert "La session n'est pas encore validée par le Carif-Oref." in partners
+
+
+def test_r_f2_error_of_a_draft_session_is_listed_in_its_checks(login):
+    client = login("contact")
+    draft = next(s for s in formation_like("Titre professionnel maçon%").sessions if s.etat == SessionEtat.BROUILLON)
+    controls = panel(session_page(client, draft), "controles")
+    assert "1 erreur(s) bloquant la soumission" in controls
+    assert "antérieure à la date de fin d'enregistrement" in controls
+
+
+def test_published_sessions_are_ready_for_their_partners(login):
+    client = login("contact.autre")
+    bureautique = formation_like("Bureautique%")
+    current = next(s for s in bureautique.sessions if not s.entree_sortie_permanente)
+    partners = panel(session_page(client, current), "diffusion-partenaires")
+    assert "France Travail (Kairos, AUDE) : prête à être diffusée" in partners
+    assert "Parcoursup et Affelnet (apprentissage) : non concerné" in partners
+    assert "Base nationale des Carif-Oref : prête à être diffusée" in partners
+    apprentissage = next(s for s in formation_like("Titre professionnel maçon%").sessions
+                         if s.etat == SessionEtat.DIFFUSEE)
+    partners = panel(session_page(login("contact"), apprentissage), "diffusion-partenaires")
+    assert "France Travail (Kairos, AUDE) : non concerné" in partners
+    assert "Parcoursup et Affelnet (apprentissage) : prête à être diffusée" in partners
+
+
+def test_r_f7_contrat_pro_session_is_not_sent_to_kairos(login):
+    client = login("contact.autre")
+    mco = formation_like("BTS management%").sessions[0]
+    partners = panel(session_page(client, mco), "diffusion-partenaires")
+    assert "Le contrat de professionnalisation n'est pas diffusé dans Kairos." in partners
+
+
+def test_r_e3_habilitation_warning_shows_on_the_formation_page(login):
+    client = login("gestionnaire")
+    formation = formation_like("Développeur d'applications blockchain%")
+    page = client.get(f"/formationview/show/{formation.id}").get_data(as_text=True)
+    assert "Avertissement : RS5000 : Ni le SIRET de l'OF responsable" in panel(page, "controles")
+    assert "Aucun organisme de la session n'est habilité" in panel(page, "diffusion-partenaires")
+    assert "Complétude" in panel(page, "completude")
+
+
+def test_formation_page_lists_the_readiness_of_each_session(login):
+    client = login("contact")
+    formation = formation_like("Titre professionnel maçon%")
+    partners = panel(client.get(f"/formationview/show/{formation.id}").get_data(as_text=True), "diffusion-partenaires")
+    for session in formation.sessions:
+        if session.etat != SessionEtat.ARCHIVEE:
+            assert f"Session {session.reference}" in partners
+
+
+# --- readiness rules, on records built in memory -----------------------------------------------
+
+
+def _session(**values) -> Session:
+    structure = Structure(raison_sociale="OF test", siret="44306184100047", nda="28760456776")
+    formation = Formation(structure=structure, intitule="Soudure", objectifs="Souder", certifiante=False)
+    autre = Mesure(code="CPF", libelle="CPF", nature=MesureKind.AUTRE)
+    session = Session(formation=formation, debut=date.today() + timedelta(days=10),
+                      fin=date.today() + timedelta(days=40), etat=SessionEtat.DIFFUSEE)
+    session.formateurs = [SessionFormateur(structure=structure, principal=True)]
+    session.financements = [Financement(mesure=autre, nb_places=5)]
+    ico = Nomenclature(kind=K.MODALITE_RECRUTEMENT, code="MR.09", libelle="ICO")
+    session.recrutements = [Recrutement(modalite=ico, numero="1", date_debut=session.debut)]
+    for name, value in values.items():
+        setattr(session, name, value)
+    return session
+
+
+def _france_travail(session, today=None):
+    return next(r for r in partner_readiness(session, today) if r.partner.startswith("France Travail"))
+
+
+def test_france_travail_needs_isc_rdvi_or_ico(app):
+    session = _session()
+    assert not any("ISC, RDVI ou ICO" in r for r in _france_travail(session).reasons)
+    dossier = Nomenclature(kind=K.MODALITE_RECRUTEMENT, code="MR.03", libelle="Dossier")
+    session.recrutements = [Recrutement(modalite=dossier, numero="1")]
+    assert any("Aucune modalité ISC, RDVI ou ICO" in r for r in _france_travail(session).reasons)
+
+
+def test_france_travail_needs_a_valid_formateur_siret(app):
+    session = _session()
+    session.formateurs[0].structure.siret = "44306184100048"
+    assert any("n'est pas valide" in r for r in _france_travail(session).reasons)
+    session.formateurs[0].structure.siret = ""
+    assert any("n'a pas de SIRET" in r for r in _france_travail(session).reasons)
+
+
+def test_r_f15_partners_stop_30_days_after_the_end(app):
+    session = _session(debut=date(2026, 1, 5), fin=date(2026, 3, 1))
+    ended = "La session est terminée depuis plus de 30 jours."
+    assert ended not in _france_travail(session, today=date(2026, 3, 31)).reasons
+    assert ended in _france_travail(session, today=date(2026, 4, 1)).reasons
+
+
+def test_r_f7_contrat_pro_mixed_with_another_dispositif_blocks_kairos(app):
+    session = _session()
+    session.financements.append(Financement(mesure=Mesure(code="OPCO-CP", libelle="Contrat pro",
+                                                          nature=MesureKind.CONTRAT_PRO), nb_places=3))
+    assert any("mélangé à d'autres dispositifs" in r for r in _france_travail(session).reasons)
+
+
+def test_completeness_lists_missing_recruitment_and_duration(app):
+    session = _session()
+    session.recrutements = []
+    missing = [item.label for item in completeness(session).missing]
+    assert "Modalités de recrutement" in missing and "Durée totale en heures" in missing
+    assert 0 < completeness(session).percent < 100
+
+
+def test_r_e3_education_nationale_certifications_are_exempt(app):
+    session = _session()
+    formation = session.formation
+    certification = Certification(id=999999, code_rncp="RNCP99999", intitule="CAP test", education_nationale=False)
+    formation.certifications = [FormationCertification(certification=certification, principale=True)]
+    assert habilitation_problems(formation)[0].severity == "warning"
+    certification.education_nationale = True
+    assert habilitation_problems(formation) == []
+    assert all(p.field != "certifications" or p.severity == "warning" for p in session_record_problems(session))
+
+
+# --- bulk close recruitment (K2, F16) goes through the checks ----------------------------------
+
+
+def test_r_f16_r_k2_bulk_close_recruitment_sets_ferme_and_records_history(login, reset_demo):
+    from app.extensions import db
+    from app.models import HistoryEntry
+
+    client = login("gestionnaire")
+    session = formation_like("Sécurité incendie%").sessions[0]
+    response = client.post("/sessionview/action_post", data={"action": "close_recruitment", "rowid": [session.id]},
+                           follow_redirects=True)
+    assert "Recrutement fermé sur 1 financement(s)" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert [f.etat_recrutement.libelle for f in db.session.get(Session, session.id).financements] == ["Fermé"]
+    assert db.session.query(HistoryEntry).filter_by(entity="session", entity_id=session.id,
+                                                    action="Fermeture du recrutement").count() == 1
+    again = close_recruitment(db.session, [db.session.get(Session, session.id)])
+    assert (again.changed, again.unchanged) == (0, 1)
+
+
+def test_r_k2_contacts_cannot_close_recruitment_in_bulk(login):
+    client = login("contact")
+    session = formation_like("Sécurité incendie%").sessions[0]
+    response = client.post("/sessionview/action_post", data={"action": "close_recruitment", "rowid": [session.id]})
+    assert response.status_code in (302, 403)
+    from app.extensions import db
+
+    db.session.expire_all()
+    assert [f.etat_recrutement.code for f in db.session.get(Session, session.id).financements] == ["1"]
