@@ -137,3 +137,12 @@ def test_api_type_errors_are_explained_in_french(client, api_token):
     assert response.status_code == 422
     assert response.json["message"] == {"debut": ["Date non valide (format AAAA-MM-JJ)."],
                                         "duree_centre": ["Nombre entier attendu."]}
+
+
+def test_out_of_range_related_ids_are_refused_not_crashing(client, api_token):
+    """Found by hypothesis on PostgreSQL: a formacode id beyond 2**31 - 1 reached the database."""
+    formation = securite()
+    response = client.put(f"/api/v1/formation/{formation.id}", json={"formacodes": [2147483648]},
+                          headers=api_token("contact"))
+    assert response.status_code == 422
+    assert response.json["message"] == {"formacodes": ["Identifiant non valide : nombre entier positif attendu."]}

@@ -11,6 +11,7 @@ from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from marshmallow import ValidationError
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.checks import formation_problems, session_problems, structure_problems
 from app.extensions import db
@@ -40,7 +41,7 @@ class ScopedRestApi(ModelRestApi):
         payload = request.get_json(silent=True)
         if not isinstance(payload, dict):
             return {}
-        problems = {}
+        problems = _malformed_ids(self.datamodel.obj, payload)
         for name, model in self.related_ids.items():
             value = payload.get(name)
             if value is not None and not (_is_pk(value) and _writable(model, value) is not None):
@@ -67,6 +68,9 @@ class ScopedRestApi(ModelRestApi):
             item = self.add_model_schema.load(request.json)
         except ValidationError as err:
             return self.response_422(message=err.messages)
+        except SQLAlchemyError:
+            db.session.rollback()
+            return self.response_422(message={"_schema": ["Valeurs non valides."]})
         return self._save(item, created=True)
 
     def put_headless(self, pk):
@@ -82,6 +86,9 @@ class ScopedRestApi(ModelRestApi):
         except ValidationError as err:
             db.session.rollback()
             return self.response_422(message=err.messages)
+        except SQLAlchemyError:
+            db.session.rollback()
+            return self.response_422(message={"_schema": ["Valeurs non valides."]})
         return self._save(item, created=False)
 
     def _save(self, item, *, created: bool):
@@ -114,6 +121,20 @@ class ScopedRestApi(ModelRestApi):
     def parent_problems(self, parent) -> list[str]:
         """French reasons why `parent` cannot receive a new row (rules of app/validators)."""
         return []
+
+
+def _malformed_ids(model, payload: dict) -> dict[str, list[str]]:
+    """Ids that are not database ids (text, floats, out of range) are refused before any query:
+    the database would fail on them (PostgreSQL integers stop at 2**31 - 1)."""
+    relations = {relation.key for relation in sa_inspect(model).relationships}
+    problems = {}
+    for name, value in payload.items():
+        if name not in relations and not name.endswith("_id"):
+            continue
+        values = value if isinstance(value, list) else [value]
+        if not all(v is None or _is_pk(v) for v in values):
+            problems[name] = ["Identifiant non valide : nombre entier positif attendu."]
+    return problems
 
 
 def _by_field(problems) -> dict[str, list[str]]:
