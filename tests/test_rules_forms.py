@@ -456,3 +456,15 @@ def test_refused_child_form_leaves_the_saved_session_untouched(login):
     client.post("/recrutementview/add", data=recrutement_form(session, heure_debut="05:00"))
     assert {(r.numero, r.date_debut) for r in fresh(Session, session.id).recrutements} == before
     assert db.session.query(Recrutement).filter(Recrutement.numero == "ICO-T").count() == 0
+
+
+def test_r_c6_public_funding_without_qualiopi_is_refused_on_the_form(login, reset_demo):
+    client = login("contact")
+    target = cfa()
+    target.qualiopi_action_formation = False
+    db.session.commit()
+    page = client.post("/financementview/add", data=financement_form(
+        securite_session(), mesure("CR-PRF"))).get_data(as_text=True)
+    assert "Qualiopi « actions de formation »" in error_next_to(page, "mesure")
+    response = client.post("/financementview/add", data=financement_form(securite_session(), mesure("AUTOFIN")))
+    assert response.status_code == 302  # learner-paid training needs no Qualiopi

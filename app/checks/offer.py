@@ -36,12 +36,14 @@ from app.validators import (
     check_lieux_formation,
     check_of_responsable,
     check_presentation,
+    check_qualiopi,
     check_recruitment_event,
     check_recruitments,
     check_session_contact,
     check_session_dates,
     check_start_before_certification_end,
     compute_duree_totale,
+    is_public_funding,
 )
 from app.validators.recruitment import check_recruitment_against
 
@@ -269,6 +271,7 @@ def session_record_problems(session, today: date | None = None) -> list[Problem]
         problems += [p for p in _contrat_pro(session, contrat_pro) if p.field != "rythmes"]
         apprentissage = [f.mesure.nature == MesureKind.APPRENTISSAGE for f in financements if f.mesure]
         problems += check_apprentissage_financements(bool(formation.apprentissage), apprentissage)
+        problems += [Problem("financements", p.message) for p in qualiopi_problems(formation, financements)]
         # Saved events are judged without "not in the past", which applies when they are typed.
         problems += check_recruitments([_event(r) for r in session.recrutements], session_fin=session.fin,
                                        today=date.min)
@@ -333,7 +336,22 @@ def financement_problems(financement) -> list[Problem]:
     apprentissage = [financement.mesure.nature == MesureKind.APPRENTISSAGE]
     problems += [Problem("mesure", p.message)
                  for p in check_apprentissage_financements(bool(formation.apprentissage), apprentissage)]
+    problems += qualiopi_problems(formation, [financement])
     return problems
+
+
+def qualiopi_problems(formation, financements) -> list[Problem]:
+    """C6 for the OF responsable of `formation`, given the financements of a session."""
+    structure = formation.structure
+    if structure is None:
+        return []
+    rows = [f for f in financements if f.mesure is not None]
+    return check_qualiopi(
+        public_funding=any(is_public_funding(f.financeur.code if f.financeur else None, f.mesure.code) for f in rows),
+        apprentissage=any(f.mesure.nature == MesureKind.APPRENTISSAGE for f in rows),
+        qualiopi_action_formation=bool(structure.qualiopi_action_formation),
+        qualiopi_apprentissage=bool(structure.qualiopi_apprentissage),
+    )
 
 
 def _event(recrutement) -> RecruitmentEvent:

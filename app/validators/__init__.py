@@ -36,6 +36,8 @@ from .financement import (  # noqa: E402
     check_contrat_pro,
     check_financement,
     check_financements,
+    check_qualiopi,
+    is_public_funding,
 )
 from .formation import (  # noqa: E402
     CertificationChoice,
@@ -180,6 +182,7 @@ __all__ = [
     "check_of_responsable",
     "check_phone",
     "check_presentation",
+    "check_qualiopi",
     "check_recruitment_event",
     "check_recruitments",
     "check_rncp",
@@ -196,6 +199,7 @@ __all__ = [
     "departement_of_postal_code",
     "find_duplicate_lieux",
     "has_errors",
+    "is_public_funding",
     "is_valid_ape",
     "is_valid_bloc_code",
     "is_valid_code_insee",

@@ -107,3 +107,49 @@ def check_contrat_pro(
             )
         )
     return problems
+
+
+# --- C6 Qualiopi -------------------------------------------------------------------------------
+
+# LHEO dict-financeurs codes of public or mutualised funds (État, Régions and other local
+# authorities, France Travail, Agefiph, FSE, OPCO, Transition Pro…): Qualiopi is required by law
+# (Code du travail, art. L6316-1). Not public: 5 Entreprise, 10 Bénéficiaire, 0 Autre.
+PUBLIC_FINANCEURS = frozenset(
+    {"2", "3", "4", "6", "7", "8", "9", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20"}
+)
+PUBLIC_MESURES = frozenset({"CPF"})  # the CPF is public money (Caisse des dépôts) whatever its financier
+
+
+def is_public_funding(financier: str | None, mesure: str | None = None) -> bool:
+    return text(financier) in PUBLIC_FINANCEURS or text(mesure).upper() in PUBLIC_MESURES
+
+
+def check_qualiopi(
+    *,
+    public_funding: bool,
+    apprentissage: bool,
+    qualiopi_action_formation: bool,
+    qualiopi_apprentissage: bool,
+    field: str = "mesure",
+) -> list[Problem]:
+    """C6: Qualiopi (actions de formation) is required for public funding, and Qualiopi
+    (actions de formation par apprentissage) for apprentissage; plain continuing training paid by
+    a company or the learner needs none."""
+    problems: list[Problem] = []
+    if apprentissage and not qualiopi_apprentissage:
+        problems.append(
+            Problem(
+                field,
+                "L'apprentissage demande la certification Qualiopi « actions de formation par "
+                "apprentissage » de l'organisme responsable.",
+            )
+        )
+    elif public_funding and not apprentissage and not qualiopi_action_formation:
+        problems.append(
+            Problem(
+                field,
+                "Un financement public demande la certification Qualiopi « actions de formation » "
+                "de l'organisme responsable.",
+            )
+        )
+    return problems

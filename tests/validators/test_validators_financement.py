@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 
 from app.validators import (
+    check_qualiopi,
+    is_public_funding,
     Financement,
     Problem,
     check_contrat_pro,
@@ -107,3 +109,35 @@ def test_r_f7_certifiante_with_valid_rncp(certifiante: bool, code: str | None) -
         [True], rythme_alternance=True, certifiante=certifiante, code_rncp=code
     )
     assert fields(problems) == {"certifications"}
+
+
+# --- C6 Qualiopi ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("financier, mesure, public", [
+    ("2", "CR-PRF", True), ("4", "FT-AIF", True), ("16", "OPCO-PDC", True), ("7", "X", True),
+    ("10", "CPF", True), ("10", "AUTOFIN", False), ("5", "ENT-PLAN", False), ("0", "AUTRE", False),
+    (None, None, False),
+])
+def test_r_c6_public_funding_by_financier_or_cpf(financier, mesure, public):
+    assert is_public_funding(financier, mesure) is public
+
+
+def test_r_c6_public_funding_needs_qualiopi_action_de_formation():
+    problems = check_qualiopi(public_funding=True, apprentissage=False, qualiopi_action_formation=False,
+                              qualiopi_apprentissage=False)
+    assert [p.message for p in problems] == [
+        "Un financement public demande la certification Qualiopi « actions de formation » de l'organisme "
+        "responsable."]
+    assert check_qualiopi(public_funding=True, apprentissage=False, qualiopi_action_formation=True,
+                          qualiopi_apprentissage=False) == []
+
+
+def test_r_c6_apprentissage_needs_qualiopi_apprentissage_and_private_training_needs_none():
+    problems = check_qualiopi(public_funding=True, apprentissage=True, qualiopi_action_formation=True,
+                              qualiopi_apprentissage=False)
+    assert "par apprentissage" in problems[0].message
+    assert check_qualiopi(public_funding=True, apprentissage=True, qualiopi_action_formation=False,
+                          qualiopi_apprentissage=True) == []
+    assert check_qualiopi(public_funding=False, apprentissage=False, qualiopi_action_formation=False,
+                          qualiopi_apprentissage=False) == []
