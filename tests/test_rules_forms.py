@@ -468,3 +468,27 @@ def test_r_c6_public_funding_without_qualiopi_is_refused_on_the_form(login, rese
     assert "Qualiopi « actions de formation »" in error_next_to(page, "mesure")
     response = client.post("/financementview/add", data=financement_form(securite_session(), mesure("AUTOFIN")))
     assert response.status_code == 302  # learner-paid training needs no Qualiopi
+
+
+def _options(page: str, field: str) -> list[str]:
+    import html
+    import re
+
+    select_html = re.search(rf'<select[^>]*id="{field}".*?</select>', page, re.S).group(0)
+    return [html.unescape(o).strip() for o in re.findall(r"<option[^>]*>(.*?)</option>", select_html, re.S)]
+
+
+def test_r_f11_session_form_offers_the_modalites_lists(login):
+    page = login("contact").get(f"/sessionview/edit/{securite_session().id}").get_data(as_text=True)
+    assert {"En groupe (non personnalisable)", "Individualisé", "Modularisé", "Mixte"} <= set(_options(page, "type_parcours"))
+    assert {"Temps plein", "Temps partiel", "En alternance", "Cours du soir"} <= set(_options(page, "rythmes"))
+    assert {"Formation entièrement présentielle", "Formation mixte", "Formation entièrement à distance"} <= set(
+        _options(page, "modalite_enseignement"))
+    for name in ("prerequis", "equipements", "modalites_commentaire", "modalites_pedagogiques", "niveau_entree"):
+        assert f'name="{name}"' in page
+
+
+def test_r_c4_structure_form_offers_the_seven_infrastructures(login):
+    page = login("contact").get(f"/structureview/edit/{cfa().id}").get_data(as_text=True)
+    assert set(_options(page, "infrastructures")) >= {
+        "Restauration", "Hébergement", "Accès handicapés", "Bus", "Tram", "Train", "Parkings"}

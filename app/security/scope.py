@@ -37,7 +37,7 @@ from app.models import (
 from .permissions import MANAGER_ROLES
 
 # Endpoints that change data even when reached with GET (their forms lead to a write).
-WRITE_ENDPOINTS = frozenset({"add", "edit", "delete", "action", "action_post"})
+WRITE_ENDPOINTS = frozenset({"add", "edit", "delete", "action", "action_post", "import_recrutements"})
 
 
 def current_user():

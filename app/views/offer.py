@@ -1,10 +1,10 @@
 """Offre de formation: formations, sessions and the session's child lists (SPEC E, F, K2)."""
 from __future__ import annotations
 
-from flask import flash, g, redirect
+from flask import Response, flash, g, redirect, request, url_for
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
-from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.models.sqla.filters import FilterEqual
 
 from app.extensions import db
@@ -35,9 +35,18 @@ from app.checks import (
     session_lieu_problems,
     session_problems,
 )
-from app.security.scope import WRITABLE
+from app.security.scope import WRITABLE, scoped
 from app.validators import compute_duree_totale
 from app.workflow.archive import archive
+from app.imports.recrutements import (
+    COLUMNS as IMPORT_COLUMNS,
+    MAX_BYTES,
+    MAX_ROWS,
+    ImportResult,
+    LineProblem,
+    import_recrutements,
+    template_workbook,
+)
 from app.workflow.bulk import close_recruitment
 from app.workflow.principal import keep_one_principal
 
@@ -90,9 +99,11 @@ class ChecksPanelMixin:
     def show(self, pk):
         item = self._scoped_get(pk)
         widgets = self._show(item.id)
+        model = type(item)
+        writable = scoped(db.session.query(model.id).filter(model.id == item.id), model, write=True).first()
         return self.render_template(
             self.show_template, pk=item.id, title=self.show_title, widgets=widgets,
-            related_views=self._related_views, checks=self.checks_for(item),
+            related_views=self._related_views, checks=self.checks_for(item), writable=writable is not None,
         )
 
 
@@ -272,7 +283,39 @@ class SessionView(ChecksPanelMixin, CloseRecruitmentActionMixin, ArchiveActionMi
             "problems": session_record_problems(session),
             "completeness": completeness(session),
             "readiness": [{"title": "", "partners": partner_readiness(session)}],
+            "links": [("Importer des modalités de recrutement (Excel)",
+                       url_for("SessionView.import_recrutements", pk=session.id), "fa-upload")],
         }
+
+    # Import of the recruitment calendar from Excel (app/imports): write scope (the endpoint is a
+    # write endpoint in app/security/scope.py), same checks as the form.
+    @expose("/import_recrutements/<pk>", methods=["GET", "POST"])
+    @has_access
+    @permission_name("edit")
+    def import_recrutements(self, pk):
+        session = self._scoped_get(pk)
+        result = None
+        if request.method == "POST":
+            upload = request.files.get("fichier")
+            if upload is None or not upload.filename:
+                result = ImportResult(problems=[LineProblem(0, "", "Choisissez un fichier Excel (.xlsx).")])
+            else:
+                result = import_recrutements(db.session, session, upload.read(MAX_BYTES + 1), author=g.user)
+                if result.created:
+                    flash(f"{result.created} modalité(s) de recrutement importée(s).", "success")
+                    for warning in result.warnings:
+                        flash(f"Ligne {warning.line} : {warning.message}", "warning")
+                    return redirect(url_for("SessionView.show", pk=session.id))
+        return self.render_template("portal/import_recrutements.html", offer_session=session, result=result,
+                                    columns=IMPORT_COLUMNS, max_rows=MAX_ROWS)
+
+    @expose("/import_recrutements_modele")
+    @has_access
+    @permission_name("edit")
+    def import_recrutements_template(self):
+        return Response(template_workbook(),
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": 'attachment; filename="modalites-recrutement.xlsx"'})
 
     def pre_add(self, item):
         item.duree_totale = compute_duree_totale(item.duree_centre, item.duree_entreprise)
