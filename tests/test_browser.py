@@ -73,3 +73,29 @@ def test_r_a3_contact_browses_formations_and_a_session_in_french(live_server, pa
     for english in ("Show ", "Edit ", "Record Count", "Search", "Back"):
         assert english not in body, english
     page.screenshot(path="/tmp/portal-session.png", full_page=True)
+
+
+def test_r_e5_live_counter_and_refused_form_keep_the_text(live_server, page):
+    """Logged in as the contact (previous test): the counter follows the typing; a refused save
+    comes back with the message under the field and the typed text."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Formation
+
+    formation = db.session.execute(select(Formation).where(Formation.intitule.like("Sécurité incendie%"))).scalar_one()
+    page.goto(f"{live_server}/formationview/edit/{formation.id}")
+    counter = page.locator("#objectifs ~ .char-counter")
+    page.fill("#objectifs", "<p>Vérifier</p>")
+    assert counter.inner_text() == "2992 caractère(s) restant(s) sur 3000"
+    page.fill("#objectifs", "a" * 3005)
+    assert counter.inner_text() == "Dépassement de 5 caractère(s) (maximum 3000)"
+    page.fill("#intitule", "SÉCURITÉ INCENDIE")
+    page.click("button[type=submit]:has-text('Enregistrer'), input[type=submit]")
+    page.wait_for_load_state()
+    body = page.inner_text("body")
+    assert "L'intitulé ne doit pas être écrit en majuscules" in body
+    assert "ne doit pas dépasser 3000 caractères (actuellement 3005)" in body
+    assert page.input_value("#intitule") == "SÉCURITÉ INCENDIE"
+    db.session.expire_all()
+    assert db.session.get(Formation, formation.id).intitule.startswith("Sécurité incendie")
