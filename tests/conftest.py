@@ -70,16 +70,25 @@ def app():
         db.session.remove()
 
 
+# Reference data no test changes: kept between demo reloads (loading it is most of the time).
+REFERENTIAL_TABLES = {
+    "nomenclature", "region", "departement", "certification", "bloc_competences", "financeur", "mesure",
+    "certification_nsf", "certification_formacode", "certification_rome", "mesure_public",
+}
+
+
 def reload_demo() -> None:
-    """Empty the business tables and load the demo region again (users are kept)."""
+    """Empty the offer and structure tables and load the demo region again (users and reference
+    data are kept)."""
     db.session.rollback()
-    business = [t for t in reversed(Model.metadata.sorted_tables) if not t.name.startswith("ab_")]
+    business = [t for t in reversed(Model.metadata.sorted_tables)
+                if not t.name.startswith("ab_") and t.name not in REFERENTIAL_TABLES]
     with db.engine.begin() as connection:
         for table in business:
             connection.execute(table.delete())
     from app.demo import load_demo
 
-    load_demo(db.session)
+    load_demo(db.session, referentials=False)
 
 
 @pytest.fixture()

@@ -81,10 +81,11 @@ CFA_ANTENNAS = [
 ]
 
 
-def load_demo(db_session, scale: str = "demo", today: date | None = None) -> str:
+def load_demo(db_session, scale: str = "demo", today: date | None = None, referentials: bool = True) -> str:
     """Load referentials, demo users and the demo region (idempotent); `scale="region"` adds the
-    benchmark dataset."""
-    load_all(db_session)
+    benchmark dataset. `referentials=False` when they are known to be loaded already (tests)."""
+    if referentials:
+        load_all(db_session)
     sm = current_app.appbuilder.sm
     sm.create_roles()
     users = _users(sm)
