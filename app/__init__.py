@@ -36,7 +36,7 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
 def register_views(appbuilder: AppBuilder) -> None:
     """Every menu entry, grouped as users see them."""
     from .security.permissions import MENU_MANAGEMENT, MENU_OFFER, MENU_REFERENTIALS, MENU_STRUCTURE
-    from .views import offer, referentials, structures
+    from .views import offer, referentials, structures, workflow
 
     # Ma structure
     appbuilder.add_view(structures.StructureView, "Structures", icon="fa-building", category=MENU_STRUCTURE,
@@ -58,6 +58,8 @@ def register_views(appbuilder: AppBuilder) -> None:
     for view in (offer.FormationCertificationView, offer.SessionFormateurView, offer.SessionLieuView,
                  offer.CycleAlternanceView):
         appbuilder.add_view_no_menu(view)
+    appbuilder.add_view(workflow.ValidationQueueView, "File de validation", icon="fa-check-square-o",
+                        category=MENU_OFFER)
 
     # Référentiels
     appbuilder.add_view(referentials.CertificationView, "Certifications", icon="fa-certificate",
@@ -138,7 +140,7 @@ def register_guards(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from .cli import demo_cli, lheo_cli, portal_cli, referentials_cli
+    from .cli import demo_cli, lheo_cli, portal_cli, referentials_cli, workflow_cli
 
-    for group in (portal_cli, referentials_cli, demo_cli, lheo_cli):
+    for group in (portal_cli, referentials_cli, demo_cli, lheo_cli, workflow_cli):
         app.cli.add_command(group)

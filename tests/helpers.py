@@ -82,3 +82,13 @@ def error_next_to(page: str, field: str) -> str:
         raise AssertionError(f"no field {field!r} on the page")
     error = re.search(r'<div class="alert alert-danger">(.*?)</div>', match.group(0), re.S)
     return _text(error.group(1)) if error else ""
+
+
+def open_draft(formation: Formation, username: str = "contact") -> Formation:
+    """The draft a contact opens with *Demande de modification* on a published formation."""
+    from flask import current_app
+
+    from app.workflow.transitions import CONTACT, fire
+
+    user = current_app.appbuilder.sm.find_user(username=username)
+    return fire(db.session, "request_change", formation, user, CONTACT)

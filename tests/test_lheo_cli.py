@@ -13,9 +13,10 @@ NS = {"l": "http://lheo.gouv.fr/2.3"}
 
 
 def _exportable() -> list[Formation]:
+    """What partners receive (J3): published formations, not drafts, with a published session."""
     return db.session.scalars(select(Formation).where(
-        Formation.etat != FormationEtat.ARCHIVEE,
-        Formation.sessions.any(Session.etat != SessionEtat.ARCHIVEE))).all()
+        Formation.etat == FormationEtat.DIFFUSEE, Formation.draft_of_id.is_(None),
+        Formation.sessions.any(Session.etat.in_((SessionEtat.DIFFUSEE, SessionEtat.TERMINEE))))).all()
 
 
 def test_r_j1_cli_export_of_the_demo_region_validates(app, tmp_path):
@@ -35,11 +36,13 @@ def test_r_j1_cli_export_of_the_demo_region_validates(app, tmp_path):
     assert "Préparation au CAP agent vérificateur (ancienne formule)" not in [
         f.findtext("l:intitule-formation", namespaces=NS) for f in exported]  # archived
 
-    # at least one formation per demo organisation (every siège)
+    # only validated offers: formations in creation, pending or on hold stay home
+    assert {f.etat for f in db.session.scalars(select(Formation).where(
+        Formation.reference.in_([f.get("numero") for f in exported])))} == {FormationEtat.DIFFUSEE}
     responsables = {node.text for node in root.iterfind(
         ".//l:organisme-formation-responsable/l:SIRET-organisme-formation/l:SIRET", NS)}
     sieges = db.session.scalars(select(Structure.siret).where(Structure.parent_id.is_(None))).all()
-    assert sieges and set(sieges) <= responsables
+    assert responsables and responsables <= set(sieges)
 
     prefix = app.config["REGION_PREFIX"]
     sessions = root.findall(".//l:session", NS)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from app.extensions import db
 from app.models import Formation, Session
-from tests.helpers import formacode_id, formation_like, structure
+from tests.helpers import formacode_id, formation_like, open_draft, structure
 
 
 def cfa():
@@ -88,7 +88,7 @@ def test_r_e10_api_non_certifiante_needs_a_formacode(client, api_token):
 
 def test_r_e6_api_duree_cycle_bounds(client, api_token, reset_demo):
     headers = api_token("contact")
-    formation = formation_like("Titre professionnel maçon%")
+    formation = open_draft(formation_like("Titre professionnel maçon%"))
     assert client.put(f"/api/v1/formation/{formation.id}", json={"duree_cycle": 6}, headers=headers).status_code == 422
     assert client.put(f"/api/v1/formation/{formation.id}", json={"duree_cycle": 0}, headers=headers).status_code == 422
     response = client.put(f"/api/v1/formation/{formation.id}", json={"duree_cycle": 5}, headers=headers)

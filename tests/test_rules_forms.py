@@ -28,7 +28,7 @@ from app.views.offer import (
     SessionView,
 )
 from app.views.structures import StructureView
-from tests.helpers import error_next_to, form_data, formation_like, nomenclature, page_messages, structure
+from tests.helpers import error_next_to, form_data, formation_like, nomenclature, open_draft, page_messages, structure
 
 
 def cfa() -> Structure:
@@ -118,9 +118,9 @@ def test_r_f10_zero_hours_in_company_is_refused_and_total_is_computed(login, res
     assert fresh(Session, session.id).duree_totale == 175
 
 
-def test_r_f9_apprentissage_session_needs_total_validation_of_blocs(login):
+def test_r_f9_apprentissage_session_needs_total_validation_of_blocs(login, reset_demo):
     client = login("contact")
-    session = next(s for s in macon().sessions if s.etat == "brouillon")
+    session = open_draft(macon()).sessions[0]
     partielle = nomenclature(K.VALIDATION_BLOCS, "0")
     response = edit_session(client, session, validation_blocs=str(partielle.id), blocs=[])
     assert "Pour l'apprentissage, la validation doit être totale." in error_next_to(
@@ -170,7 +170,7 @@ def test_r_e5_rich_text_fields_carry_a_live_counter(login):
 @pytest.mark.parametrize("value, accepted", [("0", False), ("1", True), ("5", True), ("6", False)])
 def test_r_e6_duree_cycle_bounds_on_the_form(login, reset_demo, value, accepted):
     client = login("contact")
-    formation = macon()
+    formation = open_draft(macon())
     response = client.post(f"/formationview/edit/{formation.id}", data=formation_form(formation, duree_cycle=value))
     if accepted:
         assert response.status_code == 302
@@ -179,8 +179,8 @@ def test_r_e6_duree_cycle_bounds_on_the_form(login, reset_demo, value, accepted)
         assert "comprise entre 1 et 5" in error_next_to(response.get_data(as_text=True), "duree_cycle")
 
 
-def test_r_e10_non_certifiante_formation_needs_a_formacode(login):
-    formation = formation_like("Bureautique%")
+def test_r_e10_non_certifiante_formation_needs_a_formacode(login, reset_demo):
+    formation = open_draft(formation_like("Bureautique%"), "contact.autre")
     response = login("contact.autre").post(f"/formationview/edit/{formation.id}",
                                            data=formation_form(formation, formacodes=[]))
     assert "Indiquez au moins un Formacode" in " ".join(page_messages(response.get_data(as_text=True)))
@@ -260,8 +260,9 @@ def test_r_f13_overlapping_isc_periods_are_refused(login):
 
 def test_r_f13_editing_a_past_ico_without_changing_its_date_is_allowed(login, reset_demo):
     client = login("contact")
-    formation = formation_like("Préparation au CAP agent vérificateur%")  # archived, 2022–2023, yet writable
-    recrutement = next(r for s in formation.sessions for r in s.recrutements if r.numero == "ICO-1")
+    recrutement = next(r for r in securite_session().recrutements if r.numero == "ICO-1")
+    recrutement.date_debut = recrutement.date_fin = date.today() - timedelta(days=3)  # held last week
+    db.session.commit()
     columns = RecrutementView.edit_columns
     response = client.post(f"/recrutementview/edit/{recrutement.id}",
                            data=form_data(recrutement, columns, commentaire="Salle B"))
@@ -326,7 +327,7 @@ def cycle_form(session, **values) -> dict:
 
 def test_r_f8_cycle_year_capacities_and_uniqueness(login, reset_demo):
     client = login("contact")
-    session = next(s for s in macon().sessions if s.etat == "brouillon")  # durée de cycle 2, years 1 and 2
+    session = open_draft(macon()).sessions[0]  # durée de cycle 2, years 1 and 2
     page = client.post("/cyclealternanceview/add", data=cycle_form(session, annee="3")).get_data(as_text=True)
     assert "comprise entre 1 et 2" in error_next_to(page, "annee")
     page = client.post("/cyclealternanceview/add", data=cycle_form(session, annee="1")).get_data(as_text=True)
@@ -424,12 +425,12 @@ def test_r_c11_lieu_needs_coordinates_and_a_duplicate_address_is_only_warned(log
 # --- certifications of a formation (E2, E8) --------------------------------------------------------
 
 
-def test_r_e8_published_formation_keeps_its_rncp_code(login):
+def test_r_e8_published_formation_keeps_its_rncp_code(login, reset_demo):
     client = login("contact")
-    formation = macon()  # published, RNCP37682
+    formation = open_draft(macon())  # the draft of a published formation (RNCP37682)
     link = formation.certifications[0]
     other = db.session.execute(select(FormationCertification.certification_id)
-                               .where(FormationCertification.formation_id != formation.id)).scalars().first()
+                               .where(FormationCertification.certification_id != link.certification_id)).scalars().first()
     page = client.post(f"/formationcertificationview/edit/{link.id}", data={
         "formation": str(formation.id), "certification": str(other), "principale": "y"}).get_data(as_text=True)
     assert "ne peut pas être changée" in error_next_to(page, "certification")
@@ -437,9 +438,9 @@ def test_r_e8_published_formation_keeps_its_rncp_code(login):
     assert fresh(FormationCertification, link.id) is not None
 
 
-def test_r_e2_certification_needs_a_certifiante_formation(login):
+def test_r_e2_certification_needs_a_certifiante_formation(login, reset_demo):
     client = login("contact.autre")
-    formation = formation_like("Bureautique%")
+    formation = open_draft(formation_like("Bureautique%"), "contact.autre")
     certification_id = macon().certifications[0].certification_id
     page = client.post("/formationcertificationview/add", data={
         "formation": str(formation.id), "certification": str(certification_id)}).get_data(as_text=True)

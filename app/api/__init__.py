@@ -16,8 +16,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.checks import formation_problems, session_problems, structure_problems
 from app.extensions import db
 from app.models import Formation, Lieu, Session, Structure, StructureContact
-from app.security.scope import SCOPE, scoped
-from app.validators import ERROR, check_of_responsable, compute_duree_totale
+from app.security.scope import HIDE_DRAFTS, SCOPE, current_user, is_manager, scoped
+from app.validators import ERROR, Problem, check_of_responsable, compute_duree_totale
+from app.workflow.locks import lock_reason
 from app.checks.richtext import sanitize_rich_text
 from app.views.base import MAX_PK
 
@@ -97,7 +98,8 @@ class ScopedRestApi(ModelRestApi):
         with db.session.no_autoflush:
             _attach_parents(item)
             (self.pre_add if created else self.pre_update)(item)
-            problems = list(check(item)) if check is not None else []
+            reason = lock_reason(item, manager=is_manager(current_user()))
+            problems = [Problem("", reason)] if reason else (list(check(item)) if check is not None else [])
         errors = [p for p in problems if p.severity == ERROR]
         if errors:
             db.session.rollback()
@@ -190,6 +192,7 @@ FORMATION_FIELDS = [
 
 class FormationApi(ScopedRestApi):
     resource_name = "formation"
+    base_filters = SCOPE + HIDE_DRAFTS
     datamodel = SQLAInterface(Formation)
     list_columns = ["id", "reference", "intitule", "structure_id", "certifiante", "apprentissage", "etat"]
     show_columns = list_columns + FORMATION_FIELDS[3:]
@@ -215,6 +218,7 @@ SESSION_FIELDS = [
 
 class SessionApi(ScopedRestApi):
     resource_name = "session"
+    base_filters = SCOPE + HIDE_DRAFTS
     datamodel = SQLAInterface(Session)
     list_columns = ["id", "reference", "formation_id", "debut", "fin", "etat"]
     show_columns = list_columns + SESSION_FIELDS[2:] + ["duree_totale"]

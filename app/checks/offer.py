@@ -148,11 +148,14 @@ def certification_link_problems(link, *, removing: bool = False) -> list[Problem
         problems.append(Problem("certification", "Cochez « Certifiante » sur la formation avant "
                                                  "d'y ajouter une certification."))
     others = siblings(formation.certifications, link)[:-1]
-    old_codes = _saved_certification_codes(formation) if formation.id is not None else []
+    # E8 holds for a published formation and for the draft of one (against the published codes).
+    reference = formation.draft_of or formation
+    published = reference.etat in PUBLISHED
+    old_codes = _saved_certification_codes(reference) if reference.id is not None else []
     new_links = others if removing else [*others, link]
     new_codes = [other.certification.code for other in new_links if other.certification is not None]
     problems += [Problem("certification", p.message, p.severity)
-                 for p in check_certification_change(old_codes, new_codes, formation.etat in PUBLISHED)]
+                 for p in check_certification_change(old_codes, new_codes, published)]
     if not removing and link.certification is not None:
         same = [other for other in others if other.certification_id == link.certification.id
                 or other.certification is link.certification]

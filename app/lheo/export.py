@@ -117,14 +117,24 @@ _LOAD_OPTIONS = (
 )
 
 
+# What partners receive (J3): validated formations and their validated sessions, never a draft.
+EXPORTED_SESSIONS = (SessionEtat.DIFFUSEE, SessionEtat.TERMINEE)
+
+
+def _exported(session) -> bool:
+    """Sessions written for a formation: not archived, not a draft's copy."""
+    return session.etat != SessionEtat.ARCHIVEE and not session.in_draft
+
+
 def formations_for_export(db_session, formations_query=None) -> list[Formation]:
     """The formations to export, with everything the mapping reads loaded up front. Default:
-    formations not archived that have at least one session not archived."""
+    published formations (not drafts) that have at least one published session."""
     query = formations_query
     if query is None:
         query = select(Formation).where(
-            Formation.etat != FormationEtat.ARCHIVEE,
-            Formation.sessions.any(Session.etat != SessionEtat.ARCHIVEE),
+            Formation.etat == FormationEtat.DIFFUSEE,
+            Formation.draft_of_id.is_(None),
+            Formation.sessions.any(Session.etat.in_(EXPORTED_SESSIONS)),
         ).order_by(Formation.id)
     query = query.options(*_LOAD_OPTIONS)
     if hasattr(query, "all"):  # a legacy Query
@@ -140,7 +150,7 @@ def export_formations(formations, region_prefix: str | None = None) -> bytes:
     root = etree.Element(f"{{{NS}}}lheo", nsmap={None: NS})
     offres = el(root, "offres")
     for formation in formations:
-        sessions = [session for session in formation.sessions if session.etat != SessionEtat.ARCHIVEE]
+        sessions = [session for session in formation.sessions if _exported(session)]
         if sessions:
             _formation(offres, formation, sessions, region_prefix)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

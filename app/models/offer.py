@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    DateTime,
     ForeignKey,
     Integer,
     Numeric,
@@ -63,6 +64,11 @@ class Formation(TimestampMixin, Model):
     motif_archivage_id = Column(Integer, ForeignKey("nomenclature.id"))
     motif_archivage = relationship(Nomenclature, foreign_keys=[motif_archivage_id])
     commentaire_archivage = Column(Text)
+    # Copy-on-write: a draft is a full copy of a published formation (and its sessions), edited
+    # while the published one stays live; accepting it copies it back (app/workflow/drafts.py).
+    draft_of_id = Column(Integer, ForeignKey("formation.id", ondelete="CASCADE"), index=True)
+    draft_of = relationship("Formation", remote_side=[id], foreign_keys=[draft_of_id])
+    submitted_at = Column(DateTime)  # last *Soumettre pour validation*
 
     certifications = relationship(
         "FormationCertification", back_populates="formation", cascade="all, delete-orphan"
@@ -155,6 +161,13 @@ class Session(TimestampMixin, Model):
     validation_blocs_id = Column(Integer, ForeignKey("nomenclature.id"))
     validation_blocs = relationship(Nomenclature, foreign_keys=[validation_blocs_id])
     blocs = relationship(BlocCompetences, secondary=session_bloc)
+
+    # Sessions of a draft formation: `in_draft`; `draft_of` is the published session they change
+    # (None for a session added in the draft).
+    in_draft = Column(Boolean, default=False, nullable=False, index=True)
+    draft_of_id = Column(Integer, ForeignKey("session.id", ondelete="SET NULL"), index=True)
+    draft_of = relationship("Session", remote_side=[id], foreign_keys=[draft_of_id])
+    contact_a_verifier = Column(Boolean, default=False, nullable=False)  # set by duplication (F14)
 
     formateurs = relationship("SessionFormateur", back_populates="session", cascade="all, delete-orphan")
     lieux = relationship("SessionLieu", back_populates="session", cascade="all, delete-orphan")

@@ -8,6 +8,7 @@ from .base import utcnow
 
 class FormationEtat:
     EN_CREATION = "en_creation"
+    BROUILLON = "brouillon"  # a draft opened by a *Demande de modification* (copy-on-write)
     EN_ATTENTE = "en_attente"
     DIFFUSEE = "diffusee"
     COMPLEMENT = "complement"
@@ -15,24 +16,31 @@ class FormationEtat:
     ARCHIVEE = "archivee"
     LABELS = {
         EN_CREATION: "En cours de création",
+        BROUILLON: "Brouillon (demande de modification)",
         EN_ATTENTE: "En attente de validation",
         DIFFUSEE: "Diffusée",
         COMPLEMENT: "En attente complément d'information",
         NON_DIFFUSEE: "Non diffusée",
         ARCHIVEE: "Archivée",
     }
+    # States in which the organisation may change the record (the others go through a draft).
+    EDITABLE = frozenset({EN_CREATION, BROUILLON, COMPLEMENT, NON_DIFFUSEE})
 
 
 class SessionEtat:
     BROUILLON = "brouillon"
     EN_ATTENTE = "en_attente"
     DIFFUSEE = "diffusee"
+    COMPLEMENT = "complement"
+    NON_DIFFUSEE = "non_diffusee"
     TERMINEE = "terminee"
     ARCHIVEE = "archivee"
     LABELS = {
         BROUILLON: "Brouillon",
         EN_ATTENTE: "En attente de validation",
         DIFFUSEE: "Diffusée",
+        COMPLEMENT: "En attente complément d'information",
+        NON_DIFFUSEE: "Non diffusée",
         TERMINEE: "Terminée",
         ARCHIVEE: "Archivée",
     }

@@ -37,7 +37,8 @@ from app.models import (
 from .permissions import MANAGER_ROLES
 
 # Endpoints that change data even when reached with GET (their forms lead to a write).
-WRITE_ENDPOINTS = frozenset({"add", "edit", "delete", "action", "action_post", "import_recrutements"})
+WRITE_ENDPOINTS = frozenset({"add", "edit", "delete", "action", "action_post", "import_recrutements", "transition",
+                             "duplicate"})
 
 
 def current_user():
@@ -190,3 +191,25 @@ class WritableScopeFilter(BaseFilter):
 
 SCOPE = [["id", RowScopeFilter, lambda: None]]
 WRITABLE = [["id", WritableScopeFilter, lambda: None]]
+
+
+class HideDraftsInListsFilter(BaseFilter):
+    """Lists, searches and the REST list show the published offer: the copies held by a
+    *Demande de modification* (drafts) are reached from their published formation's page, the
+    manager's queue, and the related lists of the draft itself."""
+
+    name = "Hors brouillons"
+    arg_name = None
+
+    def apply(self, query, value):
+        endpoint = (request.endpoint or "").rsplit(".", 1)[-1] if has_request_context() else ""
+        if endpoint not in ("list", "get_list"):
+            return query
+        if self.model is Formation:
+            return query.filter(Formation.draft_of_id.is_(None))
+        if self.model is Session:
+            return query.filter(Session.in_draft.is_(False))
+        return query
+
+
+HIDE_DRAFTS = [["id", HideDraftsInListsFilter, lambda: None]]

@@ -13,6 +13,7 @@ from wtforms import BooleanField
 from app.extensions import db
 from app.security.scope import SCOPE, current_user, is_manager
 from app.validators import ERROR, WARNING, Problem
+from app.workflow.locks import lock_reason
 from app.checks.richtext import sanitize_rich_text
 from app.views.labels import LABELS
 from app.views.widgets import (
@@ -123,9 +124,18 @@ class ScopedModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
                     form[name].render_kw = {**(form[name].render_kw or {}), "readonly": True}
 
     def problems_for(self, item) -> list[Problem]:
-        """What blocks saving `item` (already filled from the form, not yet saved)."""
+        """What blocks saving `item` (already filled from the form, not yet saved): the record's
+        state first (app/workflow/locks.py), then the rules."""
+        reason = lock_reason(item, manager=is_manager(current_user()))
+        if reason:
+            return [Problem("", reason)]
         check = type(self).record_check
         return list(check(item)) if check is not None else []
+
+    def pre_delete(self, item):
+        reason = lock_reason(item, manager=is_manager(current_user()))
+        if reason:
+            raise ValueError(reason)
 
     # FAB 5.3's _add/_edit save whatever passes WTForms and, when pre_add raises, redirect and
     # lose what was typed. Here every save goes through the record checks (app/checks → the

@@ -1,11 +1,14 @@
 """Offre de formation: formations, sessions and the session's child lists (SPEC E, F, K2)."""
 from __future__ import annotations
 
-from flask import Response, flash, g, redirect, request, url_for
+from datetime import timedelta
+
+from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.models.sqla.filters import FilterEqual
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import (
@@ -19,7 +22,7 @@ from app.models import (
     SessionFormateur,
     SessionLieu,
 )
-from app.models.workflow import SessionEtat
+from app.models.workflow import FormationEtat, HistoryEntry, SessionEtat
 from app.checks import (
     certification_link_problems,
     completeness,
@@ -35,7 +38,7 @@ from app.checks import (
     session_lieu_problems,
     session_problems,
 )
-from app.security.scope import WRITABLE, scoped
+from app.security.scope import HIDE_DRAFTS, SCOPE, WRITABLE, current_user, is_manager, scoped
 from app.validators import compute_duree_totale
 from app.workflow.archive import archive
 from app.imports.recrutements import (
@@ -48,6 +51,11 @@ from app.imports.recrutements import (
     template_workbook,
 )
 from app.workflow.bulk import close_recruitment
+from app.workflow.drafts import current_draft
+from app.workflow.duplicate import duplicate_formation, duplicate_session
+from app.workflow.locks import lock_reason
+from app.workflow.purge import DRAFT_LIFETIME_DAYS
+from app.workflow.transitions import CONTACT, MANAGER, TRANSITIONS, TransitionRefused, available, fire
 from app.workflow.principal import keep_one_principal
 
 from .base import ScopedModelView, interface
@@ -104,7 +112,52 @@ class ChecksPanelMixin:
         return self.render_template(
             self.show_template, pk=item.id, title=self.show_title, widgets=widgets,
             related_views=self._related_views, checks=self.checks_for(item), writable=writable is not None,
+            wf=workflow_context(item, writable is not None), history=history_of(item),
         )
+
+
+STATE_STYLES = {FormationEtat.DIFFUSEE: "success", FormationEtat.EN_ATTENTE: "info", FormationEtat.COMPLEMENT: "warning",
+                FormationEtat.NON_DIFFUSEE: "danger", FormationEtat.ARCHIVEE: "default"}
+
+
+def workflow_context(item, writable: bool) -> dict:
+    """State, available transitions, draft links and lock message for a formation or session page."""
+    manager = is_manager(current_user())
+    formation = item if isinstance(item, Formation) else item.formation
+    published = formation.draft_of
+    draft = current_draft(db.session, formation) if published is None else None
+    actor = MANAGER if manager else CONTACT
+    subject = "Formation" if item is formation else f"Session {item.reference}"
+    state = item.etat_libelle if item is formation else f"{item.etat_libelle} (formation : {formation.etat_libelle})"
+    extra = []
+    if isinstance(item, Session) and writable:
+        extra.append(("Dupliquer la session", url_for("SessionView.duplicate", pk=item.id), "fa-copy"))
+    if isinstance(item, Formation) and manager and formation.draft_of_id is None:
+        extra.append(("Dupliquer la formation", url_for("FormationView.duplicate", pk=item.id), "fa-copy"))
+    purge_notice = ""
+    if published is not None and formation.etat == FormationEtat.BROUILLON and formation.created_at:
+        purge_on = formation.created_at + timedelta(days=DRAFT_LIFETIME_DAYS)
+        purge_notice = (f"Ce brouillon sera supprimé automatiquement le {purge_on:%d/%m/%Y} s'il n'est pas soumis "
+                        "pour validation (la version diffusée n'est pas touchée).")
+    return {
+        "formation": formation, "subject": subject, "state": state,
+        "state_style": STATE_STYLES.get(formation.etat, "default"),
+        "published": published, "draft": draft, "purge_notice": purge_notice,
+        "transitions": available(formation, actor) if writable else [],
+        "lock": lock_reason(item, manager=manager) if writable else "",
+        "extra": extra,
+    }
+
+
+def history_of(item) -> list:
+    """History of the published formation (a draft shows its published formation's) or session."""
+    if isinstance(item, Formation):
+        entity, entity_id = "formation", (item.draft_of_id or item.id)
+    else:
+        entity, entity_id = "session", (item.draft_of_id or item.id)
+    return list(db.session.execute(
+        select(HistoryEntry).where(HistoryEntry.entity == entity, HistoryEntry.entity_id == entity_id)
+        .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())).scalars())
 
 
 class FormationCertificationView(ScopedModelView):
@@ -124,6 +177,7 @@ class FormationCertificationView(ScopedModelView):
     pre_update = pre_add
 
     def pre_delete(self, item):
+        super().pre_delete(item)
         problems = certification_link_problems(item, removing=True)
         if problems:
             raise ValueError(" ".join(p.message for p in problems))
@@ -232,6 +286,7 @@ class CycleAlternanceView(ScopedModelView):
 
 class SessionView(ChecksPanelMixin, CloseRecruitmentActionMixin, ArchiveActionMixin, ScopedModelView):
     datamodel = interface(Session)
+    base_filters = SCOPE + HIDE_DRAFTS
     list_title = "Sessions"
     show_title = "Session"
     add_title = "Créer une session"
@@ -309,6 +364,28 @@ class SessionView(ChecksPanelMixin, CloseRecruitmentActionMixin, ArchiveActionMi
         return self.render_template("portal/import_recrutements.html", offer_session=session, result=result,
                                     columns=IMPORT_COLUMNS, max_rows=MAX_ROWS)
 
+    @expose("/duplicate/<pk>", methods=["GET", "POST"])
+    @has_access
+    @permission_name("edit")
+    def duplicate(self, pk):
+        """F14: a copy with everything but the dates; lieux and contact to be checked."""
+        session = self._scoped_get(pk)
+        if request.method == "POST":
+            try:
+                copy = duplicate_session(db.session, session, author=g.user)
+            except ValueError as refused:
+                db.session.rollback()
+                flash(str(refused), "danger")
+                return redirect(url_for("SessionView.show", pk=session.id))
+            flash("Session dupliquée : renseignez ses dates, vérifiez ses lieux et son contact, puis soumettez "
+                  "la formation pour validation.", "success")
+            return redirect(url_for("SessionView.edit", pk=copy.id))
+        return self.render_template(
+            "portal/confirm_action.html", title="Dupliquer la session",
+            question=f"Dupliquer la session {session.reference} ({session.formation.intitule}) ? Tout est copié sauf "
+                     "les dates et les modalités de recrutement ; les lieux et le contact seront à vérifier.",
+            back=url_for("SessionView.show", pk=session.id))
+
     @expose("/import_recrutements_modele")
     @has_access
     @permission_name("edit")
@@ -325,6 +402,7 @@ class SessionView(ChecksPanelMixin, CloseRecruitmentActionMixin, ArchiveActionMi
 
 class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     datamodel = interface(Formation)
+    base_filters = SCOPE + HIDE_DRAFTS
     list_title = "Formations"
     show_title = "Formation"
     add_title = "Créer une formation"
@@ -360,6 +438,48 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     rich_text_columns = RICH_TEXT
     formatters_columns = {name: format_rich_text for name in RICH_TEXT}
     add_form_extra_fields = edit_form_extra_fields = rich_text_fields(RICH_TEXT)
+
+    # Workflow (app/workflow/transitions.py): a confirmation page with a comment, then `fire`.
+    @expose("/transition/<name>/<pk>", methods=["GET", "POST"])
+    @has_access
+    @permission_name("edit")
+    def transition(self, name, pk):
+        formation = self._scoped_get(pk)
+        transition = TRANSITIONS.get(name) or abort(404)
+        actor = MANAGER if is_manager(current_user()) else CONTACT
+        comment = request.form.get("commentaire", "")
+        error = None
+        if request.method == "POST":
+            try:
+                result = fire(db.session, name, formation, g.user, actor, comment=comment)
+            except TransitionRefused as refused:
+                db.session.rollback()
+                formation = self._scoped_get(pk)
+                error = str(refused)
+            else:
+                flash(transition.done, "success")
+                return redirect(url_for("FormationView.show", pk=result.id))
+        elif transition not in available(formation, actor):
+            error = f"Action impossible : la formation est « {formation.etat_libelle} »."
+        return self.render_template("portal/transition.html", formation=formation, transition=transition,
+                                    error=error, comment=comment)
+
+    @expose("/duplicate/<pk>", methods=["GET", "POST"])
+    @has_access
+    @permission_name("edit")
+    def duplicate(self, pk):
+        """E12: only the Carif-Oref duplicates a formation."""
+        if not is_manager(current_user()):
+            abort(403)
+        formation = self._scoped_get(pk)
+        if request.method == "POST":
+            copy = duplicate_formation(db.session, formation, author=g.user)
+            flash("Formation dupliquée : la copie est en cours de création, avec ses sessions sans dates.", "success")
+            return redirect(url_for("FormationView.show", pk=copy.id))
+        return self.render_template(
+            "portal/confirm_action.html", title="Dupliquer la formation",
+            question=f"Dupliquer la formation {formation.reference} ({formation.intitule}) et ses sessions en cours ?",
+            back=url_for("FormationView.show", pk=formation.id))
 
     @staticmethod
     def checks_for(formation) -> dict:

@@ -1,0 +1,156 @@
+"""The Carif-Oref's validation queue (SPEC K1, K4, G5): filters, the change field by field against
+the published version, accept / ask for information / reject one by one or in bulk, with a
+comment, and codification at acceptance."""
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.security.decorators import has_access, permission_name
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db
+from app.models import Formation, Nomenclature, NomenclatureKind, Structure
+from app.models.workflow import FormationEtat
+from app.security.scope import scoped
+from app.views.labels import LABELS
+from app.workflow.diff import formation_diff
+from app.workflow.history import record
+from app.workflow.transitions import MANAGER, TRANSITIONS, TransitionRefused, blocking_problems, fire
+
+DECISIONS = ("accept", "ask_information", "reject")
+PAGE_SIZE = 50
+
+
+def _label(name: str) -> str:
+    return str(LABELS.get(name, name.replace("_", " ").capitalize()))
+
+
+def _ids(values) -> list[int]:
+    return [int(v) for v in values if str(v).isdigit() and int(v) < 2**31]
+
+
+class ValidationQueueView(BaseView):
+    route_base = "/validation"
+    default_view = "queue"
+
+    def _pending(self):
+        query = (select(Formation).join(Structure, Structure.id == Formation.structure_id)
+                 .where(Formation.etat == FormationEtat.EN_ATTENTE)
+                 .options(joinedload(Formation.structure), joinedload(Formation.draft_of)))
+        return scoped(query, Formation, write=True)
+
+    @expose("/")
+    @has_access
+    @permission_name("list")
+    def queue(self):
+        text = request.args.get("q", "").strip()[:100]
+        kind = request.args.get("type", "")
+        query = self._pending()
+        if text:
+            like = f"%{text}%"
+            query = query.where(or_(Formation.intitule.ilike(like), Formation.reference.ilike(like),
+                                    Structure.raison_sociale.ilike(like)))
+        if kind == "creation":
+            query = query.where(Formation.draft_of_id.is_(None))
+        elif kind == "modification":
+            query = query.where(Formation.draft_of_id.isnot(None))
+        rows = db.session.execute(query.order_by(Formation.submitted_at, Formation.id).limit(PAGE_SIZE)).scalars().all()
+        return self.render_template("portal/queue.html", rows=rows, q=text, kind=kind,
+                                    decisions=[TRANSITIONS[name] for name in DECISIONS])
+
+    @expose("/bulk", methods=["POST"])
+    @has_access
+    @permission_name("list")
+    def bulk(self):
+        name = request.form.get("decision", "")
+        ids = _ids(request.form.getlist("rowid"))
+        if name not in DECISIONS or not ids:
+            flash("Choisissez des formations et une décision.", "warning")
+            return redirect(url_for("ValidationQueueView.queue"))
+        comment = request.form.get("commentaire", "")
+        done, refused = 0, []
+        for formation in db.session.execute(self._pending().where(Formation.id.in_(ids))).scalars().all():
+            reference = formation.reference
+            try:
+                fire(db.session, name, formation, g.user, MANAGER, comment=comment)
+                done += 1
+            except TransitionRefused as error:
+                db.session.rollback()
+                refused.append(f"{reference} : {error}")
+        flash(f"{TRANSITIONS[name].label} : {done} formation(s) traitée(s).", "success" if done else "warning")
+        for reason in refused:
+            flash(reason, "danger")
+        return redirect(url_for("ValidationQueueView.queue"))
+
+    def _get(self, pk):
+        if not str(pk).isdigit() or int(pk) >= 2**31:
+            return None
+        return db.session.execute(scoped(select(Formation).where(Formation.id == int(pk)), Formation,
+                                         write=True)).scalar_one_or_none()
+
+    @expose("/review/<pk>", methods=["GET", "POST"])
+    @has_access
+    @permission_name("list")
+    def review(self, pk):
+        from app.views.offer import FormationView
+
+        formation = self._get(pk)
+        if formation is None:
+            abort(404)
+        error, comment = None, request.form.get("commentaire", "")
+        if request.method == "POST":
+            name = request.form.get("decision", "")
+            if name not in DECISIONS:
+                error = "Choisissez une décision."
+            else:
+                try:
+                    if name == "accept":
+                        self._codify(formation, g.user)
+                    result = fire(db.session, name, formation, g.user, MANAGER, comment=comment)
+                except TransitionRefused as refused:
+                    db.session.rollback()
+                    formation = self._get(pk)
+                    error = str(refused)
+                else:
+                    flash(TRANSITIONS[name].done, "success")
+                    if result is not None and db.session.get(Formation, result.id) is not None:
+                        return redirect(url_for("FormationView.show", pk=result.id))
+                    return redirect(url_for("ValidationQueueView.queue"))
+        kinds = {kind: db.session.execute(select(Nomenclature).where(Nomenclature.kind == kind)
+                                          .order_by(Nomenclature.code)).scalars().all()
+                 for kind in (NomenclatureKind.FORMACODE, NomenclatureKind.NSF, NomenclatureKind.ROME,
+                              NomenclatureKind.ETAT_DISPOSITIF)}
+        return self.render_template(
+            "portal/review.html", formation=formation, changes=formation_diff(formation, _label),
+            blocking=blocking_problems(formation), checks=FormationView.checks_for(formation),
+            decisions=[TRANSITIONS[name] for name in DECISIONS], error=error, comment=comment, kinds=kinds,
+            chosen={"formacodes": {n.id for n in formation.formacodes}, "nsf": {n.id for n in formation.nsf},
+                    "romes": {n.id for n in formation.romes}},
+        )
+
+    def _codify(self, formation: Formation, user) -> None:
+        """K4: the manager sets Formacode, NSF, ROME and the état du dispositif while accepting."""
+        changed = []
+        for field, kind in (("formacodes", NomenclatureKind.FORMACODE), ("nsf", NomenclatureKind.NSF),
+                            ("romes", NomenclatureKind.ROME)):
+            if field + "_sent" not in request.form:
+                continue
+            ids = _ids(request.form.getlist(field))
+            values = db.session.execute(select(Nomenclature).where(
+                Nomenclature.kind == kind, Nomenclature.id.in_(ids))).scalars().all() if ids else []
+            if {n.id for n in values} != {n.id for n in getattr(formation, field)}:
+                setattr(formation, field, values)
+                changed.append(_label(field))
+        etat_ids = _ids([request.form.get("etat_dispositif", "")])
+        if etat_ids:
+            etat = db.session.execute(select(Nomenclature).where(
+                Nomenclature.kind == NomenclatureKind.ETAT_DISPOSITIF, Nomenclature.id == etat_ids[0])).scalar_one_or_none()
+            if etat is not None:
+                for session in formation.sessions:
+                    for financement in session.financements:
+                        financement.etat_dispositif = etat
+                changed.append("État du dispositif")
+        if changed:
+            record(db.session, formation.draft_of or formation, "Codification", user, ", ".join(changed))
