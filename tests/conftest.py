@@ -49,14 +49,55 @@ class FreshContextClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
+class Mailbox:
+    """A real SMTP server on loopback (aiosmtpd): what the application sends arrives here."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append(message_from_bytes(envelope.original_content, policy=default))
+        return "250 Message accepted"
+
+
 @pytest.fixture(scope="session")
-def app():
+def smtp_server():
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box, port
+    controller.stop()
+
+
+@pytest.fixture()
+def mailbox(smtp_server):
+    """The messages received by the loopback SMTP server during the test."""
+    box, _ = smtp_server
+    box.messages.clear()
+    return box
+
+
+@pytest.fixture(scope="session")
+def app(smtp_server):
     application = create_app(
         SQLALCHEMY_DATABASE_URI=DATABASE_URL,
         TESTING=True,
         WTF_CSRF_ENABLED=False,
         SERVER_NAME="localhost",
-        MAIL_SUPPRESS_SEND=True,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=smtp_server[1],
+        MAIL_USE_TLS=False,
+        MAIL_SUPPRESS_SEND=False,
         AUTH_RATE_LIMITED=False,
         RATELIMIT_ENABLED=False,
     )

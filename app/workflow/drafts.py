@@ -41,14 +41,16 @@ def copy_row(row, **overrides):
     return copy
 
 
-def copy_session(session: Session, formation: Formation, **overrides) -> Session:
-    """A copy of `session` and every child row, under `formation`."""
-    copy = copy_row(session, **overrides)
-    copy.formation = formation
-    for name in SESSION_M2M:
-        setattr(copy, name, list(getattr(session, name)))
-    for name in SESSION_CHILDREN:
-        setattr(copy, name, [copy_row(child) for child in getattr(session, name)])
+def copy_session(db_session, session: Session, formation: Formation, **overrides) -> Session:
+    """A copy of `session` and every child row, under `formation` (added to the database session)."""
+    with db_session.no_autoflush:
+        copy = copy_row(session, **overrides)
+        for name in SESSION_M2M:
+            setattr(copy, name, list(getattr(session, name)))
+        for name in SESSION_CHILDREN:
+            setattr(copy, name, [copy_row(child) for child in getattr(session, name)])
+        copy.formation = formation
+        db_session.add(copy)
     return copy
 
 
@@ -57,14 +59,16 @@ def open_draft(db_session, formation: Formation) -> Formation:
     existing = current_draft(db_session, formation)
     if existing is not None:
         return existing
-    draft = copy_row(formation, etat=FormationEtat.BROUILLON, draft_of=formation)
-    for name in FORMATION_M2M:
-        setattr(draft, name, list(getattr(formation, name)))
-    draft.certifications = [copy_row(link) for link in formation.certifications]
+    with db_session.no_autoflush:
+        draft = copy_row(formation, etat=FormationEtat.BROUILLON, draft_of=formation)
+        for name in FORMATION_M2M:
+            setattr(draft, name, list(getattr(formation, name)))
+        draft.certifications = [copy_row(link) for link in formation.certifications]
+        db_session.add(draft)
     for session in formation.sessions:
         if session.etat in FROZEN_SESSIONS or session.in_draft:
             continue
-        copy_session(session, draft, etat=SessionEtat.BROUILLON, in_draft=True, draft_of=session)
+        copy_session(db_session, session, draft, etat=SessionEtat.BROUILLON, in_draft=True, draft_of=session)
     db_session.add(draft)
     db_session.flush()
     return draft

@@ -22,12 +22,11 @@ def duplicate_session(db_session, session: Session, author=None) -> Session:
         in_draft = True
         record(db_session, session.formation, "Demande de modification", author,
                f"Ouverte pour dupliquer la session {session.reference}.")
-    copy = drafts.copy_session(session, formation, etat=SessionEtat.BROUILLON, in_draft=in_draft, draft_of=None,
+    copy = drafts.copy_session(db_session, session, formation, etat=SessionEtat.BROUILLON, in_draft=in_draft, draft_of=None,
                                debut=None, fin=None, contact_a_verifier=True)
     for link in copy.lieux:
         link.a_verifier = True
-    for name in ("recrutements",):  # dated events belong to the old session
-        setattr(copy, name, [])
+    copy.recrutements = []  # dated events belong to the old session
     db_session.flush()
     record(db_session, copy, "Duplication", author, f"Copie de la session {session.reference}.")
     db_session.commit()
@@ -38,14 +37,15 @@ def duplicate_formation(db_session, formation: Formation, author=None) -> Format
     """E12 (managers): a new formation in creation, with its certifications and a copy of each
     running session (dates cleared)."""
     copy = drafts.copy_row(formation, etat=FormationEtat.EN_CREATION, draft_of=None, importee=False,
-                            intitule=f"{formation.intitule} (copie)"[:255])
+                           intitule=f"{formation.intitule} (copie)"[:255])
+    db_session.add(copy)
     for name in drafts.FORMATION_M2M:
         setattr(copy, name, list(getattr(formation, name)))
     copy.certifications = [drafts.copy_row(link) for link in formation.certifications]
     for session in formation.sessions:
         if session.etat == SessionEtat.ARCHIVEE or session.in_draft:
             continue
-        new = drafts.copy_session(session, copy, etat=SessionEtat.BROUILLON, in_draft=False, draft_of=None,
+        new = drafts.copy_session(db_session, session, copy, etat=SessionEtat.BROUILLON, in_draft=False, draft_of=None,
                                   debut=None, fin=None, contact_a_verifier=True)
         new.recrutements = []
         for link in new.lieux:

@@ -1,0 +1,212 @@
+"""The workflow through the pages: buttons, confirmation, queue, diff, decisions, e-mails on a
+real SMTP server (loopback), commands, duplication, and isolation of every new action."""
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Formation, HistoryEntry, Nomenclature, NomenclatureKind as K, Session
+from app.models.workflow import FormationEtat as F
+from app.models.workflow import SessionEtat as S
+from app.views.offer import FormationView, SessionView
+from app.workflow.drafts import current_draft
+from tests.helpers import form_data, formation_like, open_draft, page_messages
+
+
+def text(response) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
+
+
+def bureautique() -> Formation:
+    return formation_like("Bureautique%")
+
+
+def fresh(model, pk):
+    db.session.expire_all()
+    return db.session.get(model, pk)
+
+
+def test_r_g2_contact_editing_a_published_formation_is_sent_to_demande_de_modification(login):
+    client = login("contact.autre")
+    formation = bureautique()
+    response = client.post(f"/formationview/edit/{formation.id}",
+                           data=form_data(formation, FormationView.edit_columns, intitule="Bureautique avancée"))
+    assert response.status_code == 200
+    assert any("« Demande de modification »" in m for m in page_messages(response.get_data(as_text=True)))
+    assert fresh(Formation, formation.id).intitule.startswith("Bureautique : Word")
+    page = text(client.get(f"/formationview/show/{formation.id}"))
+    assert "Demande de modification" in page and "Diffusée" in page
+
+
+def test_r_g2_r_g3_request_change_opens_a_draft_with_its_purge_date(login, reset_demo):
+    client = login("contact.autre")
+    formation = bureautique()
+    confirm = text(client.get(f"/formationview/transition/request_change/{formation.id}"))
+    assert "La version diffusée reste en ligne" in confirm
+    response = client.post(f"/formationview/transition/request_change/{formation.id}")
+    assert response.status_code == 302
+    draft = current_draft(db.session, fresh(Formation, formation.id))
+    assert response.headers["Location"].endswith(f"/formationview/show/{draft.id}")
+    page = text(client.get(f"/formationview/show/{draft.id}"))
+    purge_on = (draft.created_at + timedelta(days=14)).strftime("%d/%m/%Y")
+    assert f"Ce brouillon sera supprimé automatiquement le {purge_on}" in page
+    assert f"Brouillon de la formation diffusée {formation.reference}" in page
+    published_page = text(client.get(f"/formationview/show/{formation.id}"))
+    assert f"voir le brouillon {draft.reference}" in published_page
+    # lists and searches show the published formation only
+    listing = text(client.get("/formationview/list/"))
+    assert formation.reference in listing and draft.reference not in listing
+    sessions = text(client.get("/sessionview/list/"))
+    assert all(s.reference not in sessions for s in draft.sessions)
+    api = client.get("/api/v1/formation/").json
+    assert draft.id not in api["ids"] and formation.id in api["ids"]
+
+
+def test_r_g4_submit_with_errors_is_refused_with_the_reasons(login, reset_demo):
+    client = login("contact")
+    formation = formation_like("Sécurité incendie%")
+    session = formation.sessions[0]
+    session.contact = None
+    db.session.commit()
+    page = text(client.post(f"/formationview/transition/submit/{formation.id}", data={"commentaire": "Prête"}))
+    assert "1 erreur(s) à corriger avant de soumettre" in page and "Choisissez le contact de la session." in page
+    assert 'Prête' in page  # the comment is kept
+    assert fresh(Formation, formation.id).etat == F.EN_CREATION
+
+
+def test_r_g5_manager_queue_diff_and_acceptance_with_codification_and_email(login, reset_demo, mailbox):
+    contact = login("contact.autre")
+    formation = bureautique()
+    draft = open_draft(formation, "contact.autre")
+    draft_session = draft.sessions[0]
+    columns = SessionView.edit_columns
+    response = contact.post(f"/sessionview/edit/{draft_session.id}",
+                            data=form_data(draft_session, columns, duree_centre="84", prerequis="Aucun"))
+    assert response.status_code == 302, page_messages(response.get_data(as_text=True))
+    assert contact.post(f"/formationview/transition/submit/{draft.id}").status_code == 302
+
+    manager = login("gestionnaire")
+    queue = text(manager.get("/validation/?type=modification"))
+    assert draft.reference in queue and f"Modification de {formation.reference}" in queue
+    assert draft.reference not in text(manager.get("/validation/?type=creation"))
+    review = text(manager.get(f"/validation/review/{draft.id}"))
+    target = draft_session.draft_of
+    assert f"Session {target.reference} Durée en centre (h) {target.duree_centre} 84" in review
+    rome = db.session.execute(select(Nomenclature).where(Nomenclature.kind == K.ROME)).scalars().first()
+    etat = db.session.execute(select(Nomenclature).where(Nomenclature.kind == K.ETAT_DISPOSITIF,
+                                                         Nomenclature.libelle == "Conventionné")).scalar_one()
+    response = manager.post(f"/validation/review/{draft.id}", data={
+        "decision": "accept", "commentaire": "Merci, c'est publié.", "romes_sent": "1", "romes": [str(rome.id)],
+        "etat_dispositif": str(etat.id)})
+    assert response.status_code == 302
+    published = fresh(Formation, formation.id)
+    assert published.etat == F.DIFFUSEE and current_draft(db.session, published) is None
+    assert [r.id for r in published.romes] == [rome.id]
+    merged = db.session.get(Session, target.id)
+    assert merged.duree_centre == 84 and merged.prerequis == "Aucun"
+    assert {f.etat_dispositif.libelle for f in merged.financements} == {"Conventionné"}
+    actions = [e.action for e in db.session.execute(select(HistoryEntry).where(
+        HistoryEntry.entity == "formation", HistoryEntry.entity_id == formation.id).order_by(HistoryEntry.id)).scalars()]
+    assert actions[-4:] == ["Demande de modification", "Soumission pour validation", "Codification", "Validation"]
+    assert len(mailbox.messages) == 1
+    message = mailbox.messages[0]
+    assert message["To"] == "contact.autre@demo.carif-oref.example"
+    assert message["Subject"] == f"[Offre de formation] Validation : {published.intitule} ({published.reference})"
+    assert "Merci, c'est publié." in message.get_content()
+    history = text(contact.get(f"/formationview/show/{formation.id}"))
+    assert "Validation Merci, c'est publié." in history
+
+
+def test_r_k1_bulk_ask_information_needs_a_comment_and_emails_each_organisation(login, reset_demo, mailbox):
+    manager = login("gestionnaire")
+    elec = formation_like("Électricien%")
+    response = manager.post("/validation/bulk", data={"decision": "ask_information", "rowid": [elec.id]},
+                            follow_redirects=True)
+    assert "Un commentaire est obligatoire" in text(response)
+    assert fresh(Formation, elec.id).etat == F.EN_ATTENTE and mailbox.messages == []
+    response = manager.post("/validation/bulk", data={
+        "decision": "ask_information", "rowid": [elec.id], "commentaire": "Ajoutez le programme détaillé."},
+        follow_redirects=True)
+    assert "1 formation(s) traitée(s)" in text(response)
+    assert fresh(Formation, elec.id).etat == F.COMPLEMENT
+    assert [m["To"] for m in mailbox.messages] == ["contact@demo.carif-oref.example"]
+    assert "Ajoutez le programme détaillé." in mailbox.messages[0].get_content()
+
+
+def test_r_k1_queue_and_decisions_are_for_managers_only(login):
+    client = login("contact")
+    elec = formation_like("Électricien%")
+    assert client.get("/validation/").status_code in (302, 403)
+    assert client.post("/validation/bulk", data={"decision": "accept", "rowid": [elec.id]}).status_code in (302, 403)
+    assert client.post(f"/validation/review/{elec.id}", data={"decision": "accept"}).status_code in (302, 403)
+    page = text(client.post(f"/formationview/transition/accept/{elec.id}"))
+    assert "Action impossible" in page
+    assert fresh(Formation, elec.id).etat == F.EN_ATTENTE
+
+
+def test_r_a3_transitions_of_another_organisation_are_not_found(login):
+    client = login("contact")  # CFA
+    horizon = bureautique()
+    assert client.get(f"/formationview/transition/request_change/{horizon.id}").status_code == 404
+    assert client.post(f"/formationview/transition/request_change/{horizon.id}").status_code == 404
+    shared = next(s for s in horizon.sessions if len(s.formateurs) > 1)  # seen read-only by the CFA contact
+    assert client.post(f"/sessionview/duplicate/{shared.id}").status_code == 404
+    assert current_draft(db.session, horizon) is None
+
+
+def test_r_f14_duplicate_a_finished_session_clears_dates_and_flags_checks(login, reset_demo):
+    client = login("contact")
+    macon = formation_like("Titre professionnel maçon%")
+    finished = next(s for s in macon.sessions if s.etat == S.TERMINEE)
+    page = text(client.get(f"/sessionview/show/{finished.id}"))
+    assert "Cette session est terminée" in page and "Dupliquer la session" in page
+    response = client.post(f"/sessionview/duplicate/{finished.id}")
+    assert response.status_code == 302
+    draft = current_draft(db.session, fresh(Formation, macon.id))  # the published formation gets a draft
+    copy = next(s for s in draft.sessions if s.draft_of_id is None)
+    assert (copy.debut, copy.fin, copy.contact_a_verifier) == (None, None, True)
+    assert copy.lieux and all(link.a_verifier for link in copy.lieux)
+    assert len(copy.financements) == len(finished.financements) and copy.recrutements == []
+    assert response.headers["Location"].endswith(f"/sessionview/edit/{copy.id}")
+
+
+def test_r_e12_only_managers_duplicate_formations(login, reset_demo):
+    formation = formation_like("Sécurité incendie%")
+    assert login("contact").post(f"/formationview/duplicate/{formation.id}").status_code == 403
+    count = db.session.query(Formation).count()
+    response = login("gestionnaire").post(f"/formationview/duplicate/{formation.id}")
+    assert response.status_code == 302
+    assert db.session.query(Formation).count() == count + 1
+    copy = db.session.execute(select(Formation).where(Formation.intitule.like("%(copie)"))).scalar_one()
+    assert copy.etat == F.EN_CREATION and [s.debut for s in copy.sessions] == [None]
+
+
+def test_r_g3_purge_drafts_command_drops_old_unsubmitted_drafts(app, reset_demo):
+    draft = open_draft(bureautique(), "contact.autre")
+    draft.created_at = datetime.utcnow() - timedelta(days=15)
+    fresh_draft = open_draft(formation_like("Titre professionnel maçon%"))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["workflow", "purge-drafts"])
+    assert result.exit_code == 0 and "1 brouillon(s) non soumis supprimé(s)." in result.output
+    db.session.expire_all()
+    assert current_draft(db.session, bureautique()) is None
+    assert current_draft(db.session, formation_like("Titre professionnel maçon%")).id == fresh_draft.id
+
+
+def test_r_f15_archive_ended_command(app, reset_demo):
+    formation = bureautique()
+    session = formation.sessions[0]
+    session.fin = date.today() - timedelta(days=31)
+    session.debut = session.fin - timedelta(days=10)
+    other = formation.sessions[1]
+    other.fin = date.today() - timedelta(days=2)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["workflow", "archive-ended"])
+    assert result.exit_code == 0
+    assert fresh(Session, session.id).etat == S.ARCHIVEE
+    assert fresh(Session, other.id).etat == S.TERMINEE
+    assert "session(s) archivée(s)" in result.output
