@@ -99,3 +99,76 @@ def test_r_e5_live_counter_and_refused_form_keep_the_text(live_server, page):
     assert page.input_value("#intitule") == "SÉCURITÉ INCENDIE"
     db.session.expire_all()
     assert db.session.get(Formation, formation.id).intitule.startswith("Sécurité incendie")
+
+
+def _login(page, live_server, username):
+    page.goto(f"{live_server}/logout/")
+    page.goto(f"{live_server}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORDS[username])
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url(f"{live_server}/")
+
+
+def test_r_g2_r_g5_full_loop_modification_validation_publication(live_server, page, mailbox, reset_demo):
+    """The organisation asks for a modification, edits a session, submits; the published version
+    stays in the list and the LHEO export; the manager reads the diff and accepts; the change is
+    published, in the history and in the organisation's mailbox."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.lheo.export import export_formations, formations_for_export
+    from app.models import Formation, Session
+    from app.workflow.drafts import current_draft
+
+    published = db.session.execute(select(Formation).where(Formation.intitule.like("Bureautique%"))).scalar_one()
+    target = next(s for s in published.sessions if not s.entree_sortie_permanente)
+    old_prerequis = target.prerequis
+    _login(page, live_server, "contact.autre")
+
+    page.goto(f"{live_server}/formationview/show/{published.id}")
+    page.click("a.btn:has-text('Demande de modification')")
+    page.click("#confirmer")
+    page.wait_for_url("**/formationview/show/**")
+    assert "Brouillon ouvert" in page.inner_text("body")
+    assert "Ce brouillon sera supprimé automatiquement le" in page.inner_text("#purge-notice")
+    db.session.expire_all()
+    draft = current_draft(db.session, published)
+    draft_session = next(s for s in draft.sessions if s.draft_of_id == target.id)
+
+    page.goto(f"{live_server}/sessionview/edit/{draft_session.id}")
+    page.fill("#prerequis", "Maîtriser les bases de Windows.")
+    page.click("form button[type=submit].btn-primary, form input[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{live_server}/formationview/show/{draft.id}")
+    page.click("a.btn:has-text('Soumettre pour validation')")
+    page.click("#confirmer")
+    page.wait_for_url("**/formationview/show/**")
+    assert "En attente de validation" in page.inner_text("#etat")
+
+    # the published version is what the list and the LHEO export show
+    page.goto(f"{live_server}/sessionview/list/")
+    body = page.inner_text("body")
+    assert target.reference in body and draft_session.reference not in body
+    db.session.expire_all()
+    document = export_formations(formations_for_export(db.session)).decode()
+    assert old_prerequis in document and "Maîtriser les bases de Windows." not in document
+
+    _login(page, live_server, "gestionnaire")
+    page.goto(f"{live_server}/validation/")
+    page.click(f"tr:has-text('{draft.reference}') >> a:has-text('Examiner')")
+    diff = page.inner_text("#diff")
+    assert f"Session {target.reference}" in diff
+    assert old_prerequis in diff and "Maîtriser les bases de Windows." in diff
+    page.fill("#commentaire", "Modification acceptée.")
+    page.click("#decision-accept")
+    page.wait_for_url(f"**/formationview/show/{published.id}")
+    assert "Formation validée et diffusée" in page.inner_text("body")
+    assert "Modification acceptée." in page.inner_text("#historique")
+
+    db.session.expire_all()
+    assert db.session.get(Session, target.id).prerequis == "Maîtriser les bases de Windows."
+    document = export_formations(formations_for_export(db.session)).decode()
+    assert "Maîtriser les bases de Windows." in document
+    assert [m["To"] for m in mailbox.messages] == ["contact.autre@demo.carif-oref.example"]
+    assert "Modification acceptée." in mailbox.messages[0].get_content()
