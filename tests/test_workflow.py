@@ -43,11 +43,11 @@ def history(formation) -> list[str]:
 
 def test_r_g1_buttons_follow_the_state_and_the_role(app):
     names = lambda f, actor: [t.name for t in available(f, actor)]  # noqa: E731
-    assert names(securite(), CONTACT) == ["submit"]
-    assert names(bureautique(), CONTACT) == ["request_change"]
+    assert names(securite(), CONTACT) == ["submit", "request_archive"]
+    assert names(bureautique(), CONTACT) == ["request_change", "request_archive"]
     elec = formation_like("Électricien%")  # en attente
     assert names(elec, CONTACT) == ["cancel"]
-    assert set(names(elec, MANAGER)) == {"cancel", "accept", "ask_information", "reject"}
+    assert set(names(elec, MANAGER)) == {"cancel", "accept", "ask_information", "reject", "archive"}
 
 
 def test_r_g4_submit_is_blocked_by_errors_then_accepted_and_published(app, reset_demo):

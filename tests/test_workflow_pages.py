@@ -210,3 +210,31 @@ def test_r_f15_archive_ended_command(app, reset_demo):
     assert fresh(Session, session.id).etat == S.ARCHIVEE
     assert fresh(Session, other.id).etat == S.TERMINEE
     assert "session(s) archivée(s)" in result.output
+
+
+def test_r_e11_contact_asks_for_archiving_with_a_reason_and_the_manager_archives(login, reset_demo, mailbox):
+    client = login("contact.autre")
+    formation = bureautique()
+    motif = db.session.execute(select(Nomenclature).where(Nomenclature.kind == K.MOTIF_ARCHIVAGE)).scalars().first()
+    page = text(client.post(f"/formationview/transition/request_archive/{formation.id}",
+                            data={"commentaire": "Plus proposée en 2027."}))
+    assert "Choisissez le motif de l'archivage." in page and "Plus proposée en 2027." in page
+    response = client.post(f"/formationview/transition/request_archive/{formation.id}",
+                           data={"commentaire": "Plus proposée en 2027.", "motif": str(motif.id)})
+    assert response.status_code == 302
+    requested = fresh(Formation, formation.id)
+    assert requested.etat == F.DIFFUSEE and requested.archive_requested_at is not None  # still published
+    assert client.post(f"/formationview/transition/archive/{formation.id}").status_code == 200  # managers only
+    assert fresh(Formation, formation.id).etat == F.DIFFUSEE
+
+    manager = login("gestionnaire")
+    queue = text(manager.get("/validation/?type=archivage"))
+    assert formation.reference in queue and f"Archivage ({motif.libelle})" in queue
+    review = text(manager.get(f"/validation/review/{formation.id}"))
+    assert "Plus proposée en 2027." in review and "Archiver" in review
+    response = manager.post(f"/validation/review/{formation.id}", data={"decision": "archive"})
+    assert response.status_code == 302
+    archived = fresh(Formation, formation.id)
+    assert archived.etat == F.ARCHIVEE and all(s.etat == S.ARCHIVEE for s in archived.sessions)
+    assert archived.motif_archivage_id == motif.id and archived.archive_requested_at is None
+    assert [m["To"] for m in mailbox.messages] == ["contact.autre@demo.carif-oref.example"]

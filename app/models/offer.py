@@ -69,6 +69,7 @@ class Formation(TimestampMixin, Model):
     draft_of_id = Column(Integer, ForeignKey("formation.id", ondelete="CASCADE"), index=True)
     draft_of = relationship("Formation", remote_side=[id], foreign_keys=[draft_of_id])
     submitted_at = Column(DateTime)  # last *Soumettre pour validation*
+    archive_requested_at = Column(DateTime)  # E11: the organisation asked for archiving
 
     certifications = relationship(
         "FormationCertification", back_populates="formation", cascade="all, delete-orphan"

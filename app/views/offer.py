@@ -16,6 +16,7 @@ from app.models import (
     Financement,
     Formation,
     FormationCertification,
+    Nomenclature,
     NomenclatureKind,
     Recrutement,
     Session,
@@ -448,10 +449,13 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
         transition = TRANSITIONS.get(name) or abort(404)
         actor = MANAGER if is_manager(current_user()) else CONTACT
         comment = request.form.get("commentaire", "")
+        motifs = db.session.execute(select(Nomenclature).where(
+            Nomenclature.kind == NomenclatureKind.MOTIF_ARCHIVAGE).order_by(Nomenclature.ordre)).scalars().all()
+        motif = next((m for m in motifs if str(m.id) == request.form.get("motif")), None)
         error = None
         if request.method == "POST":
             try:
-                result = fire(db.session, name, formation, g.user, actor, comment=comment)
+                result = fire(db.session, name, formation, g.user, actor, comment=comment, motif=motif)
             except TransitionRefused as refused:
                 db.session.rollback()
                 formation = self._scoped_get(pk)
@@ -462,7 +466,7 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
         elif transition not in available(formation, actor):
             error = f"Action impossible : la formation est « {formation.etat_libelle} »."
         return self.render_template("portal/transition.html", formation=formation, transition=transition,
-                                    error=error, comment=comment)
+                                    error=error, comment=comment, motifs=motifs, motif=motif)
 
     @expose("/duplicate/<pk>", methods=["GET", "POST"])
     @has_access

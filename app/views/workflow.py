@@ -17,9 +17,10 @@ from app.security.scope import scoped
 from app.views.labels import LABELS
 from app.workflow.diff import formation_diff
 from app.workflow.history import record
-from app.workflow.transitions import MANAGER, TRANSITIONS, TransitionRefused, blocking_problems, fire
+from app.workflow.transitions import MANAGER, TRANSITIONS, TransitionRefused, available, blocking_problems, fire
 
-DECISIONS = ("accept", "ask_information", "reject")
+DECISIONS = ("accept", "ask_information", "reject")  # the bulk decisions of the queue
+REVIEW_DECISIONS = DECISIONS + ("archive", "refuse_archive")
 PAGE_SIZE = 50
 
 
@@ -37,8 +38,9 @@ class ValidationQueueView(BaseView):
 
     def _pending(self):
         query = (select(Formation).join(Structure, Structure.id == Formation.structure_id)
-                 .where(Formation.etat == FormationEtat.EN_ATTENTE)
-                 .options(joinedload(Formation.structure), joinedload(Formation.draft_of)))
+                 .where(or_(Formation.etat == FormationEtat.EN_ATTENTE, Formation.archive_requested_at.isnot(None)))
+                 .options(joinedload(Formation.structure), joinedload(Formation.draft_of),
+                          joinedload(Formation.motif_archivage)))
         return scoped(query, Formation, write=True)
 
     @expose("/")
@@ -53,9 +55,11 @@ class ValidationQueueView(BaseView):
             query = query.where(or_(Formation.intitule.ilike(like), Formation.reference.ilike(like),
                                     Structure.raison_sociale.ilike(like)))
         if kind == "creation":
-            query = query.where(Formation.draft_of_id.is_(None))
+            query = query.where(Formation.draft_of_id.is_(None), Formation.etat == FormationEtat.EN_ATTENTE)
         elif kind == "modification":
             query = query.where(Formation.draft_of_id.isnot(None))
+        elif kind == "archivage":
+            query = query.where(Formation.archive_requested_at.isnot(None))
         rows = db.session.execute(query.order_by(Formation.submitted_at, Formation.id).limit(PAGE_SIZE)).scalars().all()
         return self.render_template("portal/queue.html", rows=rows, q=text, kind=kind,
                                     decisions=[TRANSITIONS[name] for name in DECISIONS])
@@ -102,7 +106,7 @@ class ValidationQueueView(BaseView):
         error, comment = None, request.form.get("commentaire", "")
         if request.method == "POST":
             name = request.form.get("decision", "")
-            if name not in DECISIONS:
+            if name not in REVIEW_DECISIONS:
                 error = "Choisissez une décision."
             else:
                 try:
@@ -111,7 +115,7 @@ class ValidationQueueView(BaseView):
                     result = fire(db.session, name, formation, g.user, MANAGER, comment=comment)
                 except TransitionRefused as refused:
                     db.session.rollback()
-                    formation = self._get(pk)
+                    formation = self._get(pk) or abort(404)
                     error = str(refused)
                 else:
                     flash(TRANSITIONS[name].done, "success")
@@ -125,7 +129,9 @@ class ValidationQueueView(BaseView):
         return self.render_template(
             "portal/review.html", formation=formation, changes=formation_diff(formation, _label),
             blocking=blocking_problems(formation), checks=FormationView.checks_for(formation),
-            decisions=[TRANSITIONS[name] for name in DECISIONS], error=error, comment=comment, kinds=kinds,
+            decisions=[t for t in available(formation, MANAGER)
+                       if t.name in DECISIONS or (t.name in REVIEW_DECISIONS and formation.archive_requested_at)],
+            error=error, comment=comment, kinds=kinds,
             chosen={"formacodes": {n.id for n in formation.formacodes}, "nsf": {n.id for n in formation.nsf},
                     "romes": {n.id for n in formation.romes}},
         )

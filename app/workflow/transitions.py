@@ -36,6 +36,7 @@ class Transition:
     drafts_only: bool = False  # only for a draft (a *Demande de modification*)
     style: str = "default"  # button colour
     done: str = ""  # message once fired
+    needs_motif: bool = False  # a reason from the archive-reasons list (E11)
 
 
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
@@ -65,6 +66,19 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
                frozenset({MANAGER}), "Demande de complément d'information", comment_required=True, notify=True,
                style="warning", confirm="Renvoyer la formation à l'organisme avec votre demande ?",
                done="Demande de complément envoyée à l'organisme."),
+    Transition("request_archive", "Archiver la formation",
+               frozenset({F.EN_CREATION, F.DIFFUSEE, F.COMPLEMENT, F.NON_DIFFUSEE}), frozenset({CONTACT}),
+               "Demande d'archivage", comment_required=True, needs_motif=True, style="default",
+               confirm="Demander au Carif-Oref d'archiver la formation et ses sessions ? Indiquez le motif.",
+               done="Demande d'archivage envoyée au Carif-Oref."),
+    Transition("archive", "Archiver", frozenset(set(F.LABELS) - {F.ARCHIVEE, F.BROUILLON}), frozenset({MANAGER}),
+               "", needs_motif=True, style="default",
+               confirm="Archiver la formation et toutes ses sessions ? Rien n'est supprimé.",
+               done="Formation archivée avec ses sessions.", notify=True),
+    Transition("refuse_archive", "Refuser l'archivage", frozenset(set(F.LABELS) - {F.ARCHIVEE}),
+               frozenset({MANAGER}), "Refus de l'archivage", comment_required=True, notify=True,
+               confirm="Refuser la demande d'archivage ? La formation reste dans son état.",
+               done="Demande d'archivage refusée ; l'organisme est prévenu."),
     Transition("reject", "Refuser", frozenset({F.EN_ATTENTE}), frozenset({MANAGER}), "Refus",
                comment_required=True, notify=True, style="danger",
                confirm="Refuser la demande ? Une modification refusée est abandonnée ; la version diffusée reste.",
@@ -86,7 +100,11 @@ def _allowed(transition: Transition, formation: Formation, actor: str) -> bool:
         return False
     if transition.drafts_only and formation.draft_of_id is None:
         return False
-    if transition.name == "request_change" and formation.draft_of_id is not None:
+    if transition.name in ("request_change", "request_archive", "archive") and formation.draft_of_id is not None:
+        return False
+    if transition.name == "request_archive" and formation.archive_requested_at is not None:
+        return False
+    if transition.name == "refuse_archive" and formation.archive_requested_at is None:
         return False
     return not (actor == CONTACT and formation.importee)  # G7: imported formations are read-only
 
@@ -103,7 +121,7 @@ def blocking_problems(formation: Formation) -> list:
 
 
 def fire(db_session, name: str, formation: Formation, user, actor: str, comment: str | None = None,
-         today: date | None = None) -> Formation:
+         today: date | None = None, motif=None) -> Formation:
     """Fire transition `name`; returns the formation to show next (the draft, or the published
     formation once a draft is accepted or dropped). Raises TransitionRefused with the reason."""
     transition = TRANSITIONS.get(name)
@@ -112,6 +130,8 @@ def fire(db_session, name: str, formation: Formation, user, actor: str, comment:
     comment = (comment or "").strip() or None
     if transition.comment_required and not comment:
         raise TransitionRefused("Un commentaire est obligatoire pour cette action : il est envoyé à l'organisme.")
+    if transition.needs_motif and actor == CONTACT and motif is None:
+        raise TransitionRefused("Choisissez le motif de l'archivage.")
     if transition.checked:
         problems = blocking_problems(formation)
         if problems:
@@ -119,11 +139,16 @@ def fire(db_session, name: str, formation: Formation, user, actor: str, comment:
                 f"{len(problems)} erreur(s) à corriger avant de soumettre : " + " ; ".join(p.message for p in problems[:5])
                 + (" …" if len(problems) > 5 else ""))
     published = formation.draft_of or formation  # the history follows the published formation
-    result = _APPLY[name](db_session, formation, today or date.today())
-    record(db_session, published, transition.history, user, comment)
+    if transition.needs_motif:
+        result = _APPLY[name](db_session, formation, today or date.today(), motif=motif, comment=comment,
+                              user=user)
+    else:
+        result = _APPLY[name](db_session, formation, today or date.today())
+    if transition.history:
+        record(db_session, published, transition.history, user, comment)
     db_session.commit()
     if transition.notify:  # after the commit: a mail server that fails cannot undo the decision
-        notify_organisation(published, transition.history, comment)
+        notify_organisation(published, transition.history or "Archivage", comment)
     return result
 
 
@@ -176,7 +201,32 @@ def _reject(db_session, formation, today):
     return formation
 
 
+def _request_archive(db_session, formation, today, motif=None, comment=None, user=None):
+    formation.archive_requested_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    formation.motif_archivage = motif
+    formation.commentaire_archivage = comment
+    return formation
+
+
+def _archive(db_session, formation, today, motif=None, comment=None, user=None):
+    from .archive import archive
+
+    draft = drafts.current_draft(db_session, formation)
+    if draft is not None:  # a pending change of an archived formation has nothing left to change
+        db_session.delete(draft)
+    archive(db_session, [formation], author=user, comment=comment or formation.commentaire_archivage,
+            motif=motif or formation.motif_archivage)
+    formation.archive_requested_at = None
+    return formation
+
+
+def _refuse_archive(db_session, formation, today):
+    formation.archive_requested_at = None
+    return formation
+
+
 _APPLY = {
+    "request_archive": _request_archive, "archive": _archive, "refuse_archive": _refuse_archive,
     "submit": _submit, "cancel": _cancel, "request_change": _request_change, "drop_request": _drop_request,
     "accept": _accept, "ask_information": _ask_information, "reject": _reject,
 }

@@ -1,4 +1,4 @@
-"""copy-on-write drafts of formations and sessions
+"""copy-on-write drafts of formations and sessions; archive requests
 
 Revision ID: df221e3743f0
 Revises: 3be757a550dc
@@ -20,6 +20,7 @@ def upgrade():
     with op.batch_alter_table('formation', schema=None) as batch_op:
         batch_op.add_column(sa.Column('draft_of_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('submitted_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('archive_requested_at', sa.DateTime(), nullable=True))
         batch_op.create_index(batch_op.f('ix_formation_draft_of_id'), ['draft_of_id'], unique=False)
         batch_op.create_foreign_key('fk_formation_draft_of_id', 'formation', ['draft_of_id'], ['id'], ondelete='CASCADE')
 
@@ -45,6 +46,7 @@ def downgrade():
     with op.batch_alter_table('formation', schema=None) as batch_op:
         batch_op.drop_constraint('fk_formation_draft_of_id', type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_formation_draft_of_id'))
+        batch_op.drop_column('archive_requested_at')
         batch_op.drop_column('submitted_at')
         batch_op.drop_column('draft_of_id')
 
