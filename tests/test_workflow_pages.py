@@ -238,3 +238,54 @@ def test_r_e11_contact_asks_for_archiving_with_a_reason_and_the_manager_archives
     assert archived.etat == F.ARCHIVEE and all(s.etat == S.ARCHIVEE for s in archived.sessions)
     assert archived.motif_archivage_id == motif.id and archived.archive_requested_at is None
     assert [m["To"] for m in mailbox.messages] == ["contact.autre@demo.carif-oref.example"]
+
+
+def test_r_k2_manager_sets_the_etat_du_dispositif_in_bulk(login, reset_demo):
+    manager = login("gestionnaire")
+    sessions = bureautique().sessions
+    response = manager.post("/sessionview/action_post", data={"action": "set_etat_dispositif",
+                                                              "rowid": [s.id for s in sessions]})
+    assert response.status_code == 302 and "/sessionview/etat_dispositif" in response.headers["Location"]
+    etat = db.session.execute(select(Nomenclature).where(Nomenclature.kind == K.ETAT_DISPOSITIF,
+                                                         Nomenclature.libelle == "Clôturé")).scalar_one()
+    ids = ",".join(str(s.id) for s in sessions)
+    assert "2 session(s) sélectionnée(s)" in text(manager.get(f"/sessionview/etat_dispositif?ids={ids}"))
+    response = manager.post("/sessionview/etat_dispositif", data={"ids": ids, "etat": str(etat.id)},
+                            follow_redirects=True)
+    assert "appliqué à 2 financement(s)" in text(response)
+    db.session.expire_all()
+    assert {f.etat_dispositif.libelle for s in bureautique().sessions for f in s.financements} == {"Clôturé"}
+    assert login("contact.autre").post("/sessionview/etat_dispositif",
+                                       data={"ids": ids, "etat": str(etat.id)}).status_code == 403
+
+
+def test_rentree_duplication_lists_certification_problems_before_creating(login, reset_demo):
+    client = login("gestionnaire")
+    macon = formation_like("Titre professionnel maçon%")
+    late = next(s for s in macon.sessions if s.etat == S.DIFFUSEE)  # a year later it starts after the RNCP end
+    current = next(s for s in bureautique().sessions if not s.entree_sortie_permanente)
+    ids = f"{current.id},{late.id}"
+    response = client.post("/sessionview/action_post", data={"action": "duplicate_next_year",
+                                                             "rowid": [current.id, late.id]})
+    assert "/sessionview/rentree" in response.headers["Location"]
+    preview = text(client.get(f"/sessionview/rentree?ids={ids}"))
+    assert f"{late.reference}" in preview and "Non copiée" in preview and "fin d'enregistrement" in preview
+    before = db.session.query(Session).count()
+    response = client.post("/sessionview/rentree", data={"ids": ids}, follow_redirects=True)
+    assert "1 session(s) créée(s)" in text(response) and "1 écartée(s)" in text(response)
+    assert db.session.query(Session).count() > before
+    draft = current_draft(db.session, fresh(Formation, bureautique().id))  # published: the copy awaits validation
+    copy = next(s for s in draft.sessions if s.draft_of_id is None)
+    assert (copy.debut, copy.fin) == (current.debut.replace(year=current.debut.year + 1),
+                                      current.fin.replace(year=current.fin.year + 1))
+    assert copy.contact_a_verifier and copy.recrutements == []
+    assert current_draft(db.session, fresh(Formation, macon.id)) is None
+
+
+def test_rentree_duplication_is_limited_to_writable_sessions(login, reset_demo):
+    client = login("contact")  # CFA: Horizon's sessions are out of its writable scope
+    before = db.session.query(Session).count()
+    ids = ",".join(str(s.id) for s in bureautique().sessions)
+    assert "Aucune session sélectionnée" in text(client.get(f"/sessionview/rentree?ids={ids}"))
+    client.post("/sessionview/rentree", data={"ids": ids})
+    assert db.session.query(Session).count() == before

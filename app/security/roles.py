@@ -30,6 +30,7 @@ CONTACT_PERMISSIONS = SELF_SERVICE + [
     [_views("StructureDocumentView"), r"can_(list|show|add|download_document)$"],
     # Offer: no deletion of formations (E11) nor sessions (F15).
     [_views("FormationView", "SessionView"), READ_WRITE],
+    [_views("SessionView"), r"duplicate_next_year$"],
     [
         _views(
             "FormationCertificationView", "SessionFormateurView", "SessionLieuView",
@@ -47,7 +48,8 @@ CONTACT_PERMISSIONS = SELF_SERVICE + [
 
 GESTIONNAIRE_PERMISSIONS = SELF_SERVICE + [
     [r"(?!(UserDBModelView|RoleModelView|PermissionModelView|ViewMenuModelView|PermissionViewModelView"
-     r"|UserStatsChartView|RegisterUserModelView)$).*View$", r"(can_(list|show|add|edit|delete|download_document)|archive|close_recruitment)$"],
+     r"|UserStatsChartView|RegisterUserModelView)$).*View$", r"(can_(list|show|add|edit|delete|download_document)|archive|close_recruitment"
+     r"|set_etat_dispositif|duplicate_next_year)$"],
     [r".*Api$", r"can_(get|info|put|post|delete)$"],
     [r"(?!(Sécurité|Security|List Users|List Roles)$).*", r"menu_access$"],
 ]

@@ -51,9 +51,9 @@ from app.imports.recrutements import (
     import_recrutements,
     template_workbook,
 )
-from app.workflow.bulk import close_recruitment
+from app.workflow.bulk import close_recruitment, set_etat_dispositif
 from app.workflow.drafts import current_draft
-from app.workflow.duplicate import duplicate_formation, duplicate_session
+from app.workflow.duplicate import duplicate_for_next_year, duplicate_formation, duplicate_session, rentree_preview
 from app.workflow.locks import lock_reason
 from app.workflow.purge import DRAFT_LIFETIME_DAYS
 from app.workflow.transitions import CONTACT, MANAGER, TRANSITIONS, TransitionRefused, available, fire
@@ -77,6 +77,64 @@ class CloseRecruitmentActionMixin:
         for reason in result.refused:
             flash(f"Non modifié — {reason}", "warning")
         return redirect(self.get_redirect())
+
+
+class SessionBulkMixin:
+    """Bulk actions needing a choice or a preview: état du dispositif (K2, managers) and the
+    duplication of sessions for next year's rentrée (every copy checked before creation)."""
+
+    @action("set_etat_dispositif", "Changer l'état du dispositif", "", "fa-flag", single=False)
+    def set_etat_dispositif_action(self, items):
+        items = items if isinstance(items, list) else [items]
+        return redirect(url_for("SessionView.etat_dispositif", ids=",".join(str(i.id) for i in items)))
+
+    @action("duplicate_next_year", "Dupliquer pour la rentrée suivante", "", "fa-copy", single=False)
+    def duplicate_next_year_action(self, items):
+        items = items if isinstance(items, list) else [items]
+        return redirect(url_for("SessionView.rentree", ids=",".join(str(i.id) for i in items)))
+
+    def _selected(self) -> list:
+        raw = request.values.get("ids", "")
+        ids = [int(v) for v in raw.split(",") if v.isdigit() and int(v) < 2**31][:500]
+        if not ids:
+            return []
+        query = scoped(select(Session).where(Session.id.in_(ids)), Session, write=True).order_by(Session.debut)
+        return list(db.session.execute(query).scalars())
+
+    @expose("/etat_dispositif", methods=["GET", "POST"])
+    @has_access
+    @permission_name("edit")
+    def etat_dispositif(self):
+        if not is_manager(current_user()):
+            abort(403)
+        sessions = self._selected()
+        etats = db.session.execute(select(Nomenclature).where(
+            Nomenclature.kind == NomenclatureKind.ETAT_DISPOSITIF).order_by(Nomenclature.ordre)).scalars().all()
+        if request.method == "POST":
+            etat = next((e for e in etats if str(e.id) == request.form.get("etat")), None)
+            if etat is None or not sessions:
+                flash("Choisissez un état du dispositif et des sessions.", "warning")
+            else:
+                result = set_etat_dispositif(db.session, sessions, etat, author=g.user)
+                flash(f"État du dispositif « {etat.libelle} » appliqué à {result.changed} financement(s).", "success")
+                for reason in result.refused:
+                    flash(f"Non modifié — {reason}", "warning")
+                return redirect(url_for("SessionView.list"))
+        return self.render_template("portal/bulk_etat.html", sessions=sessions, etats=etats,
+                                    ids=",".join(str(s.id) for s in sessions))
+
+    @expose("/rentree", methods=["GET", "POST"])
+    @has_access
+    @permission_name("edit")
+    def rentree(self):
+        sessions = self._selected()
+        if request.method == "POST" and sessions:
+            created, skipped = duplicate_for_next_year(db.session, sessions, author=g.user)
+            flash(f"{len(created)} session(s) créée(s) pour la rentrée suivante (brouillons à vérifier et à "
+                  f"soumettre) ; {len(skipped)} écartée(s).", "success" if created else "warning")
+            return redirect(url_for("SessionView.list"))
+        return self.render_template("portal/rentree.html", rows=rentree_preview(sessions),
+                                    ids=",".join(str(s.id) for s in sessions))
 
 
 class ArchiveActionMixin:
@@ -285,7 +343,7 @@ class CycleAlternanceView(ScopedModelView):
     record_check = staticmethod(cycle_problems)
 
 
-class SessionView(ChecksPanelMixin, CloseRecruitmentActionMixin, ArchiveActionMixin, ScopedModelView):
+class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecruitmentActionMixin, ArchiveActionMixin, ScopedModelView):
     datamodel = interface(Session)
     base_filters = SCOPE + HIDE_DRAFTS
     list_title = "Sessions"

@@ -1,4 +1,4 @@
-"""Bulk changes of financements (SPEC K2, F16): close recruitment.
+"""Bulk changes of financements (SPEC K2, F16): close recruitment, set the état du dispositif.
 
 Every changed financement goes through the same record check as its form
 (app.checks.financement_problems); a row the rules refuse is left unchanged and reported.
@@ -56,3 +56,8 @@ def close_recruitment(db_session, sessions, author=None) -> BulkResult:
     ).scalar_one()
     return _apply(db_session, sessions, "etat_recrutement", ferme, "Fermeture du recrutement", author)
 
+
+
+def set_etat_dispositif(db_session, sessions, etat, author=None) -> BulkResult:
+    """K2: managers set the état du dispositif of every financement of the sessions."""
+    return _apply(db_session, sessions, "etat_dispositif", etat, "Changement de l'état du dispositif", author)

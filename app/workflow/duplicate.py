@@ -55,3 +55,63 @@ def duplicate_formation(db_session, formation: Formation, author=None) -> Format
     record(db_session, copy, "Duplication", author, f"Copie de la formation {formation.reference}.")
     db_session.commit()
     return copy
+
+
+def next_year(day):
+    """The same day one year later (29 February becomes 28 February)."""
+    if day is None:
+        return None
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+def rentree_preview(sessions) -> list[dict]:
+    """What `duplicate_for_next_year` would create, each copy checked first: new dates and the
+    problems that would block it (dates, certification still registered and active)."""
+    from app.checks import principal_certification
+    from app.validators import check_session_dates, check_start_before_certification_end
+
+    rows = []
+    for session in sessions:
+        debut, fin = next_year(session.debut), next_year(session.fin)
+        problems = [p.message for p in check_session_dates(debut, fin)]
+        certification = principal_certification(session.formation)
+        if certification is not None:
+            problems += [p.message for p in check_start_before_certification_end(
+                debut, certification.date_fin_enregistrement)]
+            if not certification.actif:
+                problems.append(f"La certification {certification.code} n'est plus active.")
+        if session.formation.etat in (FormationEtat.ARCHIVEE, FormationEtat.EN_ATTENTE):
+            problems.append(f"La formation est « {session.formation.etat_libelle} » : pas de nouvelle session.")
+        rows.append({"session": session, "debut": debut, "fin": fin, "problems": problems})
+    return rows
+
+
+def duplicate_for_next_year(db_session, sessions, author=None) -> tuple[list[Session], list[dict]]:
+    """Copies of `sessions` one year later (F14 applied to a whole rentrée). Sessions whose copy
+    would be refused are skipped and returned with their reasons; published formations receive
+    their copies through a draft, so they are validated."""
+    created, skipped = [], []
+    for row in rentree_preview(sessions):
+        if row["problems"]:
+            skipped.append(row)
+            continue
+        session = row["session"]
+        formation = session.formation
+        in_draft = formation.draft_of_id is not None
+        if formation.etat == FormationEtat.DIFFUSEE and not in_draft:
+            formation = drafts.open_draft(db_session, formation)
+            in_draft = True
+        copy = drafts.copy_session(db_session, session, formation, etat=SessionEtat.BROUILLON, in_draft=in_draft,
+                                   draft_of=None, debut=row["debut"], fin=row["fin"], contact_a_verifier=True)
+        copy.recrutements = []
+        for link in copy.lieux:
+            link.a_verifier = True
+        db_session.flush()
+        record(db_session, copy, "Duplication pour la rentrée suivante", author,
+               f"Copie de la session {session.reference}, dates décalées d'un an.")
+        created.append(copy)
+    db_session.commit()
+    return created, skipped
