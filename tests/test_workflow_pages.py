@@ -289,3 +289,47 @@ def test_rentree_duplication_is_limited_to_writable_sessions(login, reset_demo):
     assert "Aucune session sélectionnée" in text(client.get(f"/sessionview/rentree?ids={ids}"))
     client.post("/sessionview/rentree", data={"ids": ids})
     assert db.session.query(Session).count() == before
+
+
+def test_r_c9_structure_changes_wait_for_validation_and_are_applied_on_acceptance(login, reset_demo, mailbox):
+    from app.models import Structure
+    from app.views.structures import StructureView
+    from tests.helpers import structure
+
+    client = login("contact")
+    cfa = structure("CFA Bâtiment Normandie")
+    data = form_data(cfa, StructureView.edit_columns, enseigne="CFA BTP Normandie – Caen", ville="Caen Cedex",
+                     siret="32945614200010")
+    response = client.post(f"/structureview/edit/{cfa.id}", data=data, follow_redirects=True)
+    assert "Modifications enregistrées en brouillon" in text(response)
+    assert (fresh(Structure, cfa.id).enseigne, fresh(Structure, cfa.id).ville) == ("CFA BTP Normandie", "Caen")
+    page = text(client.get(f"/structureview/show/{cfa.id}"))
+    assert "Ville Caen Caen Cedex" in page and "Soumettre pour validation" in page
+    # the edit form shows the proposed values
+    assert 'value="Caen Cedex"' in client.get(f"/structureview/edit/{cfa.id}").get_data(as_text=True)
+    client.post(f"/structureview/change/submit/{cfa.id}")
+    again = client.post(f"/structureview/edit/{cfa.id}", data={**data, "ville": "Ifs"}, follow_redirects=True)
+    assert "en attente de validation" in text(again)
+
+    manager = login("gestionnaire")
+    assert "CFA Bâtiment Normandie" in text(manager.get("/validation/?type=structure"))
+    response = manager.post(f"/structureview/change/accept/{cfa.id}", data={"commentaire": "Adresse à jour."})
+    assert response.status_code == 302
+    validated = fresh(Structure, cfa.id)
+    assert (validated.enseigne, validated.ville) == ("CFA BTP Normandie – Caen", "Caen Cedex")
+    assert "Validation de la modification de la fiche Adresse à jour." in text(manager.get(f"/structureview/show/{cfa.id}"))
+    assert [m["To"] for m in mailbox.messages] == ["contact@demo.carif-oref.example"]
+
+
+def test_r_c9_contacts_cannot_accept_their_own_structure_change(login, reset_demo):
+    from app.models import Structure
+    from app.views.structures import StructureView
+    from tests.helpers import structure
+
+    client = login("contact")
+    cfa = structure("CFA Bâtiment Normandie")
+    client.post(f"/structureview/edit/{cfa.id}", data=form_data(cfa, StructureView.edit_columns, ville="Ifs"))
+    client.post(f"/structureview/change/submit/{cfa.id}")
+    response = client.post(f"/structureview/change/accept/{cfa.id}", follow_redirects=True)
+    assert "Action impossible" in text(response)
+    assert fresh(Structure, cfa.id).ville == "Caen"

@@ -35,6 +35,6 @@ from .structures import (
     StructureDocument,
     StructureEtat,
 )
-from .workflow import FormationEtat, HistoryEntry, SessionEtat
+from .workflow import FormationEtat, HistoryEntry, SessionEtat, StructureChange, StructureChangeEtat
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -63,3 +63,35 @@ class HistoryEntry(Model):
 
     def __repr__(self) -> str:
         return f"{self.at:%d/%m/%Y} {self.action}"
+
+
+class StructureChangeEtat:
+    BROUILLON = "brouillon"
+    EN_ATTENTE = "en_attente"
+    COMPLEMENT = "complement"
+    LABELS = {
+        BROUILLON: "Brouillon (non soumise)",
+        EN_ATTENTE: "En attente de validation",
+        COMPLEMENT: "En attente complément d'information",
+    }
+
+
+class StructureChange(Model):
+    """Changes of a validated structure's record proposed by its organisation (SPEC C9): kept
+    apart, as {field: value}, while the validated record stays published; applied when the
+    Carif-Oref accepts (app/workflow/structure_changes.py)."""
+
+    __tablename__ = "structure_change"
+    id = Column(Integer, primary_key=True)
+    structure_id = Column(Integer, ForeignKey("structure.id", ondelete="CASCADE"), nullable=False, unique=True)
+    structure = relationship("Structure")
+    payload = Column(Text, nullable=False)  # JSON: {"ville": "Caen", "infrastructures": [12, 14]}
+    etat = Column(String(20), default=StructureChangeEtat.BROUILLON, nullable=False, index=True)
+    created_at = Column(DateTime, default=utcnow, nullable=False)
+    submitted_at = Column(DateTime)
+    author_id = Column(Integer, ForeignKey("ab_user.id", ondelete="SET NULL"))
+    author = relationship("User")
+
+    @property
+    def etat_libelle(self) -> str:
+        return StructureChangeEtat.LABELS.get(self.etat, self.etat)

@@ -132,6 +132,10 @@ class ScopedModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
         check = type(self).record_check
         return list(check(item)) if check is not None else []
 
+    def divert_save(self, item, created: bool) -> bool:
+        """Hook: keep a checked change elsewhere instead of writing it (True when done)."""
+        return False
+
     def pre_delete(self, item):
         reason = lock_reason(item, manager=is_manager(current_user()))
         if reason:
@@ -202,6 +206,8 @@ class ScopedModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
             return False
         for name in self.rich_text_columns:
             setattr(item, name, sanitize_rich_text(getattr(item, name, None)))
+        if self.divert_save(item, created):
+            return True
         try:
             self.datamodel.add(item) if created else self.datamodel.edit(item)
         except Exception:  # noqa: BLE001 - a database refusal (constraint) must not lose the form

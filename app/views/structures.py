@@ -2,10 +2,11 @@
 and documents. Thin views: columns, labels, filters."""
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual
-from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.security.decorators import has_access, permission_name
+from sqlalchemy import select
 from wtforms import FileField, SelectField
 from wtforms.validators import DataRequired
 
@@ -21,11 +22,21 @@ from app.models import (
     StructureDocument,
 )
 from app.checks import contact_problems, coordonnee_problems, lieu_problems, structure_problems
-from app.security.scope import WRITABLE
+from app.extensions import db
+from app.models import HistoryEntry
+from app.security.scope import WRITABLE, current_user, is_manager, scoped
+from app.workflow import structure_changes
+from app.workflow.transitions import CONTACT, MANAGER, TransitionRefused
 from app.workflow.principal import keep_one_principal
 from app.validators.documents import document_problems, sniff_mime
 
 from .base import ScopedModelView, interface, parse_pk
+
+
+def _label(name: str) -> str:
+    from .labels import LABELS
+
+    return str(LABELS.get(name, name.replace("_", " ").capitalize()))
 
 
 def kind_filter(kind: str) -> list:
@@ -189,5 +200,69 @@ class StructureView(ScopedModelView):
         "potentiel_formacodes": kind_filter(NomenclatureKind.FORMACODE),
     }
     related_views = [CoordonneeView, StructureContactView, LieuView, HabilitationView, StructureDocumentView]
-    show_template = "appbuilder/general/model/show_cascade.html"
+    show_template = "portal/show_structure.html"
+
+    # C9: an organisation's edit of a validated record becomes a change request
+    # (app/workflow/structure_changes.py); the validated record stays as it is until accepted.
+    def divert_save(self, item, created: bool) -> bool:
+        if created or not structure_changes.needs_validation(item, is_manager(current_user())):
+            return False
+        try:
+            change = structure_changes.stage(db.session, item, g.user)
+        except TransitionRefused as refused:
+            db.session.rollback()
+            flash(str(refused), "danger")
+            return True
+        if change is None:
+            flash("Aucune modification par rapport à la fiche validée.", "info")
+        else:
+            flash("Modifications enregistrées en brouillon : la fiche validée reste inchangée jusqu'à la validation "
+                  "du Carif-Oref. Cliquez sur « Soumettre pour validation ».", "success")
+        return True
+
+    def prefill_form(self, form, pk):
+        super().prefill_form(form, pk)
+        structure = db.session.get(Structure, pk)
+        change = structure_changes.pending(db.session, structure) if structure is not None else None
+        if change is not None and not is_manager(current_user()):
+            for name, value in structure_changes.proposed_values(db.session, change).items():
+                if name in form:
+                    form[name].data = value
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        structure = self._scoped_get(pk)
+        widgets = self._show(structure.id)
+        writable = scoped(db.session.query(Structure.id).filter(Structure.id == structure.id), Structure,
+                          write=True).first() is not None
+        change = structure_changes.pending(db.session, structure)
+        actor = MANAGER if is_manager(current_user()) else CONTACT
+        return self.render_template(
+            self.show_template, pk=structure.id, title=self.show_title, widgets=widgets,
+            related_views=self._related_views, change=change,
+            change_diff=structure_changes.diff(db.session, change, _label) if change else [],
+            change_transitions=structure_changes.available(change, actor) if writable else [],
+            history=db.session.execute(select(HistoryEntry).where(
+                HistoryEntry.entity == "structure", HistoryEntry.entity_id == structure.id)
+                .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())).scalars().all(),
+        )
+
+    @expose("/change/<name>/<pk>", methods=["POST"])
+    @has_access
+    @permission_name("edit")
+    def change_transition(self, name, pk):
+        structure = self._scoped_get(pk)
+        change = structure_changes.pending(db.session, structure)
+        if change is None:
+            abort(404)
+        actor = MANAGER if is_manager(current_user()) else CONTACT
+        try:
+            structure_changes.fire(db.session, name, change, g.user, actor, comment=request.form.get("commentaire"))
+        except TransitionRefused as refused:
+            db.session.rollback()
+            flash(str(refused), "danger")
+        else:
+            flash(f"{structure_changes.TRANSITIONS[name].label} : fait.", "success")
+        return redirect(url_for("StructureView.show", pk=structure.id))
     edit_template = "appbuilder/general/model/edit_cascade.html"

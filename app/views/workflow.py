@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Formation, Nomenclature, NomenclatureKind, Structure
+from app.models import Formation, Nomenclature, NomenclatureKind, Structure, StructureChange, StructureChangeEtat
 from app.models.workflow import FormationEtat
 from app.security.scope import scoped
 from app.views.labels import LABELS
@@ -61,7 +61,14 @@ class ValidationQueueView(BaseView):
         elif kind == "archivage":
             query = query.where(Formation.archive_requested_at.isnot(None))
         rows = db.session.execute(query.order_by(Formation.submitted_at, Formation.id).limit(PAGE_SIZE)).scalars().all()
-        return self.render_template("portal/queue.html", rows=rows, q=text, kind=kind,
+        # Structure records (C9): the queue is the Carif-Oref's, who sees every structure.
+        changes = db.session.execute(
+            select(StructureChange).where(StructureChange.etat == StructureChangeEtat.EN_ATTENTE)
+            .options(joinedload(StructureChange.structure)).order_by(StructureChange.submitted_at).limit(PAGE_SIZE)
+        ).scalars().all() if kind in ("", "structure") else []
+        if kind == "structure":
+            rows = []
+        return self.render_template("portal/queue.html", rows=rows, q=text, kind=kind, changes=changes,
                                     decisions=[TRANSITIONS[name] for name in DECISIONS])
 
     @expose("/bulk", methods=["POST"])

@@ -10,7 +10,7 @@ from flask_mail import Message
 from sqlalchemy import select
 
 from app.extensions import db, mail
-from app.models import RightLevel, StructureRight
+from app.models import RightLevel, Structure, StructureRight
 
 log = logging.getLogger(__name__)
 
@@ -24,28 +24,33 @@ def organisation_emails(structure) -> list[str]:
     return sorted({r.user.email for r in rights if r.user is not None and r.user.active and r.user.email})
 
 
-def message_for(formation, action: str, comment: str | None) -> tuple[str, str]:
-    subject = f"[Offre de formation] {action} : {formation.intitule} ({formation.reference})"
+def message_for(item, action: str, comment: str | None) -> tuple[str, str]:
+    """Subject and body about a formation or a structure record."""
+    is_structure = isinstance(item, Structure)
+    name = item.raison_sociale if is_structure else item.intitule
+    what = "la fiche de votre structure" if is_structure else "votre formation"
+    subject = f"[Offre de formation] {action} : {name} ({item.reference})"
     lines = [
         "Bonjour,",
         "",
-        f"Le Carif-Oref a traité votre formation « {formation.intitule} » (référence {formation.reference}) : "
-        f"{action.lower()}.",
+        f"Le Carif-Oref a traité {what} « {name} » (référence {item.reference}) : {action.lower()}.",
     ]
     if comment:
         lines += ["", "Commentaire du Carif-Oref :", comment]
     if has_request_context():
-        lines += ["", "Voir la formation : " + url_for("FormationView.show", pk=formation.id, _external=True)]
+        endpoint = "StructureView.show" if is_structure else "FormationView.show"
+        lines += ["", "Voir la fiche : " + url_for(endpoint, pk=item.id, _external=True)]
     lines += ["", "Cordialement,", "Le Carif-Oref"]
     return subject, "\n".join(lines)
 
 
-def notify_organisation(formation, action: str, comment: str | None) -> list[str]:
-    """Send the decision to the organisation; returns the recipients (empty when none or failed)."""
-    recipients = organisation_emails(formation.structure)
+def notify_organisation(item, action: str, comment: str | None) -> list[str]:
+    """Send the decision about a formation or a structure to its organisation; returns the
+    recipients (empty when none or when the mail server failed)."""
+    recipients = organisation_emails(item if isinstance(item, Structure) else item.structure)
     if not recipients:
         return []
-    subject, body = message_for(formation, action, comment)
+    subject, body = message_for(item, action, comment)
     try:
         mail.send(Message(subject=subject, recipients=recipients, body=body,
                           sender=current_app.config.get("MAIL_DEFAULT_SENDER")))
