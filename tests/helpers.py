@@ -22,7 +22,9 @@ def formacode_id(code: str = "70322") -> int:
 
 
 def formation_like(pattern: str) -> Formation:
-    return db.session.execute(select(Formation).where(Formation.intitule.like(pattern))).scalars().first()
+    """The published (or only) formation whose intitulé matches, never a draft's copy."""
+    return db.session.execute(select(Formation).where(Formation.intitule.like(pattern), Formation.draft_of_id.is_(None))
+                              .order_by(Formation.id)).scalars().first()
 
 
 def sessions_of(formation: Formation) -> list[Session]:
