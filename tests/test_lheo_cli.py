@@ -19,7 +19,7 @@ def _exportable() -> list[Formation]:
         Formation.sessions.any(Session.etat.in_((SessionEtat.DIFFUSEE, SessionEtat.TERMINEE))))).all()
 
 
-def test_r_j1_cli_export_of_the_demo_region_validates(app, tmp_path):
+def test_r_j1_r_j3_cli_export_of_the_published_offer_validates(app, tmp_path):
     path = tmp_path / "offre.xml"
     result = app.test_cli_runner().invoke(args=["lheo", "export", "--out", str(path)])
     assert result.exit_code == 0, result.output

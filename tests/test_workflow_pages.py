@@ -78,7 +78,7 @@ def test_r_g4_submit_with_errors_is_refused_with_the_reasons(login, reset_demo):
     assert fresh(Formation, formation.id).etat == F.EN_CREATION
 
 
-def test_r_g5_manager_queue_diff_and_acceptance_with_codification_and_email(login, reset_demo, mailbox):
+def test_r_g5_r_g6_r_k4_manager_queue_diff_and_acceptance_with_codification_and_email(login, reset_demo, mailbox):
     contact = login("contact.autre")
     formation = bureautique()
     draft = open_draft(formation, "contact.autre")
@@ -291,7 +291,7 @@ def test_rentree_duplication_is_limited_to_writable_sessions(login, reset_demo):
     assert db.session.query(Session).count() == before
 
 
-def test_r_c9_structure_changes_wait_for_validation_and_are_applied_on_acceptance(login, reset_demo, mailbox):
+def test_r_c9_r_c8_structure_changes_wait_for_validation_and_are_applied_on_acceptance(login, reset_demo, mailbox):
     from app.models import Structure
     from app.views.structures import StructureView
     from tests.helpers import structure
@@ -333,3 +333,17 @@ def test_r_c9_contacts_cannot_accept_their_own_structure_change(login, reset_dem
     response = client.post(f"/structureview/change/accept/{cfa.id}", follow_redirects=True)
     assert "Action impossible" in text(response)
     assert fresh(Structure, cfa.id).ville == "Caen"
+
+
+def test_r_g7_imported_formations_are_read_only_for_contacts(login, reset_demo):
+    formation = formation_like("Sécurité incendie%")
+    formation.importee = True
+    db.session.commit()
+    client = login("contact")
+    response = client.post(f"/formationview/edit/{formation.id}",
+                           data=form_data(formation, FormationView.edit_columns, intitule="Sécurité incendie : extincteurs"))
+    assert response.status_code == 404  # outside the contact's writable scope
+    assert client.post(f"/formationview/transition/submit/{formation.id}").status_code == 404
+    page = text(client.get(f"/formationview/show/{formation.id}"))
+    assert "Soumettre pour validation" not in page and "importée d'un autre système" in page
+    assert fresh(Formation, formation.id).intitule.startswith("Sécurité incendie : vérification")

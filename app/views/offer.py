@@ -54,7 +54,7 @@ from app.imports.recrutements import (
 from app.workflow.bulk import close_recruitment, set_etat_dispositif
 from app.workflow.drafts import current_draft
 from app.workflow.duplicate import duplicate_for_next_year, duplicate_formation, duplicate_session, rentree_preview
-from app.workflow.locks import lock_reason
+from app.workflow.locks import IMPORTED, lock_reason
 from app.workflow.purge import DRAFT_LIFETIME_DAYS
 from app.workflow.transitions import CONTACT, MANAGER, TRANSITIONS, TransitionRefused, available, fire
 from app.workflow.principal import keep_one_principal
@@ -203,7 +203,7 @@ def workflow_context(item, writable: bool) -> dict:
         "state_style": STATE_STYLES.get(formation.etat, "default"),
         "published": published, "draft": draft, "purge_notice": purge_notice,
         "transitions": available(formation, actor) if writable else [],
-        "lock": lock_reason(item, manager=manager) if writable else "",
+        "lock": lock_reason(item, manager=manager) if writable else (IMPORTED if formation.importee else ""),
         "extra": extra,
     }
 
