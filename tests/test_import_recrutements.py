@@ -122,3 +122,12 @@ def test_random_sheets_are_imported_or_explained_never_crash(app, reset_demo, ro
     assert result.created == len(rows) or result.problems
     assert all(problem.message for problem in result.problems)
     db.session.rollback()
+
+
+def test_r_g2_import_into_a_published_formation_goes_through_its_draft(login):
+    client = login("contact.autre")
+    published = next(s for s in formation_like("Bureautique%").sessions if not s.entree_sortie_permanente)
+    before = numbers(published.id)
+    page = text_of(upload(client, published, workbook(ico("ICO-77", date.today() + timedelta(days=5)))))
+    assert "Cette formation est diffusée" in page and "Demande de modification" in page
+    assert numbers(published.id) == before

@@ -198,3 +198,15 @@ def test_r_k2_contacts_cannot_close_recruitment_in_bulk(login):
 
     db.session.expire_all()
     assert [f.etat_recrutement.code for f in db.session.get(Session, session.id).financements] == ["1"]
+
+
+def test_r_f14_bulk_close_recruitment_leaves_finished_sessions_alone(login, reset_demo):
+    from app.extensions import db
+
+    client = login("gestionnaire")
+    finished = next(s for s in formation_like("Titre professionnel maçon%").sessions if s.etat == SessionEtat.TERMINEE)
+    response = client.post("/sessionview/action_post", data={"action": "close_recruitment", "rowid": [finished.id]},
+                           follow_redirects=True)
+    assert "Cette session est terminée" in html.unescape(response.get_data(as_text=True))
+    db.session.expire_all()
+    assert [f.etat_recrutement.code for f in db.session.get(Session, finished.id).financements] == ["1"]

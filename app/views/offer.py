@@ -411,7 +411,10 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecruitmentActionMixi
         result = None
         if request.method == "POST":
             upload = request.files.get("fichier")
-            if upload is None or not upload.filename:
+            reason = lock_reason(session, manager=is_manager(current_user()))
+            if reason:
+                result = ImportResult(problems=[LineProblem(0, "", reason)])
+            elif upload is None or not upload.filename:
                 result = ImportResult(problems=[LineProblem(0, "", "Choisissez un fichier Excel (.xlsx).")])
             else:
                 result = import_recrutements(db.session, session, upload.read(MAX_BYTES + 1), author=g.user)

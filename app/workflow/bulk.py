@@ -14,6 +14,7 @@ from app.models import Nomenclature, NomenclatureKind
 from app.validators import ERROR
 
 from .history import record
+from .locks import lock_reason
 
 FERME = "2"  # LHEO dict-etat-recrutement: 1 ouvert, 2 fermé, 3 suspendu
 
@@ -28,6 +29,10 @@ class BulkResult:
 def _apply(db_session, sessions, attr: str, value, action: str, author) -> BulkResult:
     result = BulkResult()
     for session in sessions:
+        reason = lock_reason(session, manager=True)  # finished and archived sessions do not change (F14)
+        if reason:
+            result.refused.append(f"{session.reference} : {reason}")
+            continue
         touched = False
         for financement in session.financements:
             if getattr(financement, attr) is value:
