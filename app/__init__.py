@@ -36,7 +36,7 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
 def register_views(appbuilder: AppBuilder) -> None:
     """Every menu entry, grouped as users see them."""
     from .security.permissions import MENU_MANAGEMENT, MENU_OFFER, MENU_REFERENTIALS, MENU_STRUCTURE
-    from .views import offer, referentials, structures, workflow
+    from .views import accounts, offer, referentials, structures, workflow
 
     # Ma structure
     appbuilder.add_view(structures.StructureView, "Structures", icon="fa-building", category=MENU_STRUCTURE,
@@ -60,6 +60,7 @@ def register_views(appbuilder: AppBuilder) -> None:
         appbuilder.add_view_no_menu(view)
     appbuilder.add_view(workflow.ValidationQueueView, "File de validation", icon="fa-check-square-o",
                         category=MENU_OFFER)
+    appbuilder.add_view_no_menu(accounts.AccountPublicView)
 
     # Référentiels
     appbuilder.add_view(referentials.CertificationView, "Certifications", icon="fa-certificate",
@@ -77,6 +78,8 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(referentials.StructureRightView, "Droits sur les structures", icon="fa-key",
                         category=MENU_MANAGEMENT, category_icon="fa-cogs")
     appbuilder.add_view(referentials.HistoryEntryView, "Historique", icon="fa-history",
+                        category=MENU_MANAGEMENT)
+    appbuilder.add_view(accounts.AccountRequestView, "Demandes de compte", icon="fa-user-plus",
                         category=MENU_MANAGEMENT)
 
 

@@ -127,9 +127,30 @@ def reload_demo() -> None:
     with db.engine.begin() as connection:
         for table in business:
             connection.execute(table.delete())
+    _reset_users()
     from app.demo import load_demo
 
     load_demo(db.session, referentials=False)
+
+
+def _reset_users() -> None:
+    """Accounts created by a test go; demo users get their password back, unlocked."""
+    from flask import current_app
+    from werkzeug.security import generate_password_hash
+
+    user_model = current_app.appbuilder.sm.user_model
+    for user in db.session.query(user_model).all():
+        if user.username not in PASSWORDS:
+            db.session.delete(user)
+            continue
+        if user.username not in _DEMO_HASHES:  # hashing is slow: once per test session
+            _DEMO_HASHES[user.username] = generate_password_hash(PASSWORDS[user.username])
+        user.password = _DEMO_HASHES[user.username]
+        user.active, user.fail_login_count = True, 0
+    db.session.commit()
+
+
+_DEMO_HASHES: dict[str, str] = {}
 
 
 @pytest.fixture()

@@ -2,7 +2,7 @@
 registers them."""
 from flask_appbuilder.security.sqla.models import User  # noqa: F401  (ab_user, for relationships)
 
-from .accounts import RightLevel, StructureRight
+from .accounts import AccountRequest, AccountRequestEtat, RightLevel, StructureRight
 from .offer import (
     CycleAlternance,
     Financement,
