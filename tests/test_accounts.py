@@ -145,3 +145,38 @@ def test_r_b5_contacts_cannot_see_requests_nor_grant_rights(login):
     horizon = structure("Institut Horizon Formation")
     client.post("/structurerightview/add", data={"user": "2", "structure": str(horizon.id), "niveau": "modification"})
     assert db.session.query(StructureRight).count() == count
+
+
+def test_login_locked_for_15_minutes_after_5_failures(client, reset_demo):
+    from datetime import timedelta
+
+    from flask import current_app
+
+    client.get("/logout/")
+    for _ in range(5):
+        client.post("/login/", data={"username": "contact", "password": "Mauvais!0"})
+    response = client.post("/login/", data={"username": "contact", "password": "Contact!2026"}, follow_redirects=True)
+    assert "Compte verrouillé pendant 15 minutes" in text(response)
+    assert "Bienvenue" not in text(client.get("/"))
+    api = client.post("/api/v1/security/login", json={"username": "contact", "password": "Contact!2026", "provider": "db"})
+    assert api.status_code == 401
+    user = current_app.appbuilder.sm.find_user(username="contact")
+    user.changed_on = user.changed_on - timedelta(minutes=16)  # a quarter of an hour later
+    db.session.commit()
+    client.post("/login/", data={"username": "contact", "password": "Contact!2026"})
+    assert "Bienvenue" in text(client.get("/"))
+    db.session.expire_all()
+    assert current_app.appbuilder.sm.find_user(username="contact").fail_login_count == 0
+
+
+def test_r_a2_right_withdrawal_takes_effect_at_once(app, login, reset_demo):
+    from tests.conftest import PASSWORDS
+
+    client = login("contact.autre")  # stays logged in
+    horizon = structure("Institut Horizon Formation")
+    assert client.get(f"/structureview/show/{horizon.id}").status_code == 200
+    right = db.session.execute(select(StructureRight).where(StructureRight.structure_id == horizon.id)).scalar_one()
+    manager = app.test_client()
+    manager.post("/login/", data={"username": "gestionnaire", "password": PASSWORDS["gestionnaire"]})
+    assert manager.post(f"/structurerightview/delete/{right.id}").status_code == 302
+    assert client.get(f"/structureview/show/{horizon.id}").status_code == 404  # same session, next request
