@@ -27,6 +27,9 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
         register_apis(appbuilder)
+        from .views.espace import espace_context
+
+        app.jinja_env.globals["espace_context"] = espace_context  # the navbar's espace selector (A4)
     register_error_pages(app)
     register_guards(app)
     register_commands(app)
@@ -36,7 +39,7 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
 def register_views(appbuilder: AppBuilder) -> None:
     """Every menu entry, grouped as users see them."""
     from .security.permissions import MENU_MANAGEMENT, MENU_OFFER, MENU_REFERENTIALS, MENU_STRUCTURE
-    from .views import accounts, offer, referentials, structures, workflow
+    from .views import accounts, espace, offer, referentials, structures, workflow
 
     # Ma structure
     appbuilder.add_view(structures.StructureView, "Structures", icon="fa-building", category=MENU_STRUCTURE,
@@ -61,6 +64,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(workflow.ValidationQueueView, "File de validation", icon="fa-check-square-o",
                         category=MENU_OFFER)
     appbuilder.add_view_no_menu(accounts.AccountPublicView)
+    appbuilder.add_view_no_menu(espace.EspaceView)
 
     # Référentiels
     appbuilder.add_view(referentials.CertificationView, "Certifications", icon="fa-certificate",

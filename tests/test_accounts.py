@@ -180,3 +180,29 @@ def test_r_a2_right_withdrawal_takes_effect_at_once(app, login, reset_demo):
     manager.post("/login/", data={"username": "gestionnaire", "password": PASSWORDS["gestionnaire"]})
     assert manager.post(f"/structurerightview/delete/{right.id}").status_code == 302
     assert client.get(f"/structureview/show/{horizon.id}").status_code == 404  # same session, next request
+
+
+def test_r_a4_espace_selector_drives_lists_counters_and_new_formations(login):
+    client = login("contact")  # CFA and its seven antennas
+    home = client.get("/").get_data(as_text=True)
+    assert 'id="espace-structure"' in home
+    cfa = structure("CFA Bâtiment Normandie")
+    rouen = next(a for a in cfa.antennes if a.ville == "Rouen")
+    client.post("/espace/choisir", data={"espace": str(rouen.id), "next": "/formationview/list/"})
+    listing = text(client.get("/formationview/list/"))
+    assert "Sécurité incendie" in listing  # its session is trained at the Rouen site
+    assert "Électricien d'équipement du bâtiment" not in listing  # trained at the siège only
+    assert "Espace structure : CFA Bâtiment Normandie – site de Rouen" in text(client.get("/"))
+    client.post("/espace/choisir", data={"espace": str(cfa.id)})
+    form = client.get("/formationview/add").get_data(as_text=True)
+    assert re.search(rf'<option selected value="{cfa.id}"|<option value="{cfa.id}" selected', form)
+    horizon = structure("Institut Horizon Formation")
+    client.post("/espace/choisir", data={"espace": str(horizon.id)})  # not his: back to all his structures
+    listing = text(client.get("/formationview/list/"))
+    assert "Électricien d'équipement du bâtiment" in listing and "Sécurité incendie" in listing
+
+
+def test_r_a4_one_structure_means_no_selector(login):
+    page = login("contact.autre").get("/").get_data(as_text=True)
+    assert 'id="espace-structure"' not in page
+    assert "Espace structure : Horizon Formation" in text(login("contact.autre").get("/"))

@@ -155,8 +155,12 @@ class ScopedModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
                 return None
         else:
             self.update_redirect()
+            self.prefill_add(form)
         self._mark_manager_only(form)
         return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+
+    def prefill_add(self, form) -> None:
+        """Hook: default values of a new record's form."""
 
     def _edit(self, pk):
         from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args

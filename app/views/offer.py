@@ -60,6 +60,7 @@ from app.workflow.transitions import CONTACT, MANAGER, TRANSITIONS, TransitionRe
 from app.workflow.principal import keep_one_principal
 
 from .base import ScopedModelView, interface
+from .espace import ESPACE, current_espace
 from .widgets import format_date, format_rich_text, rich_text_fields
 from .structures import kind_filter
 
@@ -345,7 +346,7 @@ class CycleAlternanceView(ScopedModelView):
 
 class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecruitmentActionMixin, ArchiveActionMixin, ScopedModelView):
     datamodel = interface(Session)
-    base_filters = SCOPE + HIDE_DRAFTS
+    base_filters = SCOPE + HIDE_DRAFTS + ESPACE
     list_title = "Sessions"
     show_title = "Session"
     add_title = "Créer une session"
@@ -464,7 +465,13 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecruitmentActionMixi
 
 class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     datamodel = interface(Formation)
-    base_filters = SCOPE + HIDE_DRAFTS
+    base_filters = SCOPE + HIDE_DRAFTS + ESPACE
+
+    def prefill_add(self, form):
+        """A new formation belongs to the espace structure's siège (E1, A4)."""
+        espace = current_espace()
+        if espace is not None and "structure" in form:
+            form.structure.data = espace.parent or espace
     list_title = "Formations"
     show_title = "Formation"
     add_title = "Créer une formation"

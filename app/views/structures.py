@@ -24,13 +24,14 @@ from app.models import (
 from app.checks import contact_problems, coordonnee_problems, lieu_problems, structure_problems
 from app.extensions import db
 from app.models import HistoryEntry
-from app.security.scope import WRITABLE, current_user, is_manager, scoped
+from app.security.scope import SCOPE, WRITABLE, current_user, is_manager, scoped
 from app.workflow import structure_changes
 from app.workflow.transitions import CONTACT, MANAGER, TransitionRefused
 from app.workflow.principal import keep_one_principal
 from app.validators.documents import document_problems, sniff_mime
 
 from .base import ScopedModelView, interface, parse_pk
+from .espace import ESPACE
 
 
 def _label(name: str) -> str:
@@ -193,6 +194,7 @@ class StructureView(ScopedModelView):
     ]
     manager_only_columns = STRUCTURE_IDENTITY
     record_check = staticmethod(structure_problems)
+    base_filters = SCOPE + ESPACE
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "type": kind_filter(NomenclatureKind.TYPE_STRUCTURE),
         "infrastructures": kind_filter(NomenclatureKind.INFRASTRUCTURE),
