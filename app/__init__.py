@@ -85,6 +85,8 @@ def register_views(appbuilder: AppBuilder) -> None:
                         category=MENU_MANAGEMENT)
     appbuilder.add_view(accounts.AccountRequestView, "Demandes de compte", icon="fa-user-plus",
                         category=MENU_MANAGEMENT)
+    appbuilder.add_link("Structures à confirmer", href="/structureview/a-confirmer", icon="fa-calendar-check-o",
+                        category=MENU_MANAGEMENT)
 
 
 def register_apis(appbuilder: AppBuilder) -> None:

@@ -206,3 +206,25 @@ def test_r_a4_one_structure_means_no_selector(login):
     page = login("contact.autre").get("/").get_data(as_text=True)
     assert 'id="espace-structure"' not in page
     assert "Espace structure : Horizon Formation" in text(login("contact.autre").get("/"))
+
+
+def test_r_c10_yearly_confirmation_and_the_managers_list(login, reset_demo):
+    from datetime import date, timedelta
+
+    from app.models import Structure
+
+    horizon = structure("Institut Horizon Formation")
+    horizon.confirme_le = date.today() - timedelta(days=400)
+    db.session.commit()
+    client = login("contact.autre")
+    page = text(client.get(f"/structureview/show/{horizon.id}"))
+    assert "n'ont pas été confirmées depuis plus d'un an" in page
+    manager_view = text(login("gestionnaire").get("/structureview/a-confirmer"))
+    assert "Institut Horizon Formation" in manager_view
+    client = login("contact.autre")
+    client.post(f"/structureview/confirm/{horizon.id}")
+    db.session.expire_all()
+    assert db.session.get(Structure, horizon.id).confirme_le == date.today()
+    assert "Institut Horizon Formation" not in text(login("gestionnaire").get("/structureview/a-confirmer"))
+    assert login("contact").get("/structureview/a-confirmer").status_code in (302, 403)
+    assert login("contact").post(f"/structureview/confirm/{horizon.id}").status_code == 404  # not his

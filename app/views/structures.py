@@ -2,11 +2,13 @@
 and documents. Thin views: columns, labels, filters."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access, permission_name
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from wtforms import FileField, SelectField
 from wtforms.validators import DataRequired
 
@@ -20,12 +22,14 @@ from app.models import (
     Structure,
     StructureContact,
     StructureDocument,
+    StructureEtat,
 )
 from app.checks import contact_problems, coordonnee_problems, lieu_problems, structure_problems
 from app.extensions import db
 from app.models import HistoryEntry
 from app.security.scope import SCOPE, WRITABLE, current_user, is_manager, scoped
 from app.workflow import structure_changes
+from app.workflow.history import record
 from app.workflow.transitions import CONTACT, MANAGER, TransitionRefused
 from app.workflow.principal import keep_one_principal
 from app.validators.documents import document_problems, sniff_mime
@@ -163,6 +167,8 @@ def _ascii(name: str) -> str:
     return "".join(c if c.isascii() and c not in '"\\' else "_" for c in name) or "document"
 
 
+CONFIRMATION_DAYS = 365  # C10: a yearly confirmation
+
 STRUCTURE_IDENTITY = ("raison_sociale", "siret", "nda", "ape", "uai", "parent", "type")
 
 
@@ -240,15 +246,42 @@ class StructureView(ScopedModelView):
                           write=True).first() is not None
         change = structure_changes.pending(db.session, structure)
         actor = MANAGER if is_manager(current_user()) else CONTACT
+        stale = structure.confirme_le is None or structure.confirme_le < date.today() - timedelta(days=CONFIRMATION_DAYS)
         return self.render_template(
             self.show_template, pk=structure.id, title=self.show_title, widgets=widgets,
-            related_views=self._related_views, change=change,
+            related_views=self._related_views, change=change, writable=writable, stale=stale,
             change_diff=structure_changes.diff(db.session, change, _label) if change else [],
             change_transitions=structure_changes.available(change, actor) if writable else [],
             history=db.session.execute(select(HistoryEntry).where(
                 HistoryEntry.entity == "structure", HistoryEntry.entity_id == structure.id)
                 .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())).scalars().all(),
         )
+
+    # C10: the yearly confirmation of the structure's data.
+    @expose("/confirm/<pk>", methods=["POST"])
+    @has_access
+    @permission_name("edit")
+    def confirm(self, pk):
+        structure = self._scoped_get(pk)
+        structure.confirme_le = date.today()
+        record(db.session, structure, "Confirmation annuelle des données", g.user)
+        db.session.commit()
+        flash("Merci : la confirmation des données de la structure est enregistrée.", "success")
+        return redirect(url_for("StructureView.show", pk=structure.id))
+
+    @expose("/a-confirmer")
+    @has_access
+    @permission_name("list")
+    def unconfirmed(self):
+        """Managers: structures whose data were not confirmed for a year."""
+        if not is_manager(current_user()):
+            abort(403)
+        limit = date.today() - timedelta(days=CONFIRMATION_DAYS)
+        rows = db.session.execute(select(Structure).where(
+            or_(Structure.confirme_le.is_(None), Structure.confirme_le < limit),
+            Structure.etat != StructureEtat.ARCHIVEE).order_by(Structure.confirme_le.nullsfirst(),
+                                                               Structure.raison_sociale)).scalars().all()
+        return self.render_template("portal/unconfirmed.html", rows=rows, limit=limit)
 
     @expose("/change/<name>/<pk>", methods=["POST"])
     @has_access
