@@ -228,3 +228,15 @@ def test_r_c10_yearly_confirmation_and_the_managers_list(login, reset_demo):
     assert "Institut Horizon Formation" not in text(login("gestionnaire").get("/structureview/a-confirmer"))
     assert login("contact").get("/structureview/a-confirmer").status_code in (302, 403)
     assert login("contact").post(f"/structureview/confirm/{horizon.id}").status_code == 404  # not his
+
+
+def test_r_b4_admin_user_forms_apply_the_password_policy(login, reset_demo):
+    from flask import current_app
+
+    client = login("admin")
+    role = current_app.appbuilder.sm.find_role("Contact OF")
+    response = client.post("/users/add", data={
+        "first_name": "Paul", "last_name": "Petit", "username": "paul.petit", "email": "paul.petit@example.org",
+        "active": "y", "roles": [str(role.id)], "password": "faible", "conf_password": "faible"})
+    assert "au moins une majuscule" in text(response)
+    assert current_app.appbuilder.sm.find_user(username="paul.petit") is None

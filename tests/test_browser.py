@@ -172,3 +172,54 @@ def test_r_g2_r_g5_full_loop_modification_validation_publication(live_server, pa
     assert "Maîtriser les bases de Windows." in document
     assert [m["To"] for m in mailbox.messages] == ["contact.autre@demo.carif-oref.example"]
     assert "Modification acceptée." in mailbox.messages[0].get_content()
+
+
+def test_r_b1_r_b3_r_b4_account_request_to_first_login(live_server, page, mailbox, reset_demo):
+    """A new organisation's contact asks for an account, the manager accepts, the e-mailed link
+    sets a password that the policy first refuses, and the new user sees only his structure."""
+    import re
+
+    page.goto(f"{live_server}/logout/")
+    page.goto(f"{live_server}/login/")
+    page.click("#creer-compte")
+    page.fill("#siret", "44306184100047")
+    page.fill("#nda", "28760456776")
+    page.fill("#nom", "Martin")
+    page.fill("#prenom", "Inès")
+    page.fill("#telephone", "02 35 11 22 33")
+    page.fill("#email", "ines.martin@horizon.example")
+    page.click("#envoyer")
+    assert "Acceptez la politique de protection des données personnelles" in page.inner_text("body")
+    assert page.input_value("#email") == "ines.martin@horizon.example"  # what was typed is kept
+    page.check("#consentement")
+    page.click("#envoyer")
+    assert "Votre demande est enregistrée" in page.inner_text("#done")
+
+    _login(page, live_server, "gestionnaire")
+    page.goto(f"{live_server}/accountrequestview/list/")
+    page.click("a[href*='/accountrequestview/show/'] >> nth=0")
+    page.select_option("#niveau", "modification")
+    page.click("#accepter")
+    assert "Compte créé pour ines.martin@horizon.example" in page.inner_text("body")
+
+    link = re.search(r"(http://\S+/compte/activation/\S+)", mailbox.messages[-1].get_content()).group(1)
+    page.goto(f"{live_server}/logout/")
+    page.goto(link.replace("http://localhost", live_server))
+    page.fill("#password", "horizon2027")
+    page.fill("#confirmation", "horizon2027")
+    page.click("#envoyer")
+    body = page.inner_text("body")
+    assert "au moins une majuscule" in body and "au moins un caractère spécial" in body
+    page.fill("#password", "Horizon#2027")
+    page.fill("#confirmation", "Horizon#2027")
+    page.click("#envoyer")
+    assert "Votre mot de passe est enregistré" in page.inner_text("#done")
+
+    page.goto(f"{live_server}/login/")
+    page.fill("input[name=username]", "ines.martin@horizon.example")
+    page.fill("input[name=password]", "Horizon#2027")
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/structureview/list/")
+    body = page.inner_text("body")
+    assert "Institut Horizon Formation" in body and "CFA Bâtiment Normandie" not in body
