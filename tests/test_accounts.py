@@ -240,3 +240,12 @@ def test_r_b4_admin_user_forms_apply_the_password_policy(login, reset_demo):
         "active": "y", "roles": [str(role.id)], "password": "faible", "conf_password": "faible"})
     assert "au moins une majuscule" in text(response)
     assert current_app.appbuilder.sm.find_user(username="paul.petit") is None
+
+
+def test_session_cookie_is_httponly_and_samesite(client):
+    from tests.conftest import PASSWORDS
+
+    client.get("/logout/")
+    response = client.post("/login/", data={"username": "contact", "password": PASSWORDS["contact"]})
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
