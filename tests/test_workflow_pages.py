@@ -347,3 +347,45 @@ def test_r_g7_imported_formations_are_read_only_for_contacts(login, reset_demo):
     page = text(client.get(f"/formationview/show/{formation.id}"))
     assert "Soumettre pour validation" not in page and "importée d'un autre système" in page
     assert fresh(Formation, formation.id).intitule.startswith("Sécurité incendie : vérification")
+
+
+def test_r_c7_habilitations_are_loaded_from_the_france_competences_partners(app, reset_demo):
+    from app.models import Certification, Habilitation, Structure
+    from app.refdata.france_competences import load_habilitations
+
+    alyra = Structure(raison_sociale="ALYRA", siret="82815245400033", nda="11755555575")
+    db.session.add(alyra)
+    db.session.commit()
+    rows = [{"Numero_Fiche": "RS5000", "Nom_Partenaire": "ALYRA", "Siret_Partenaire": "\t82815245400033",
+             "Habilitation_Partenaire": "HABILITATION_ORGA_FORM"},
+            {"Numero_Fiche": "RS5000", "Nom_Partenaire": "Inconnu", "Siret_Partenaire": "12345678900011",
+             "Habilitation_Partenaire": "HABILITATION_ORGA_FORM"}]
+    assert load_habilitations(db.session, rows) == 1
+    assert load_habilitations(db.session, rows) == 0  # idempotent
+    db.session.commit()
+    habilitation = db.session.execute(select(Habilitation).where(Habilitation.structure_id == alyra.id)).scalar_one()
+    certification = db.session.get(Certification, habilitation.certification_id)
+    assert (certification.code_rs, habilitation.nature, habilitation.date_fin) == (
+        "RS5000", "former", certification.date_fin_enregistrement)
+
+
+def test_r_k3_managers_create_an_antenna_and_grant_a_right_on_it(login, reset_demo):
+    from flask import current_app
+
+    from app.models import Structure, StructureRight
+    from tests.helpers import structure
+
+    manager = login("gestionnaire")
+    horizon = structure("Institut Horizon Formation")
+    response = manager.post("/structureview/add", data={
+        "raison_sociale": "Institut Horizon Formation – site du Havre", "siret": "44306184100054",
+        "parent": str(horizon.id), "ligne": "3 quai de Southampton", "code_postal": "76600", "ville": "Le Havre"})
+    assert response.status_code == 302, page_messages(response.get_data(as_text=True))
+    antenna = db.session.execute(select(Structure).where(Structure.siret == "44306184100054")).scalar_one()
+    assert antenna.parent_id == horizon.id and antenna.nda_affiche == "ANTENNE-ORG"
+    user = current_app.appbuilder.sm.find_user(username="contact.autre")
+    response = manager.post("/structurerightview/add", data={
+        "user": str(user.id), "structure": str(antenna.id), "niveau": "modification"})
+    assert response.status_code == 302
+    assert db.session.execute(select(StructureRight).where(StructureRight.structure_id == antenna.id)).scalar_one()
+    assert "site du Havre" in text(login("contact.autre").get("/structureview/list/"))

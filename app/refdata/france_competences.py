@@ -12,7 +12,15 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.models import BlocCompetences, Certification, Nomenclature, NomenclatureKind as K
+from app.models import (
+    BlocCompetences,
+    Certification,
+    Habilitation,
+    HabilitationNature,
+    Nomenclature,
+    NomenclatureKind as K,
+    Structure,
+)
 
 # Nomenclature_Europe_Niveau -> LHEO dict-niveaux (11–18 = niveaux 1–8 of the 2019 framework)
 NIVEAUX = {f"NIV{n}": str(10 + n) for n in range(1, 9)}
@@ -83,7 +91,47 @@ def load_france_competences(session, directory: Path) -> int:
                                                   libelle=bloc["Bloc_Competences_Libelle"][:500]))
     session.flush()
     _link_replacements(session, _read(directory, "Ancienne_Nouvelle_Certification"))
+    load_habilitations(session, _read(directory, "Partenaires"))
     return len(standard)
+
+
+# France compétences "Partenaires": organisations habilitated to train (ORGA_FORM) or to organise
+# the assessment (ORGA_EVAL / FORMER_EVAL…) for a fiche.
+PARTNER_NATURES = {"HABILITATION_ORGA_FORM": HabilitationNature.FORMER,
+                   "HABILITATION_FORMER": HabilitationNature.FORMER,
+                   "HABILITATION_ORGA_EVAL": HabilitationNature.ORGANISER,
+                   "HABILITATION_FORMER_EVAL": HabilitationNature.ORGANISER}
+
+
+def load_habilitations(session, rows) -> int:
+    """SPEC C7: the habilitations of the structures known here, by SIRET, with the fiche's end of
+    registration as end date. Idempotent; returns how many were added."""
+    structures = {}
+    for structure in session.execute(select(Structure)).scalars():
+        structures.setdefault(structure.siret, []).append(structure)
+    codes = {}
+    for cert in session.execute(select(Certification)).scalars():
+        for code in (cert.code_rncp, cert.code_rs):
+            if code:
+                codes[code] = cert
+    existing = {(h.structure_id, h.certification_id, h.nature)
+                for h in session.execute(select(Habilitation)).scalars()}
+    added = 0
+    for row in rows:
+        siret = "".join(ch for ch in row.get("Siret_Partenaire", "") if ch.isdigit())
+        cert = codes.get(row.get("Numero_Fiche", "").strip())
+        nature = PARTNER_NATURES.get(row.get("Habilitation_Partenaire", "").strip())
+        if cert is None or nature is None:
+            continue
+        for structure in structures.get(siret, []):
+            key = (structure.id, cert.id, nature)
+            if key not in existing:
+                session.add(Habilitation(structure=structure, certification=cert, nature=nature,
+                                         date_fin=cert.date_fin_enregistrement))
+                existing.add(key)
+                added += 1
+    session.flush()
+    return added
 
 
 def _codes(session, by_kind, kind, rows, code_col, label_col) -> list[Nomenclature]:
