@@ -146,7 +146,6 @@ LABELS = {
     "modalite": _("Modalité"),
     "numero": _("Numéro"),
     "date_debut": _("Date de début"),
-    "date_fin": _("Date de fin"),
     "heure_debut": _("Heure de début"),
     "heure_fin": _("Heure de fin"),
     "a_distance": _("À distance"),
