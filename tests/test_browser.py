@@ -223,3 +223,20 @@ def test_r_b1_r_b3_r_b4_account_request_to_first_login(live_server, page, mailbo
     page.goto(f"{live_server}/structureview/list/")
     body = page.inner_text("body")
     assert "Institut Horizon Formation" in body and "CFA Bâtiment Normandie" not in body
+
+
+def test_r_f6_mesure_list_follows_the_financier(live_server, page):
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Formation, Mesure
+
+    _login(page, live_server, "contact")
+    formation = db.session.execute(select(Formation).where(Formation.intitule.like("Sécurité incendie%"))).scalar_one()
+    session = formation.sessions[0]
+    cpf = db.session.execute(select(Mesure).where(Mesure.code == "CPF")).scalar_one()
+    region = db.session.execute(select(Mesure).where(Mesure.code == "CR-PRF")).scalar_one()
+    page.goto(f"{live_server}/financementview/add?_flt_0_session={session.id}")
+    page.select_option("select#financeur", str(cpf.financeur_id))
+    assert page.locator(f"select#mesure option[value='{cpf.id}']").is_disabled() is False
+    assert page.locator(f"select#mesure option[value='{region.id}']").is_disabled() is True

@@ -16,6 +16,7 @@ from app.models import (
     Financement,
     Formation,
     FormationCertification,
+    Mesure,
     Nomenclature,
     NomenclatureKind,
     Recrutement,
@@ -277,6 +278,11 @@ class SessionLieuView(ScopedModelView):
             keep_one_principal(item, item.session.lieux)
 
     pre_update = pre_add
+
+
+def mesure_financeurs() -> dict[int, int]:
+    """{mesure id: financier id}, for the financement form's cascade (F6)."""
+    return dict(db.session.execute(select(Mesure.id, Mesure.financeur_id)).all())
 
 
 class FinancementView(ScopedModelView):
