@@ -265,11 +265,23 @@ def test_r_k2_manager_bulk_archives_without_deleting(login, reset_demo):
     "/formationview/show/abc", "/formationview/show/99999999", "/formationview/show/1e3",
     "/sessionview/edit/-1", "/structureview/show/99999999999999999999", "/api/v1/formation/abc",
     "/api/v1/session/99999999", "/structuredocumentview/document/xyz", "/nonexistent/page",
+    "/formationview/transition/submit/abc", "/formationview/transition/nope/1", "/formationview/duplicate/-3",
+    "/validation/review/xyz", "/validation/review/99999999999", "/sessionview/duplicate/abc",
+    "/sessionview/import_recrutements/1e9", "/accountrequestview/show/abc", "/accountrequestview/document/999999",
 ])
 def test_bad_ids_give_404_never_500(login, url):
     client = login("gestionnaire")
     # The REST API declares integer ids: a non-numeric one matches no GET route (405).
     assert client.get(url).status_code in ((404, 405) if url.startswith("/api/") else (404,))
+
+
+@pytest.mark.parametrize("url, data", [
+    ("/structureview/change/submit/abc", {}), ("/structureview/confirm/99999999", {}),
+    ("/accountrequestview/decide/abc", {"decision": "accept"}), ("/validation/bulk", {"decision": "x", "rowid": ["a"]}),
+    ("/sessionview/rentree", {"ids": "1,abc,99999999999999"}), ("/espace/choisir", {"espace": "1 or 1=1"}),
+])
+def test_bad_posts_on_workflow_pages_never_give_500(login, url, data):
+    assert login("gestionnaire").post(url, data=data).status_code in (200, 302, 404)
 
 
 def test_bad_action_posts_give_404(login):
