@@ -92,7 +92,11 @@ def test_r_e3_habilitation_warning_shows_on_the_formation_page(login):
 def test_formation_page_lists_the_readiness_of_each_session(login):
     client = login("contact")
     formation = formation_like("Titre professionnel maçon%")
-    partners = panel(client.get(f"/formationview/show/{formation.id}").get_data(as_text=True), "diffusion-partenaires")
+    page = client.get(f"/formationview/show/{formation.id}").get_data(as_text=True)
+    draft = next(s for s in formation.sessions if s.etat == SessionEtat.BROUILLON)
+    # the formation's checks include its running sessions' errors: they block its submission
+    assert f"Session {draft.reference} : La date de début doit être antérieure" in panel(page, "controles")
+    partners = panel(page, "diffusion-partenaires")
     for session in formation.sessions:
         if session.etat != SessionEtat.ARCHIVEE:
             assert f"Session {session.reference}" in partners

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Certification, FormationCertification, Habilitation, MesureKind, Structure
-from app.models.workflow import FormationEtat
+from app.models.workflow import FormationEtat, SessionEtat
 from app.validators import (
     CertificationChoice,
     Cycle,
@@ -281,6 +281,18 @@ def session_record_problems(session, today: date | None = None) -> list[Problem]
         problems += check_cycles([_cycle(c) for c in session.cycles], formation.duree_cycle,
                                  bool(formation.apprentissage))
     return renamed(problems, SESSION_FIELDS)
+
+
+def formation_tree_problems(formation) -> list[Problem]:
+    """The formation and each of its running sessions (finished and archived ones cannot change):
+    what the formation page lists and what blocks submitting or accepting it."""
+    problems = formation_record_problems(formation)
+    for session in formation.sessions:
+        if session.etat in (SessionEtat.TERMINEE, SessionEtat.ARCHIVEE):
+            continue
+        problems += [Problem(p.field, f"Session {session.reference} : {p.message}", p.severity)
+                     for p in session_record_problems(session)]
+    return problems
 
 
 # --- the session's child lists --------------------------------------------------------------------

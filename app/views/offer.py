@@ -29,7 +29,7 @@ from app.checks import (
     certification_link_problems,
     completeness,
     formation_completeness,
-    formation_record_problems,
+    formation_tree_problems,
     partner_readiness,
     session_record_problems,
     cycle_problems,
@@ -563,7 +563,7 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     def checks_for(formation) -> dict:
         live = [s for s in formation.sessions if s.etat != SessionEtat.ARCHIVEE]
         return {
-            "problems": formation_record_problems(formation),
+            "problems": formation_tree_problems(formation),
             "completeness": formation_completeness(formation),
             "readiness": [
                 {"title": f"Session {s.reference} ({format_date(s.debut)} – {format_date(s.fin)})",

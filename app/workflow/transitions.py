@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from app.checks import formation_record_problems, session_record_problems
+from app.checks import formation_tree_problems
 from app.models import Formation
 from app.models.workflow import FormationEtat as F
 from app.models.workflow import SessionEtat as S
@@ -110,14 +110,9 @@ def _allowed(transition: Transition, formation: Formation, actor: str) -> bool:
 
 
 def blocking_problems(formation: Formation) -> list:
-    """Errors of the formation and of each of its sessions that block submitting or accepting."""
-    problems = [p for p in formation_record_problems(formation) if p.severity == ERROR]
-    for session in formation.sessions:
-        if session.etat in drafts.FROZEN_SESSIONS:
-            continue
-        problems += [p.__class__(p.field, f"Session {session.reference} : {p.message}", p.severity)
-                     for p in session_record_problems(session) if p.severity == ERROR]
-    return problems
+    """Errors of the formation and of each of its running sessions: they block submitting and
+    accepting."""
+    return [p for p in formation_tree_problems(formation) if p.severity == ERROR]
 
 
 def fire(db_session, name: str, formation: Formation, user, actor: str, comment: str | None = None,
