@@ -85,6 +85,11 @@ def test_r_e5_live_counter_and_refused_form_keep_the_text(live_server, page):
 
     formation = db.session.execute(select(Formation).where(Formation.intitule.like("Sécurité incendie%"))).scalar_one()
     page.goto(f"{live_server}/formationview/edit/{formation.id}")
+    assert "Select a State" not in page.inner_text("body")  # FAB's select2 placeholder, in French here
+    assert "__None" not in page.inner_text("#select2-objectif_general-container")  # an empty optional choice
+    assert "Select a State" not in page.evaluate(
+        "Array.from(document.querySelectorAll('.select2-container input, .select2-selection__placeholder'))"
+        ".map(e => e.getAttribute('placeholder') || e.textContent).join(' ')")
     counter = page.locator("#objectifs ~ .char-counter")
     page.fill("#objectifs", "<p>Vérifier</p>")
     assert counter.inner_text() == "2992 caractère(s) restant(s) sur 3000"

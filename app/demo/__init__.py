@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -220,6 +220,7 @@ def _region(s, users, today: date) -> None:
     s.flush()
     for formation in (macon, mco, bureautique):
         record(s, formation, "Validation de la fiche", users["gestionnaire"], "Fiche validée et diffusée.")
+    elec.submitted_at = datetime.now() - timedelta(days=2)
     record(s, elec, "Soumission pour validation", users["contact"])
 
 
