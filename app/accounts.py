@@ -159,8 +159,9 @@ def structure_for(request: AccountRequest) -> Structure | None:
                               .order_by(Structure.parent_id.isnot(None), Structure.id)).scalars().first()
 
 
-def accept(request: AccountRequest, level: str, manager) -> None:
-    """B3: create the account, link it to the structure found by SIRET, send the activation link."""
+def accept(request: AccountRequest, level: str, manager) -> bool:
+    """B3: create the account, link it to the structure found by SIRET, send the activation link.
+    Returns whether the e-mail left (the account exists either way)."""
     if request.etat != AccountRequestEtat.EN_ATTENTE:
         raise ValueError("Cette demande a déjà été traitée.")
     if level not in (RightLevel.MODIFICATION, RightLevel.VISUALISATION):
@@ -180,7 +181,7 @@ def accept(request: AccountRequest, level: str, manager) -> None:
     request.processed_at, request.processed_by = _now(), manager
     db.session.commit()
     link = url_for("AccountPublicView.activation", token=make_link_token(user, ACTIVATION), _external=True)
-    _send(request.email, "[Offre de formation] Votre compte est prêt : choisissez votre mot de passe", [
+    return _send(request.email, "[Offre de formation] Votre compte est prêt : choisissez votre mot de passe", [
         f"Bonjour {request.prenom} {request.nom},",
         "",
         f"Le Carif-Oref a accepté votre demande de compte pour « {structure.raison_sociale} ».",

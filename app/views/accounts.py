@@ -131,8 +131,11 @@ class AccountRequestView(ReferentialModelView):
         item = db.session.get(AccountRequest, parse_pk(pk)) or abort(404)
         try:
             if request.form.get("decision") == "accept":
-                accounts.accept(item, request.form.get("niveau", ""), g.user)
-                flash(f"Compte créé pour {item.email} ; le lien d'activation lui a été envoyé.", "success")
+                if accounts.accept(item, request.form.get("niveau", ""), g.user):
+                    flash(f"Compte créé pour {item.email} ; le lien d'activation lui a été envoyé.", "success")
+                else:
+                    flash(f"Compte créé pour {item.email}, mais l'e-mail n'a pas pu partir (serveur de messagerie "
+                          "injoignable) : le demandeur peut utiliser « Mot de passe oublié ».", "warning")
             elif request.form.get("decision") == "reject":
                 accounts.reject(item, request.form.get("motif", ""), request.form.get("commentaire", ""), g.user)
                 flash("Demande refusée ; le demandeur est prévenu par e-mail.", "success")
