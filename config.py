@@ -59,7 +59,8 @@ AUTH_ROLE_ADMIN = "Admin"
 AUTH_ROLE_PUBLIC = "Public"
 AUTH_USER_REGISTRATION = False
 AUTH_RATE_LIMITED = True
-AUTH_RATE_LIMIT = "10 per 5 minute"
+AUTH_RATE_LIMIT = "10 per 5 minute"  # login POSTs per address (FAB's Flask-Limiter)
+RATELIMIT_ENABLED = True  # FAB 5.3 defaults it to False, which silently disables AUTH_RATE_LIMIT
 RATELIMIT_STORAGE_URI = "memory://"
 FAB_PASSWORD_COMPLEXITY_ENABLED = True
 from app.security.passwords import check_password_complexity  # noqa: E402
@@ -99,3 +100,4 @@ MAIL_SUPPRESS_SEND = _bool("MAIL_SUPPRESS_SEND", False)
 
 APP_THEME = ""
 FAB_API_MAX_PAGE_SIZE = 100
+ACCOUNT_RATE_LIMIT = "20 per hour"  # POSTs of the public account pages, per address

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_login import current_user
 from flask_appbuilder import AppBuilder
 
@@ -66,7 +66,10 @@ def register_views(appbuilder: AppBuilder) -> None:
         appbuilder.add_view_no_menu(view)
     appbuilder.add_view(workflow.ValidationQueueView, "File de validation", icon="fa-check-square-o",
                         category=MENU_OFFER)
-    appbuilder.add_view_no_menu(accounts.AccountPublicView)
+    public = appbuilder.add_view_no_menu(accounts.AccountPublicView)
+    if appbuilder.sm.is_auth_limited:  # public forms (requests, reset links): FAB's Flask-Limiter, per address
+        limit = current_app.config.get("ACCOUNT_RATE_LIMIT", "20 per hour")
+        appbuilder.sm.limiter.limit(limit, methods=["POST"])(public.blueprint)
     appbuilder.add_view_no_menu(espace.EspaceView)
 
     # Référentiels
@@ -109,6 +112,7 @@ def register_error_pages(app: Flask) -> None:
         404: "Cette page n'existe pas ou vous n'y avez pas accès.",
         405: "Cette opération n'est pas permise.",
         413: "Le fichier envoyé est trop volumineux.",
+        429: "Trop de tentatives depuis votre adresse : patientez quelques minutes avant de réessayer.",
         500: "Une erreur inattendue est survenue ; elle a été enregistrée.",
     }
 
