@@ -172,6 +172,12 @@ def test_r_f14_duplicate_a_finished_session_clears_dates_and_flags_checks(login,
     assert copy.lieux and all(link.a_verifier for link in copy.lieux)
     assert len(copy.financements) == len(finished.financements) and copy.recrutements == []
     assert response.headers["Location"].endswith(f"/sessionview/edit/{copy.id}")
+    controls = text(client.get(f"/sessionview/show/{copy.id}"))
+    assert "Session dupliquée : vérifiez le contact" in controls and "Session dupliquée : vérifiez le lieu" in controls
+    link = copy.lieux[0]
+    client.post(f"/sessionlieuview/edit/{link.id}", data={"session": str(copy.id), "lieu": str(link.lieu_id),
+                                                         "principal": "y"})
+    assert not fresh(type(link), link.id).a_verifier
 
 
 def test_r_e12_only_managers_duplicate_formations(login, reset_demo):

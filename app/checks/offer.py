@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Certification, FormationCertification, Habilitation, MesureKind, Structure
 from app.models.workflow import FormationEtat, SessionEtat
 from app.validators import (
+    WARNING,
     CertificationChoice,
     Cycle,
     Financement,
@@ -178,7 +179,7 @@ def _saved_certification_codes(formation) -> list[str]:
 # --- sessions -----------------------------------------------------------------------------------
 
 
-def _is_alternance(session) -> bool:
+def is_alternance(session) -> bool:
     return any(r.libelle == RYTHME_ALTERNANCE for r in session.rythmes)
 
 
@@ -231,7 +232,7 @@ def _contrat_pro(session, contrat_pro: list[bool]) -> list[Problem]:
     certification = principal_certification(formation)
     return check_contrat_pro(
         contrat_pro,
-        rythme_alternance=_is_alternance(session),
+        rythme_alternance=is_alternance(session),
         certifiante=bool(formation.certifiante),
         code_rncp=certification.code_rncp if certification is not None else None,
     )
@@ -280,7 +281,21 @@ def session_record_problems(session, today: date | None = None) -> list[Problem]
                                        today=date.min)
         problems += check_cycles([_cycle(c) for c in session.cycles], formation.duree_cycle,
                                  bool(formation.apprentissage))
+    problems += _copy_checks(session)
     return renamed(problems, SESSION_FIELDS)
+
+
+def _copy_checks(session) -> list[Problem]:
+    """F14: a duplicated session's contact and lieux are to be checked by the organisation."""
+    problems = []
+    if session.contact_a_verifier:
+        problems.append(Problem("contact", "Session dupliquée : vérifiez le contact, puis enregistrez la session.",
+                                WARNING))
+    for link in session.lieux:
+        if link.a_verifier and link.lieu is not None:
+            problems.append(Problem("lieux", f"Session dupliquée : vérifiez le lieu « {link.lieu.nom} » (ouvrez-le "
+                                             "et enregistrez-le).", WARNING))
+    return problems
 
 
 def formation_tree_problems(formation) -> list[Problem]:

@@ -16,7 +16,7 @@ from app.validators.recruitment import ICO, POSITIONING, RDVI, normalize_modalit
 
 from ._util import code
 from .offer import (
-    _is_alternance,
+    is_alternance,
     habilitation_problems,
     principal_certification,
     session_record_problems,
@@ -190,7 +190,7 @@ def _parcoursup_affelnet(session, formation, common) -> Readiness:
         readiness.reasons.append("Les cycles de l'alternance ne sont pas renseignés.")
     if formation.duree_cycle is None:
         readiness.reasons.append("La durée de cycle de la formation n'est pas renseignée.")
-    if not _is_alternance(session):
+    if not is_alternance(session):
         readiness.notes.append("Le rythme « En alternance » n'est pas coché.")
     readiness.notes.append("Parcoursup : saisie avant fin octobre pour la rentrée suivante ; "
                            "Affelnet : avant fin mars, intégrée en une seule fois.")

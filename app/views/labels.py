@@ -125,6 +125,7 @@ LABELS = {
     "session.formation": _("Formation"),
     "lieu": _("Lieu"),
     "a_verifier": _("À vérifier"),
+    "contact_a_verifier": _("Contact à vérifier (session dupliquée)"),
     # Financements
     "financeur": _("Financeur"),
     "mesure": _("Mesure / dispositif"),

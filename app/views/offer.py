@@ -267,7 +267,7 @@ class SessionLieuView(ScopedModelView):
     list_title = show_title = "Lieux de formation"
     add_title = "Ajouter un lieu de formation"
     edit_title = "Modifier le lieu de formation"
-    list_columns = ["lieu.nom", "lieu.code_postal", "lieu.ville", "principal"]
+    list_columns = ["lieu.nom", "lieu.code_postal", "lieu.ville", "principal", "a_verifier"]
     label_columns = {"lieu.nom": "Lieu", "lieu.code_postal": "Code postal", "lieu.ville": "Ville"}
     show_columns = add_columns = edit_columns = ["session", "lieu", "principal"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {"session": WRITABLE, "lieu": WRITABLE}
@@ -277,7 +277,9 @@ class SessionLieuView(ScopedModelView):
         if item.session is not None:
             keep_one_principal(item, item.session.lieux)
 
-    pre_update = pre_add
+    def pre_update(self, item):
+        self.pre_add(item)
+        item.a_verifier = False  # saved by the organisation: checked (F14 duplication)
 
 
 def mesure_financeurs() -> dict[int, int]:
@@ -364,7 +366,8 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecruitmentActionMixi
     show_fieldsets = [
         ("Session", {"fields": ["reference", "formation", "etat_libelle", "debut", "fin",
                                 "a_la_demande", "entree_sortie_permanente"]}),
-        ("Contact", {"fields": ["contact", "contact_autre", "referent_handicap", "referent_mobilite"]}),
+        ("Contact", {"fields": ["contact", "contact_a_verifier", "contact_autre", "referent_handicap",
+                                "referent_mobilite"]}),
         ("Durée", {"fields": ["duree_centre", "duree_entreprise", "duree_totale", "duree_hebdomadaire",
                               "duree_indicative", "duree_commentaire"]}),
         ("Modalités", {"fields": ["prerequis", "type_parcours", "rythmes", "modalite_enseignement",
@@ -466,7 +469,9 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecruitmentActionMixi
     def pre_add(self, item):
         item.duree_totale = compute_duree_totale(item.duree_centre, item.duree_entreprise)
 
-    pre_update = pre_add
+    def pre_update(self, item):
+        self.pre_add(item)
+        item.contact_a_verifier = False  # saving the session is checking it (F14 duplication)
 
 
 class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
