@@ -1,10 +1,25 @@
 """Lookups of demo rows shared by the tests (names from app/demo)."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Formation, Nomenclature, NomenclatureKind, Session, Structure
+from app.models import (
+    Financement,
+    Formation,
+    Lieu,
+    Mesure,
+    MesureKind,
+    Nomenclature,
+    NomenclatureKind,
+    Recrutement,
+    Session,
+    SessionFormateur,
+    SessionLieu,
+    Structure,
+)
 
 
 def structure(name: str) -> Structure:
@@ -34,7 +49,7 @@ def sessions_of(formation: Formation) -> list[Session]:
 def form_data(item, columns, **changes) -> dict:
     """What a browser would post for `item`'s form: dates dd/mm/yyyy, times HH:MM, relations
     as ids, unticked booleans left out; `changes` override (None removes a field)."""
-    from datetime import date, time
+    from datetime import time
 
     data: dict = {}
     for name in columns:
@@ -94,3 +109,26 @@ def open_draft(formation: Formation, username: str = "contact") -> Formation:
 
     user = current_app.appbuilder.sm.find_user(username=username)
     return fire(db.session, "request_change", formation, user, CONTACT)
+
+
+def memory_session(departement: str = "14", apprentissage: bool = False, **values) -> Session:
+    """A complete session (formation, structure, lieu, formateur, financement, ICO) built in memory,
+    never saved: for the record-level checks. `values` override session attributes."""
+    ico = Nomenclature(kind=NomenclatureKind.MODALITE_RECRUTEMENT, code="MR.09", libelle="ICO")
+    structure = Structure(raison_sociale="OF", siret="44306184100047", nda="28760456776", departement_code=departement,
+                          qualiopi_action_formation=True, qualiopi_apprentissage=True)
+    formation = Formation(structure=structure, intitule="Soudure", objectifs="Souder", apprentissage=apprentissage,
+                          duree_cycle=2 if apprentissage else None)
+    lieu = Lieu(structure=structure, nom="Atelier", ligne="1 rue", code_postal="14000", ville="Caen")
+    start = date.today() + timedelta(days=30)
+    session = Session(formation=formation, debut=start, fin=start + timedelta(days=60), duree_centre=100,
+                      lieu_inscription=lieu, contact=None)
+    session.formateurs = [SessionFormateur(structure=structure, principal=True)]
+    session.lieux = [SessionLieu(lieu=lieu, principal=True)]
+    nature = MesureKind.APPRENTISSAGE if apprentissage else MesureKind.AUTRE
+    session.financements = [Financement(mesure=Mesure(code="X", libelle="X", nature=nature), nb_places=5)]
+    session.recrutements = [Recrutement(modalite=ico, numero="1", date_debut=start - timedelta(days=5),
+                                        date_fin=start - timedelta(days=5))]
+    for name, value in values.items():
+        setattr(session, name, value)
+    return session

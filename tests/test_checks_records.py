@@ -1,45 +1,12 @@
 """Record-level checks (app/checks): what blocks submitting a session, on records built in memory."""
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from app.checks import session_problems, session_record_problems
-from app.models import (
-    CycleAlternance,
-    Financement,
-    Formation,
-    Lieu,
-    Mesure,
-    MesureKind,
-    Nomenclature,
-    NomenclatureKind as K,
-    Recrutement,
-    Session,
-    SessionFormateur,
-    SessionLieu,
-    Structure,
-)
+from app.models import CycleAlternance, Nomenclature
+from app.models import NomenclatureKind as K
+from tests.helpers import memory_session
 
 A_DISTANCE = Nomenclature(kind=K.MODALITE_ENSEIGNEMENT, code="2", libelle="Formation entièrement à distance")
-ICO = Nomenclature(kind=K.MODALITE_RECRUTEMENT, code="MR.09", libelle="ICO")
-
-
-def _session(departement="14", apprentissage=False) -> Session:
-    structure = Structure(raison_sociale="OF", siret="44306184100047", nda="28760456776", departement_code=departement,
-                          qualiopi_action_formation=True, qualiopi_apprentissage=True)
-    formation = Formation(structure=structure, intitule="Soudure", objectifs="Souder", apprentissage=apprentissage,
-                          duree_cycle=2 if apprentissage else None)
-    lieu = Lieu(structure=structure, nom="Atelier", ligne="1 rue", code_postal="14000", ville="Caen")
-    start = date.today() + timedelta(days=30)
-    session = Session(formation=formation, debut=start, fin=start + timedelta(days=60), duree_centre=100,
-                      lieu_inscription=lieu, contact=None)
-    session.formateurs = [SessionFormateur(structure=structure, principal=True)]
-    session.lieux = [SessionLieu(lieu=lieu, principal=True)]
-    nature = MesureKind.APPRENTISSAGE if apprentissage else MesureKind.AUTRE
-    session.financements = [Financement(mesure=Mesure(code="X", libelle="X", nature=nature), nb_places=5)]
-    session.recrutements = [Recrutement(modalite=ICO, numero="1", date_debut=start - timedelta(days=5),
-                                        date_fin=start - timedelta(days=5))]
-    return session
 
 
 def messages(problems) -> str:
@@ -47,7 +14,7 @@ def messages(problems) -> str:
 
 
 def test_r_f3_a_session_needs_a_principal_formateur(app):
-    session = _session()
+    session = memory_session()
     session.formateurs[0].principal = False
     assert "Désignez l'organisme formateur principal." in messages(session_record_problems(session))
     session.formateurs = []
@@ -55,25 +22,25 @@ def test_r_f3_a_session_needs_a_principal_formateur(app):
 
 
 def test_r_f4_distance_learning_needs_no_lieu_but_a_structure_of_the_region(app):
-    session = _session()
+    session = memory_session()
     session.lieux = []
     assert "Indiquez au moins un lieu de formation." in messages(session_record_problems(session))
     session.modalite_enseignement = A_DISTANCE
     assert "lieu de formation" not in messages(session_record_problems(session))
-    outside = _session(departement="75")
+    outside = memory_session(departement="75")
     outside.modalite_enseignement = A_DISTANCE
     problems = session_problems(outside)
     assert [p.field for p in problems if "entièrement à distance" in p.message] == ["modalite_enseignement"]
 
 
 def test_r_f6_a_session_needs_a_financement(app):
-    session = _session()
+    session = memory_session()
     session.financements = []
     assert "Indiquez au moins un financement." in messages(session_record_problems(session))
 
 
 def test_r_f8_apprentissage_session_needs_its_cycles(app):
-    session = _session(apprentissage=True)
+    session = memory_session(apprentissage=True)
     assert "cycle" in messages(session_record_problems(session)).lower()
     session.cycles = [CycleAlternance(annee=1, capacite_simultanee=10, capacite_cumulee=10),
                       CycleAlternance(annee=2, capacite_simultanee=10, capacite_cumulee=10)]
@@ -81,6 +48,6 @@ def test_r_f8_apprentissage_session_needs_its_cycles(app):
 
 
 def test_r_f13_a_session_needs_isc_rdvi_or_ico(app):
-    session = _session()
+    session = memory_session()
     session.recrutements[0].modalite = Nomenclature(kind=K.MODALITE_RECRUTEMENT, code="MR.03", libelle="Dossier")
     assert "Indiquez au moins une modalité de recrutement parmi" in messages(session_record_problems(session))

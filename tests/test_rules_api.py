@@ -111,24 +111,27 @@ FORMATION_KEYS = ["structure_id", "intitule", "objectifs", "contenu", "certifian
                   "duree_cycle", "formacodes", "url_page", "plus_formation"]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def _random_call(client, headers, resource: str, existing_id: int, payload: dict, update: bool) -> None:
+    """POST a new row or PUT an existing one with a random payload: never a 500."""
+    url = f"/api/v1/{resource}/{existing_id}" if update else f"/api/v1/{resource}/"
+    response = (client.put if update else client.post)(url, json=payload, headers=headers)
+    assert response.status_code in (200, 201, 400, 404, 422), (payload, response.get_data(as_text=True)[:300])
+    db.session.rollback()
+
+
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@FUZZ
 @given(st.dictionaries(st.sampled_from(SESSION_KEYS), JSON_VALUES, max_size=8), st.booleans())
 def test_random_session_payloads_never_answer_500(client, api_token, reset_demo, payload, update):
-    headers = api_token("contact")
-    url = f"/api/v1/session/{securite().sessions[0].id}" if update else "/api/v1/session/"
-    response = (client.put if update else client.post)(url, json=payload, headers=headers)
-    assert response.status_code in (200, 201, 400, 404, 422), (payload, response.get_data(as_text=True)[:300])
-    db.session.rollback()
+    _random_call(client, api_token("contact"), "session", securite().sessions[0].id, payload, update)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@FUZZ
 @given(st.dictionaries(st.sampled_from(FORMATION_KEYS), JSON_VALUES, max_size=8), st.booleans())
 def test_random_formation_payloads_never_answer_500(client, api_token, reset_demo, payload, update):
-    headers = api_token("contact")
-    url = f"/api/v1/formation/{securite().id}" if update else "/api/v1/formation/"
-    response = (client.put if update else client.post)(url, json=payload, headers=headers)
-    assert response.status_code in (200, 201, 400, 404, 422), (payload, response.get_data(as_text=True)[:300])
-    db.session.rollback()
+    _random_call(client, api_token("contact"), "formation", securite().id, payload, update)
 
 
 def test_api_type_errors_are_explained_in_french(client, api_token):

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, timedelta
+from datetime import date
 
 from app.checks import completeness, partner_readiness, session_record_problems
 from app.checks.offer import habilitation_problems
 from app.models import (
     Certification,
     Financement,
-    Formation,
     FormationCertification,
     Mesure,
     MesureKind,
@@ -19,12 +18,10 @@ from app.models import (
     NomenclatureKind as K,
     Recrutement,
     Session,
-    SessionFormateur,
-    Structure,
 )
 from app.models.workflow import SessionEtat
 from app.workflow.bulk import close_recruitment
-from tests.helpers import formation_like
+from tests.helpers import formation_like, memory_session
 
 
 def panel(page: str, panel_id: str) -> str:
@@ -89,7 +86,7 @@ def test_r_e3_habilitation_warning_shows_on_the_formation_page(login):
     assert "Complétude" in panel(page, "completude")
 
 
-def test_formation_page_lists_the_readiness_of_each_session(login):
+def test_formation_page_lists_the_readiness_of_eachmemory_session(login):
     client = login("contact")
     formation = formation_like("Titre professionnel maçon%")
     page = client.get(f"/formationview/show/{formation.id}").get_data(as_text=True)
@@ -105,27 +102,12 @@ def test_formation_page_lists_the_readiness_of_each_session(login):
 # --- readiness rules, on records built in memory -----------------------------------------------
 
 
-def _session(**values) -> Session:
-    structure = Structure(raison_sociale="OF test", siret="44306184100047", nda="28760456776")
-    formation = Formation(structure=structure, intitule="Soudure", objectifs="Souder", certifiante=False)
-    autre = Mesure(code="CPF", libelle="CPF", nature=MesureKind.AUTRE)
-    session = Session(formation=formation, debut=date.today() + timedelta(days=10),
-                      fin=date.today() + timedelta(days=40), etat=SessionEtat.DIFFUSEE)
-    session.formateurs = [SessionFormateur(structure=structure, principal=True)]
-    session.financements = [Financement(mesure=autre, nb_places=5)]
-    ico = Nomenclature(kind=K.MODALITE_RECRUTEMENT, code="MR.09", libelle="ICO")
-    session.recrutements = [Recrutement(modalite=ico, numero="1", date_debut=session.debut)]
-    for name, value in values.items():
-        setattr(session, name, value)
-    return session
-
-
 def _france_travail(session, today=None):
     return next(r for r in partner_readiness(session, today) if r.partner.startswith("France Travail"))
 
 
 def test_france_travail_needs_isc_rdvi_or_ico(app):
-    session = _session()
+    session = memory_session()
     assert not any("ISC, RDVI ou ICO" in r for r in _france_travail(session).reasons)
     dossier = Nomenclature(kind=K.MODALITE_RECRUTEMENT, code="MR.03", libelle="Dossier")
     session.recrutements = [Recrutement(modalite=dossier, numero="1")]
@@ -133,7 +115,7 @@ def test_france_travail_needs_isc_rdvi_or_ico(app):
 
 
 def test_france_travail_needs_a_valid_formateur_siret(app):
-    session = _session()
+    session = memory_session()
     session.formateurs[0].structure.siret = "44306184100048"
     assert any("n'est pas valide" in r for r in _france_travail(session).reasons)
     session.formateurs[0].structure.siret = ""
@@ -141,21 +123,21 @@ def test_france_travail_needs_a_valid_formateur_siret(app):
 
 
 def test_r_f15_partners_stop_30_days_after_the_end(app):
-    session = _session(debut=date(2026, 1, 5), fin=date(2026, 3, 1))
+    session = memory_session(debut=date(2026, 1, 5), fin=date(2026, 3, 1))
     ended = "La session est terminée depuis plus de 30 jours."
     assert ended not in _france_travail(session, today=date(2026, 3, 31)).reasons
     assert ended in _france_travail(session, today=date(2026, 4, 1)).reasons
 
 
 def test_r_f7_contrat_pro_mixed_with_another_dispositif_blocks_kairos(app):
-    session = _session()
+    session = memory_session()
     session.financements.append(Financement(mesure=Mesure(code="OPCO-CP", libelle="Contrat pro",
                                                           nature=MesureKind.CONTRAT_PRO), nb_places=3))
     assert any("mélangé à d'autres dispositifs" in r for r in _france_travail(session).reasons)
 
 
 def test_completeness_lists_missing_recruitment_and_duration(app):
-    session = _session()
+    session = memory_session(duree_centre=None)  # no duration typed
     session.recrutements = []
     missing = [item.label for item in completeness(session).missing]
     assert "Modalités de recrutement" in missing and "Durée totale en heures" in missing
@@ -163,7 +145,7 @@ def test_completeness_lists_missing_recruitment_and_duration(app):
 
 
 def test_r_e3_education_nationale_certifications_are_exempt(app):
-    session = _session()
+    session = memory_session()
     formation = session.formation
     certification = Certification(id=999999, code_rncp="RNCP99999", intitule="CAP test", education_nationale=False)
     formation.certifications = [FormationCertification(certification=certification, principale=True)]
