@@ -18,6 +18,15 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 
 
+def submit(page, selector: str) -> None:
+    """Click a control that loads another page and wait until that page has loaded. Playwright's
+    click returns once the navigation has started: reading or filling the page then may hit a
+    document that is still arriving (an empty body) or the old one, which made these tests flaky
+    on a slower database."""
+    with page.expect_navigation(wait_until="load"):
+        page.click(selector)
+
+
 @pytest.fixture(scope="module")
 def live_server(app):
     """The application served on a free loopback port, in a thread."""
@@ -49,11 +58,11 @@ def test_r_a3_contact_browses_formations_and_a_session_in_french(live_server, pa
     page.goto(f"{live_server}/login/")
     page.fill("input[name=username]", "contact")
     page.fill("input[name=password]", PASSWORDS["contact"])
-    page.click("input[type=submit], button[type=submit]")
+    submit(page, "input[type=submit], button[type=submit]")
     page.wait_for_url(f"{live_server}/")
     assert "Bienvenue Camille" in page.inner_text("body")
 
-    page.click("a.btn:has-text('Formations')")
+    submit(page, "a.btn:has-text('Formations')")
     page.wait_for_url("**/formationview/list/**")
     body = page.inner_text("body")
     assert "Titre professionnel maçon" in body
@@ -61,10 +70,10 @@ def test_r_a3_contact_browses_formations_and_a_session_in_french(live_server, pa
     for french in ("Intitulé", "Référence", "OF responsable", "État", "Nombre d'enregistrements"):
         assert french in body, french
 
-    page.click("a[href*='/formationview/show/'] >> nth=0")
+    submit(page, "a[href*='/formationview/show/'] >> nth=0")
     page.wait_for_url("**/formationview/show/**")
     page.click("text=Sessions >> nth=-1")
-    page.locator("a[href*='/sessionview/show/']").first.click()
+    submit(page, "a[href*='/sessionview/show/'] >> nth=0")
     page.wait_for_url("**/sessionview/show/**")
     body = page.inner_text("body")
     for french in ("Début", "Fin", "Durée en centre (h)", "Lieu d'inscription", "Financements",
@@ -96,8 +105,7 @@ def test_r_e5_live_counter_and_refused_form_keep_the_text(live_server, page):
     page.fill("#objectifs", "a" * 3005)
     assert counter.inner_text() == "Dépassement de 5 caractère(s) (maximum 3000)"
     page.fill("#intitule", "SÉCURITÉ INCENDIE")
-    page.click("button[type=submit]:has-text('Enregistrer'), input[type=submit]")
-    page.wait_for_load_state()
+    submit(page, "button[type=submit]:has-text('Enregistrer'), input[type=submit]")
     body = page.inner_text("body")
     assert "L'intitulé ne doit pas être écrit en majuscules" in body
     assert "ne doit pas dépasser 3000 caractères (actuellement 3005)" in body
@@ -111,7 +119,7 @@ def _login(page, live_server, username):
     page.goto(f"{live_server}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORDS[username])
-    page.click("input[type=submit], button[type=submit]")
+    submit(page, "input[type=submit], button[type=submit]")
     page.wait_for_url(f"{live_server}/")
 
 
@@ -132,8 +140,8 @@ def test_r_g2_r_g5_full_loop_modification_validation_publication(live_server, pa
     _login(page, live_server, "contact.autre")
 
     page.goto(f"{live_server}/formationview/show/{published.id}")
-    page.click("a.btn:has-text('Demande de modification')")
-    page.click("#confirmer")
+    submit(page, "a.btn:has-text('Demande de modification')")
+    submit(page, "#confirmer")
     page.wait_for_url("**/formationview/show/**")
     assert "Brouillon ouvert" in page.inner_text("body")
     assert "Ce brouillon sera supprimé automatiquement le" in page.inner_text("#purge-notice")
@@ -143,11 +151,10 @@ def test_r_g2_r_g5_full_loop_modification_validation_publication(live_server, pa
 
     page.goto(f"{live_server}/sessionview/edit/{draft_session.id}")
     page.fill("#prerequis", "Maîtriser les bases de Windows.")
-    page.click("form button[type=submit].btn-primary, form input[type=submit]")
-    page.wait_for_load_state()
+    submit(page, "form button[type=submit].btn-primary, form input[type=submit]")
     page.goto(f"{live_server}/formationview/show/{draft.id}")
-    page.click("a.btn:has-text('Soumettre pour validation')")
-    page.click("#confirmer")
+    submit(page, "a.btn:has-text('Soumettre pour validation')")
+    submit(page, "#confirmer")
     page.wait_for_url("**/formationview/show/**")
     assert "En attente de validation" in page.inner_text("#etat")
 
@@ -161,12 +168,12 @@ def test_r_g2_r_g5_full_loop_modification_validation_publication(live_server, pa
 
     _login(page, live_server, "gestionnaire")
     page.goto(f"{live_server}/validation/")
-    page.click(f"tr:has-text('{draft.reference}') >> a:has-text('Examiner')")
+    submit(page, f"tr:has-text('{draft.reference}') >> a:has-text('Examiner')")
     diff = page.inner_text("#diff")
     assert f"Session {target.reference}" in diff
     assert old_prerequis in diff and "Maîtriser les bases de Windows." in diff
     page.fill("#commentaire", "Modification acceptée.")
-    page.click("#decision-accept")
+    submit(page, "#decision-accept")
     page.wait_for_url(f"**/formationview/show/{published.id}")
     assert "Formation validée et diffusée" in page.inner_text("body")
     assert "Modification acceptée." in page.inner_text("#historique")
@@ -186,25 +193,25 @@ def test_r_b1_r_b3_r_b4_account_request_to_first_login(live_server, page, mailbo
 
     page.goto(f"{live_server}/logout/")
     page.goto(f"{live_server}/login/")
-    page.click("#creer-compte")
+    submit(page, "#creer-compte")
     page.fill("#siret", "44306184100047")
     page.fill("#nda", "28760456776")
     page.fill("#nom", "Martin")
     page.fill("#prenom", "Inès")
     page.fill("#telephone", "02 35 11 22 33")
     page.fill("#email", "ines.martin@horizon.example")
-    page.click("#envoyer")
+    submit(page, "#envoyer")
     assert "Acceptez la politique de protection des données personnelles" in page.inner_text("body")
     assert page.input_value("#email") == "ines.martin@horizon.example"  # what was typed is kept
     page.check("#consentement")
-    page.click("#envoyer")
+    submit(page, "#envoyer")
     assert "Votre demande est enregistrée" in page.inner_text("#done")
 
     _login(page, live_server, "gestionnaire")
     page.goto(f"{live_server}/accountrequestview/list/")
-    page.click("a[href*='/accountrequestview/show/'] >> nth=0")
+    submit(page, "a[href*='/accountrequestview/show/'] >> nth=0")
     page.select_option("#niveau", "modification")
-    page.click("#accepter")
+    submit(page, "#accepter")
     assert "Compte créé pour ines.martin@horizon.example" in page.inner_text("body")
 
     link = re.search(r"(http://\S+/compte/activation/\S+)", mailbox.messages[-1].get_content()).group(1)
@@ -212,18 +219,18 @@ def test_r_b1_r_b3_r_b4_account_request_to_first_login(live_server, page, mailbo
     page.goto(link.replace("http://localhost", live_server))
     page.fill("#password", "horizon2027")
     page.fill("#confirmation", "horizon2027")
-    page.click("#envoyer")
+    submit(page, "#envoyer")
     body = page.inner_text("body")
     assert "au moins une majuscule" in body and "au moins un caractère spécial" in body
     page.fill("#password", "Horizon#2027")
     page.fill("#confirmation", "Horizon#2027")
-    page.click("#envoyer")
+    submit(page, "#envoyer")
     assert "Votre mot de passe est enregistré" in page.inner_text("#done")
 
     page.goto(f"{live_server}/login/")
     page.fill("input[name=username]", "ines.martin@horizon.example")
     page.fill("input[name=password]", "Horizon#2027")
-    page.click("input[type=submit], button[type=submit]")
+    submit(page, "input[type=submit], button[type=submit]")
     page.wait_for_url(f"{live_server}/")
     page.goto(f"{live_server}/structureview/list/")
     body = page.inner_text("body")
