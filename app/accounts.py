@@ -33,7 +33,7 @@ from app.validators import (
     normalize_siret,
 )
 from app.validators.common import check_max_length, check_required
-from app.validators.documents import document_problems, sniff_mime
+from app.validators.documents import document_problems, safe_filename, sniff_mime
 from app.validators.passwords import password_problems
 
 log = logging.getLogger(__name__)
@@ -147,8 +147,9 @@ def create_request(data: RequestInput) -> AccountRequest:
         consentement=True,
     )
     if data.document:
-        request.document, request.document_nom = data.document, data.document_nom[:255]
-        request.document_mime = sniff_mime(data.document)
+        request.document_mime = sniff_mime(data.document)  # the bytes decide the type and the extension
+        request.document = data.document
+        request.document_nom = safe_filename(data.document_nom, request.document_mime, "declaration-activite")
     db.session.add(request)
     db.session.commit()
     return request

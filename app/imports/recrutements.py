@@ -10,10 +10,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from io import BytesIO
-from zipfile import BadZipFile
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from app.checks import recrutement_problems
@@ -21,7 +19,9 @@ from app.models import Nomenclature, NomenclatureKind, Recrutement
 from app.validators import ERROR, normalize_modalite
 from app.workflow.history import record
 
-MAX_BYTES = 2 * 1024 * 1024
+from .workbook import MAX_BYTES  # noqa: F401 - the view bounds its read with it
+from .workbook import FORMULA, WorkbookRefused, first_sheet_rows, is_formula, open_workbook
+
 MAX_ROWS = 500
 
 # (model field, column title in the sheet)
@@ -139,19 +139,16 @@ MAX_LENGTHS = {"numero": 30, "ligne": 50, "code_postal": 5, "ville": 50, "url": 
 
 
 def read_sheet(content: bytes) -> tuple[list[tuple[int, dict]], list[LineProblem]]:
-    """Lines of the first sheet as {field: raw value}, by line number; or the file's problem."""
-    if len(content) > MAX_BYTES:
-        return [], [LineProblem(0, "", "Le fichier dépasse 2 Mo.")]
+    """Lines of the first sheet as {field: raw value}, by line number; or the file's problems.
+    The file is opened through app/imports/workbook.py: size, zip and XML limits first."""
     try:
-        workbook = load_workbook(BytesIO(content), read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, ValueError, OSError, TypeError):
-        return [], [LineProblem(0, "", "Le fichier n'est pas un classeur Excel (.xlsx) lisible.")]
-    try:
-        rows = list(workbook.worksheets[0].iter_rows(values_only=True, max_row=MAX_ROWS + 2))
-    except Exception:  # noqa: BLE001 - a malformed sheet inside a valid zip
-        return [], [LineProblem(0, "", "Le fichier n'est pas un classeur Excel (.xlsx) lisible.")]
-    finally:
-        workbook.close()
+        workbook, scan = open_workbook(content)
+        try:
+            rows, formulas = first_sheet_rows(workbook, scan, max_rows=MAX_ROWS + 2, max_columns=len(COLUMNS) + 20)
+        finally:
+            workbook.close()
+    except WorkbookRefused as refused:
+        return [], [LineProblem(0, "", str(refused))]
     if not rows:
         return [], [LineProblem(0, "", "Le fichier est vide.")]
     header = [_text(cell) for cell in rows[0]]
@@ -162,6 +159,9 @@ def read_sheet(content: bytes) -> tuple[list[tuple[int, dict]], list[LineProblem
         return [], [LineProblem(1, "", "Colonnes manquantes (téléchargez le modèle) : " + ", ".join(missing) + ".")]
     if len(rows) > MAX_ROWS + 1:
         return [], [LineProblem(0, "", f"Le fichier dépasse {MAX_ROWS} lignes.")]
+    problems = _formula_problems(rows, formulas, positions)
+    if problems:
+        return [], problems
     lines = []
     for number, row in enumerate(rows[1:], start=2):
         values = {name: (row[index] if index < len(row) else None) for name, index in positions.items()}
@@ -171,6 +171,16 @@ def read_sheet(content: bytes) -> tuple[list[tuple[int, dict]], list[LineProblem
     if not lines:
         return [], [LineProblem(0, "", "Aucune ligne à importer sous l'en-tête.")]
     return lines, []
+
+
+def _formula_problems(rows: list[tuple], formulas: set[tuple[int, int]], positions: dict) -> list[LineProblem]:
+    """Formula cells (as saved by Excel) and texts starting with '=' in the imported columns are
+    refused, cell by cell; a helper column of the user's own is not read, so not refused."""
+    titles = {index + 1: TITLES[name] for name, index in positions.items()}
+    cells = {(line, column) for line, column in formulas if line >= 2 and column in titles}
+    for number, row in enumerate(rows[1:], start=2):
+        cells.update((number, column) for column in titles if column <= len(row) and is_formula(row[column - 1]))
+    return [LineProblem(line, titles[column], FORMULA) for line, column in sorted(cells)[:50]]
 
 
 def import_recrutements(db_session, session, content: bytes, author=None, today: date | None = None) -> ImportResult:

@@ -10,7 +10,7 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from app import accounts
 from app.extensions import db
 from app.models import AccountRequest, AccountRequestEtat, RightLevel
-from app.validators.documents import MAX_BYTES
+from app.validators.documents import MAX_BYTES, download_headers
 from app.validators.passwords import POLICY
 
 from .base import ReferentialModelView, interface, parse_pk
@@ -151,10 +151,12 @@ class AccountRequestView(ReferentialModelView):
     @permission_name("show")
     def document(self, pk):
         item = db.session.get(AccountRequest, parse_pk(pk))
-        if item is None or not item.document:
+        content = bytes(item.document or b"") if item is not None else b""  # memoryview on some drivers
+        if not content:
             abort(404)
-        return Response(item.document, mimetype=item.document_mime or "application/octet-stream",
-                        headers={"Content-Disposition": 'attachment; filename="declaration-activite"'})
+        # served by what the bytes are, under the sanitised name the applicant gave
+        mimetype, headers = download_headers(item.document_nom or "", content, default="declaration-activite")
+        return Response(content, mimetype=mimetype, headers=headers)
 
     def render_template(self, template, **kwargs):
         kwargs.setdefault("reasons", accounts.REJECTION_REASONS)

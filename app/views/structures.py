@@ -32,7 +32,7 @@ from app.workflow import structure_changes
 from app.workflow.history import record
 from app.workflow.transitions import CONTACT, MANAGER, TransitionRefused
 from app.workflow.principal import keep_one_principal
-from app.validators.documents import document_problems, sniff_mime
+from app.validators.documents import MAX_BYTES, document_problems, download_headers, safe_filename, sniff_mime
 
 from .base import ScopedModelView, interface, parse_pk
 from .espace import ESPACE
@@ -143,28 +143,25 @@ class StructureDocumentView(ScopedModelView):
 
     def pre_add(self, item):
         upload = request.files.get("fichier")
-        content = upload.read() if upload else b""
+        content = upload.read(MAX_BYTES + 1) if upload else b""
         problems = document_problems(upload.filename if upload else "", content)
         if problems:
             raise ValueError(" ".join(problems))
-        item.nom = upload.filename[:255]
+        item.mime_type = sniff_mime(content)  # the bytes decide the type, and the name's extension
+        item.nom = safe_filename(upload.filename, item.mime_type)
         item.contenu = content
         item.taille = len(content)
-        item.mime_type = sniff_mime(content)
 
     @expose("/document/<pk>")
     @has_access
     def download_document(self, pk):
         document = self._scoped_get(parse_pk(pk))
-        return Response(
-            document.contenu,
-            mimetype=document.mime_type,
-            headers={"Content-Disposition": f'attachment; filename="{_ascii(document.nom)}"'},
-        )
-
-
-def _ascii(name: str) -> str:
-    return "".join(c if c.isascii() and c not in '"\\' else "_" for c in name) or "document"
+        content = bytes(document.contenu or b"")  # some drivers hand back a memoryview
+        if not content:
+            abort(404)
+        # served by what the bytes are now, whatever was stored with them
+        mimetype, headers = download_headers(document.nom, content)
+        return Response(content, mimetype=mimetype, headers=headers)
 
 
 CONFIRMATION_DAYS = 365  # C10: a yearly confirmation
