@@ -1,12 +1,13 @@
 """Portal configuration, read from the environment.
 
-DATABASE_URL, SECRET_KEY, MAIL_* and REGION_* may be set in the environment; everything else has
-a sensible default for a local install. The SQLite database and the generated secret key live
-under instance/.
+DATABASE_URL, SECRET_KEY, MAIL_*, REGION_*, PORTAL_BASE_URL and TRUSTED_HOSTS may be set in the
+environment; everything else has a sensible default for a local install. The SQLite database and
+the generated secret key live under instance/.
 """
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask_appbuilder.const import AUTH_DB
 
@@ -81,12 +82,19 @@ WTF_CSRF_ENABLED = True
 WTF_CSRF_TIME_LIMIT = None
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)  # also turns HSTS on (app/security/headers.py)
 REMEMBER_COOKIE_HTTPONLY = True
 MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 
 # Documents attached to structures (SPEC C8) are stored in the database, size-limited here.
 DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
+
+# The portal's public address (scheme, host, port, optional path): every link in an e-mail is
+# built on it, never on a request's Host header. Host headers other than TRUSTED_HOSTS (comma-separated;
+# default: the PORTAL_BASE_URL host plus the loopback names) are answered 400.
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8080").rstrip("/")
+TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or sorted(
+    {urlsplit(PORTAL_BASE_URL).hostname or "127.0.0.1", "127.0.0.1", "localhost"})
 
 # Mail
 MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")

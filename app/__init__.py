@@ -27,6 +27,10 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
         register_apis(appbuilder)
+        from .security import headers, sessions
+
+        headers.install(app)  # security headers on every answer, redirects kept on the site, trusted hosts
+        sessions.install(app)  # sessions and API tokens ended by password changes, deactivation, logout
         from .views.espace import espace_context
 
         app.jinja_env.globals["espace_context"] = espace_context  # the navbar's espace selector (A4)

@@ -2,7 +2,8 @@
 
 Links are signed with the application's secret (itsdangerous, which Flask ships) and carry a
 fingerprint of the current password hash: once the password is set, the link is dead. Activation
-links expire after 7 days, reset links after 24 hours.
+links expire after 7 days, reset links after 24 hours. They are built on PORTAL_BASE_URL, never on
+the request's Host, and never switch a deactivated account back on.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_mail import Message
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -20,7 +21,9 @@ from werkzeug.security import generate_password_hash
 
 from app.extensions import db, mail
 from app.models import AccountRequest, AccountRequestEtat, RightLevel, Structure, StructureRight
+from app.security.headers import public_url
 from app.security.permissions import ROLE_CONTACT
+from app.security.sessions import was_deactivated
 from app.validators import (
     Problem,
     check_email,
@@ -81,6 +84,9 @@ def user_for_token(token: str, purpose: str):
     user = db.session.get(current_app.appbuilder.sm.user_model, data.get("u")) if isinstance(data, dict) else None
     if user is None or data.get("p") != _fingerprint(user):
         raise LinkError("Ce lien a déjà été utilisé : connectez-vous ou utilisez « Mot de passe oublié ».")
+    if was_deactivated(user):
+        raise LinkError("Ce compte a été désactivé par le Carif-Oref : ce lien ne peut plus servir. "
+                        "Contactez le Carif-Oref pour le faire réactiver.")
     return user
 
 
@@ -89,7 +95,7 @@ def set_password(user, password: str) -> list[str]:
     problems = password_problems(password)
     if not problems:
         user.password = generate_password_hash(password)
-        user.active = True
+        user.active = user.active or not was_deactivated(user)  # a never-activated account, never a deactivated one
         user.fail_login_count = 0
         db.session.commit()
     return problems
@@ -181,7 +187,7 @@ def accept(request: AccountRequest, level: str, manager) -> bool:
     request.etat, request.structure, request.user = AccountRequestEtat.ACCEPTEE, structure, user
     request.processed_at, request.processed_by = _now(), manager
     db.session.commit()
-    link = url_for("AccountPublicView.activation", token=make_link_token(user, ACTIVATION), _external=True)
+    link = public_url("AccountPublicView.activation", token=make_link_token(user, ACTIVATION))
     return _send(request.email, "[Offre de formation] Votre compte est prêt : choisissez votre mot de passe", [
         f"Bonjour {request.prenom} {request.nom},",
         "",
@@ -215,7 +221,7 @@ def send_reset_link(email: str) -> None:
     user = current_app.appbuilder.sm.find_user(email=normalize_email(email))
     if user is None or not user.active:
         return
-    link = url_for("AccountPublicView.reset", token=make_link_token(user, RESET), _external=True)
+    link = public_url("AccountPublicView.reset", token=make_link_token(user, RESET))
     _send(user.email, "[Offre de formation] Réinitialisation de votre mot de passe", [
         f"Bonjour {user.first_name} {user.last_name},",
         "",

@@ -94,6 +94,7 @@ def app(smtp_server):
         TESTING=True,
         WTF_CSRF_ENABLED=False,
         SERVER_NAME="localhost",
+        PORTAL_BASE_URL="http://localhost",  # e-mailed links (tests read them as http://localhost/…)
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=smtp_server[1],
         MAIL_USE_TLS=False,

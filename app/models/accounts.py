@@ -1,5 +1,6 @@
 """User ↔ structure rights (SPEC A2): each right is either modification or visualisation; and
-the public account requests (SPEC B1–B3)."""
+the public account requests (SPEC B1–B3); the per-user session epoch that revokes sessions and
+API tokens."""
 from flask_appbuilder import Model
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import relationship
@@ -71,3 +72,16 @@ class AccountRequest(Model):
     @property
     def demandeur(self) -> str:
         return f"{self.prenom} {self.nom}"
+
+
+class SessionEpoch(Model):
+    """Per-user marker of the sessions and API tokens still valid (app/security/sessions.py): each
+    login and token carries the epoch of its user; a password change, a deactivation, a withdrawn
+    role or a logout draws a new one, which ends the others. `deactivated` records that a manager
+    switched the account off, so that an old activation or reset link cannot switch it back on."""
+
+    __tablename__ = "user_session_epoch"
+    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True)
+    epoch = Column(String(32), nullable=False)
+    deactivated = Column(Boolean, default=False, nullable=False)
+    changed_at = Column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)

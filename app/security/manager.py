@@ -1,15 +1,40 @@
-"""The portal's security manager: FAB's SQLA manager plus role creation for FAB_ROLES and the
+"""The portal's security manager: FAB's SQLA manager plus role creation for FAB_ROLES, the
 lockout of an account after repeated failed logins (address-level slowing is FAB's Flask-Limiter,
-AUTH_RATE_LIMIT in config.py)."""
+AUTH_RATE_LIMIT in config.py, on the page login and the REST login alike), login redirects kept
+on this site, and logout ending every session of the user (app/security/sessions.py)."""
 from datetime import datetime, timedelta
 
-from flask import flash, has_request_context
+from flask import flash, has_request_context, request
+from flask_appbuilder.security.decorators import no_cache
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.views import AuthDBView
+from flask_appbuilder.views import expose
 
+from app.security import sessions
+from app.security.headers import safe_target
 from app.views.users import PortalGroupModelView, PortalRoleModelView, PortalUserDBModelView
 
 
+class PortalAuthDBView(AuthDBView):
+    """FAB 5.3's login page, with `next=` restricted to plain paths of this site: FAB's
+    get_safe_redirect (utils/base.py) accepts targets starting with two backslashes, with a slash
+    and a backslash, or with a space before "//", which browsers follow to another site. Any such
+    target leads to "/" (headers.is_local_path)."""
+
+    def _get_safe_next_url(self) -> str:
+        return safe_target(request.args.get("next"))
+
+    @expose("/login/", methods=["GET", "POST"])
+    @no_cache
+    def login(self):
+        response = super().login()
+        if response.status_code in (302, 303):
+            response.location = safe_target(response.location)
+        return response
+
+
 class PortalSecurityManager(SecurityManager):
+    authdbview = PortalAuthDBView
     userdbmodelview = PortalUserDBModelView
     rolemodelview = PortalRoleModelView
     groupmodelview = PortalGroupModelView
@@ -36,6 +61,18 @@ class PortalSecurityManager(SecurityManager):
                       "utilisez « Mot de passe oublié ».", "danger")
             return None
         return super().auth_user_db(username, password)
+
+    def on_user_logout(self, user) -> None:
+        """FAB 5.3 hook, after logout_user(): every other session and API token of the user ends too."""
+        sessions.end_all(user.id)
+
+    def register_views(self) -> None:
+        super().register_views()
+        if self.is_auth_limited:  # the REST login gets the page login's per-address limit
+            api = next(view for view in self.appbuilder.baseviews if isinstance(view, self.security_api))
+            login_endpoint = f"{api.endpoint}.login"
+            self.limiter.limit(self.auth_rate_limit, methods=["POST"],
+                               exempt_when=lambda: request.endpoint != login_endpoint)(api.blueprint)
 
     def create_roles(self) -> None:
         """Create the roles of FAB_ROLES (and Public) when missing; idempotent."""

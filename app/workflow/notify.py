@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_mail import Message
 from sqlalchemy import select
 
 from app.extensions import db, mail
 from app.models import RightLevel, Structure, StructureRight
+from app.security.headers import public_url
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,8 @@ def message_for(item, action: str, comment: str | None) -> tuple[str, str]:
     ]
     if comment:
         lines += ["", "Commentaire du Carif-Oref :", comment]
-    if has_request_context():
-        endpoint = "StructureView.show" if is_structure else "FormationView.show"
-        lines += ["", "Voir la fiche : " + url_for(endpoint, pk=item.id, _external=True)]
+    endpoint = "StructureView.show" if is_structure else "FormationView.show"
+    lines += ["", "Voir la fiche : " + public_url(endpoint, pk=item.id)]  # PORTAL_BASE_URL, never the Host
     lines += ["", "Cordialement,", "Le Carif-Oref"]
     return subject, "\n".join(lines)
 
