@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import Formation, Session, SessionFormateur, Structure, StructureRight
+from app.security.headers import safe_target
 from app.security.scope import current_user, is_manager
 
 SESSION_KEY = "espace_structure"
@@ -95,4 +96,4 @@ class EspaceView(BaseView):
         ids = {s.id for s in espaces(current_user())}
         session[SESSION_KEY] = int(wanted) if wanted.isdigit() and int(wanted) in ids else None
         target = request.form.get("next", "")
-        return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("HomeView.index"))
+        return redirect(safe_target(target, url_for("HomeView.index")))
