@@ -20,7 +20,7 @@ i18n: $(STAMP)
 run: $(STAMP) i18n
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
-	$(BIN)/flask run --host 127.0.0.1 --port 8080
+	$(BIN)/python run.py
 
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download).
 browser-deps:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.checks import formation_problems, session_problems, structure_problems
 from app.extensions import db
 from app.models import Formation, Lieu, Session, Structure, StructureContact
-from app.security.scope import HIDE_DRAFTS, SCOPE, current_user, is_manager, scoped
+from app.security.scope import HIDE_DRAFTS, SCOPE, choice_filters, current_user, is_manager, scoped
 from app.validators import ERROR, Problem, check_of_responsable, compute_duree_totale
 from app.workflow.locks import lock_reason
 from app.checks.richtext import sanitize_rich_text
@@ -37,6 +37,13 @@ class ScopedRestApi(ModelRestApi):
     rich_text_columns: tuple[str, ...] = ()
     # Other ids a payload may carry, each checked against the writable scope (G3): field -> model.
     related_ids: dict = {}
+
+    def __init__(self, **kwargs):
+        # `_info` and `related` offer only rows of the user's scope (A3); FAB would list every row.
+        model = self.datamodel.obj
+        self.add_query_rel_fields = choice_filters(model, self.add_query_rel_fields)
+        self.edit_query_rel_fields = choice_filters(model, self.edit_query_rel_fields)
+        super().__init__(**kwargs)
 
     def _related_problems(self) -> dict[str, list[str]]:
         payload = request.get_json(silent=True)
@@ -179,6 +186,7 @@ class StructureApi(ScopedRestApi):
     # Identity fields (SIRET, NDA, APE, raison sociale) are not editable here (SPEC C2).
     edit_columns = ["enseigne", "ligne", "complement", "bp_cs", "code_postal", "ville", "code_insee",
                     "potentiel", "demande_particuliere", "demande_contacts"]
+    add_columns = edit_columns  # no POST here; FAB's `_info` would describe every column and relation
     search_columns = ["raison_sociale", "siret", "reference", "ville"]
     include_route_methods = {"get", "get_list", "put", "info"}
     record_check = staticmethod(structure_problems)

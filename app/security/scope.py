@@ -13,17 +13,26 @@ from typing import Callable
 from flask import g, has_request_context, request
 from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import inspect as sa_inspect
 
+from app.extensions import db
 from app.models import (
+    BlocCompetences,
+    Certification,
     CycleAlternance,
     Coordonnee,
+    Departement,
     Financement,
+    Financeur,
     Formation,
     FormationCertification,
     Habilitation,
     HistoryEntry,
     Lieu,
+    Mesure,
+    Nomenclature,
     Recrutement,
+    Region,
     RightLevel,
     Session,
     SessionFormateur,
@@ -214,3 +223,45 @@ class HideDraftsInListsFilter(BaseFilter):
 
 
 HIDE_DRAFTS = [["id", HideDraftsInListsFilter, lambda: None]]
+
+
+# Reference data is public: anyone may read it and pick it in a form (SPEC D).
+PUBLIC = frozenset({Nomenclature, Certification, BlocCompetences, Financeur, Mesure, Departement, Region})
+
+
+class ChoiceScopeFilter(BaseFilter):
+    """The rows a form drop-down, a search filter or a REST `_info`/`related` answer may offer:
+    public reference data, else the user's scope (what he may change, on a write request)."""
+
+    name = "Choix du périmètre"
+    arg_name = None
+
+    def apply(self, query, value):
+        return query if self.model in PUBLIC else scoped(query, self.model)
+
+
+CHOICES = [["id", ChoiceScopeFilter, lambda: None]]
+
+
+def choice_filters(model, given: dict | None = None) -> dict:
+    """FAB `*_query_rel_fields` for every relation of `model`: CHOICES, then the field's own
+    filters. FAB fills a relation field with every row of the related table otherwise (G13)."""
+    filters = {name: list(value) for name, value in (given or {}).items()}
+    for relation in sa_inspect(model).relationships:
+        filters[relation.key] = CHOICES + filters.get(relation.key, [])
+    return filters
+
+
+def visible_user_ids(user=None) -> set[int] | None:
+    """The accounts whose names the user may read: all (None) for managers; for a contact,
+    himself and the holders of a right on one of his structures. Once per request."""
+    user = user if user is not None else current_user()
+    if user is None:
+        return set()
+    if is_manager(user):
+        return None
+    cache = g.setdefault("_visible_user_ids", {}) if has_request_context() else {}
+    if user.id not in cache:
+        colleagues = select(StructureRight.user_id).where(StructureRight.structure_id.in_(structure_ids(user, False)))
+        cache[user.id] = {user.id, *db.session.execute(colleagues).scalars()}
+    return cache[user.id]

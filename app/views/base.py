@@ -8,10 +8,11 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args
 from sqlalchemy import Boolean, Date, Time
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import BooleanField
 
 from app.extensions import db
-from app.security.scope import SCOPE, current_user, is_manager
+from app.security.scope import SCOPE, choice_filters, current_user, is_manager
 from app.validators import ERROR, WARNING, Problem
 from app.workflow.locks import lock_reason
 from app.checks.richtext import sanitize_rich_text
@@ -45,6 +46,9 @@ class SafeListMixin:
             order_column, order_direction = "", ""
         if order_direction not in ("", "asc", "desc"):
             order_direction = ""
+        # Relations of the listed columns come with the rows (PortalInterface, FAB-NOTES G14).
+        self.datamodel.listed_relations = tuple(dict.fromkeys(
+            name.split(".")[0] for name in self.list_columns or [] if self.datamodel.is_relation(name.split(".")[0])))
         return super()._get_list_widget(
             filters, order_column=order_column, order_direction=order_direction, **kwargs
         )
@@ -107,6 +111,12 @@ class ScopedModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
     def __init__(self, **kwargs):
         self.label_columns = {**LABELS, **(self.label_columns or {})}
         self._french_temporal_fields()
+        # Every relation drop-down offers only rows of the user's scope (A3); FAB would list
+        # every row of the related table.
+        model = self.datamodel.obj
+        self.add_form_query_rel_fields = choice_filters(model, self.add_form_query_rel_fields)
+        self.edit_form_query_rel_fields = choice_filters(model, self.edit_form_query_rel_fields)
+        self.search_form_query_rel_fields = choice_filters(model, self.search_form_query_rel_fields)
         super().__init__(**kwargs)
 
     # Record check of app/checks run on every add and edit: (item) -> list[Problem].
@@ -291,8 +301,21 @@ class ReferentialModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
         return parse_pk(pk)
 
 
+class PortalInterface(SQLAInterface):
+    """FAB's interface whose list query loads `listed_relations` with the rows: FAB 5.3 loads a
+    listed `formation.intitule` with one query per row (FAB-NOTES G14)."""
+
+    listed_relations: tuple[str, ...] = ()
+
+    def apply_all(self, query, *args, **kwargs):
+        query = super().apply_all(query, *args, **kwargs)
+        loads = [(joinedload if self.is_relation_many_to_one(name) else selectinload)(getattr(self.obj, name))
+                 for name in self.listed_relations]
+        return query.options(*loads) if loads else query
+
+
 def interface(model) -> SQLAInterface:
-    return SQLAInterface(model)
+    return PortalInterface(model)
 
 
 __all__ = ["ScopedModelView", "ReferentialModelView", "interface", "has_access", "parse_pk"]

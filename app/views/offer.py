@@ -62,7 +62,7 @@ from app.workflow.principal import keep_one_principal
 
 from .base import ScopedModelView, interface
 from .espace import ESPACE, current_espace
-from .widgets import format_date, format_rich_text, rich_text_fields
+from .widgets import format_date, format_rich_text, history_rows, rich_text_fields
 from .structures import kind_filter
 
 
@@ -216,7 +216,7 @@ def history_of(item) -> list:
         entity, entity_id = "formation", (item.draft_of_id or item.id)
     else:
         entity, entity_id = "session", (item.draft_of_id or item.id)
-    return list(db.session.execute(
+    return history_rows(db.session.execute(
         select(HistoryEntry).where(HistoryEntry.entity == entity, HistoryEntry.entity_id == entity_id)
         .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())).scalars())
 
@@ -227,6 +227,7 @@ class FormationCertificationView(ScopedModelView):
     add_title = "Ajouter une certification"
     edit_title = "Modifier la certification"
     list_columns = ["certification", "principale"]
+    search_columns = ["principale"]
     show_columns = add_columns = edit_columns = ["formation", "certification", "principale"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {"formation": WRITABLE}
     record_check = staticmethod(certification_link_problems)
@@ -251,6 +252,7 @@ class SessionFormateurView(ScopedModelView):
     edit_title = "Modifier l'OF formateur"
     list_columns = ["structure.raison_sociale", "principal"]
     label_columns = {"structure.raison_sociale": "OF formateur"}
+    search_columns = ["principal"]
     show_columns = add_columns = edit_columns = ["session", "structure", "principal"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {"session": WRITABLE, "structure": WRITABLE}
     record_check = staticmethod(formateur_problems)
@@ -269,6 +271,7 @@ class SessionLieuView(ScopedModelView):
     edit_title = "Modifier le lieu de formation"
     list_columns = ["lieu.nom", "lieu.code_postal", "lieu.ville", "principal", "a_verifier"]
     label_columns = {"lieu.nom": "Lieu", "lieu.code_postal": "Code postal", "lieu.ville": "Ville"}
+    search_columns = ["principal", "a_verifier"]
     show_columns = add_columns = edit_columns = ["session", "lieu", "principal"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {"session": WRITABLE, "lieu": WRITABLE}
     record_check = staticmethod(session_lieu_problems)
@@ -300,7 +303,7 @@ class FinancementView(ScopedModelView):
         "numero_marche", "prix_total", "frais_inscription", "frais_materiel", "prix_ht", "tva",
         "prix_ttc", "commentaire", "conditions_prise_en_charge",
     ]
-    search_columns = ["financeur", "mesure", "numero_marche", "etat_recrutement", "session"]
+    search_columns = ["numero_marche", "nb_places", "prix_total"]
     manager_only_columns = ("etat_dispositif",)
     record_check = staticmethod(financement_problems)
     add_form_query_rel_fields = edit_form_query_rel_fields = {
@@ -323,7 +326,7 @@ class RecrutementView(ScopedModelView):
         "session", "modalite", "numero", "date_debut", "date_fin", "heure_debut", "heure_fin",
         "nb_places", "a_distance", "url", "ligne", "code_postal", "ville", "commentaire",
     ]
-    search_columns = ["modalite", "date_debut", "ville", "session"]
+    search_columns = ["numero", "date_debut", "code_postal", "ville", "a_distance"]
     base_order = ("date_debut", "asc")
     record_check = staticmethod(recrutement_problems)
     add_form_query_rel_fields = edit_form_query_rel_fields = {
@@ -339,6 +342,7 @@ class CycleAlternanceView(ScopedModelView):
     edit_title = "Modifier l'année de cycle"
     list_columns = ["annee", "effectif_minimal", "capacite_simultanee", "capacite_cumulee",
                     "unites_centre", "unites_entreprise"]
+    search_columns = ["annee", "effectif_minimal", "capacite_simultanee", "capacite_cumulee"]
     show_columns = add_columns = edit_columns = [
         "session", "annee", "type_cycle", "type_alternance", "effectif_minimal",
         "capacite_simultanee", "capacite_cumulee", "unite_rythme", "unites_centre", "unites_entreprise",
@@ -360,7 +364,7 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecruitmentActionMixi
     add_title = "Créer une session"
     edit_title = "Modifier la session"
     list_columns = ["reference", "formation.intitule", "debut", "fin", "etat_libelle"]
-    search_columns = ["reference", "formation", "debut", "fin", "etat"]
+    search_columns = ["reference", "debut", "fin", "etat"]
     order_columns = ["reference", "debut", "fin"]
     base_order = ("debut", "desc")
     show_fieldsets = [
@@ -488,7 +492,7 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     add_title = "Créer une formation"
     edit_title = "Modifier la formation"
     list_columns = ["reference", "intitule", "structure.raison_sociale", "certifiante", "etat_libelle"]
-    search_columns = ["reference", "intitule", "structure", "certifiante", "apprentissage", "etat"]
+    search_columns = ["reference", "intitule", "certifiante", "apprentissage", "etat"]
     order_columns = ["reference", "intitule"]
     show_fieldsets = [
         ("Formation", {"fields": ["reference", "intitule", "structure", "etat_libelle", "certifiante",
@@ -566,9 +570,13 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
 
     @staticmethod
     def checks_for(formation) -> dict:
-        live = [s for s in formation.sessions if s.etat != SessionEtat.ARCHIVEE]
+        # A formateur reading another organisation's formation (A3) sees only his sessions.
+        visible = set(db.session.execute(scoped(select(Session.id).where(Session.formation_id == formation.id),
+                                                Session, write=False)).scalars())
+        hidden = tuple(f"Session {s.reference} :" for s in formation.sessions if s.id not in visible)
+        live = [s for s in formation.sessions if s.etat != SessionEtat.ARCHIVEE and s.id in visible]
         return {
-            "problems": formation_tree_problems(formation),
+            "problems": [p for p in formation_tree_problems(formation) if not p.message.startswith(hidden)],
             "completeness": formation_completeness(formation),
             "readiness": [
                 {"title": f"Session {s.reference} ({format_date(s.debut)} – {format_date(s.fin)})",

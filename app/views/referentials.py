@@ -18,7 +18,7 @@ from wtforms import SelectField
 from wtforms.validators import DataRequired
 
 from .base import ReferentialModelView, ScopedModelView, interface
-from .widgets import format_date
+from .widgets import format_author, format_date
 
 
 class NomenclatureView(ReferentialModelView):
@@ -45,7 +45,7 @@ class BlocCompetencesView(ReferentialModelView):
     edit_title = "Modifier un bloc"
     list_columns = ["code", "libelle"]
     show_columns = add_columns = edit_columns = ["certification", "code", "libelle"]
-    search_columns = ["code", "libelle", "certification"]
+    search_columns = ["code", "libelle"]
 
 
 class CertificationView(ReferentialModelView):
@@ -84,7 +84,7 @@ class MesureView(ReferentialModelView):
     list_columns = ["financeur.libelle", "code", "libelle", "actif"]
     label_columns = {"financeur.libelle": "Financeur"}
     show_columns = add_columns = edit_columns = ["financeur", "code", "libelle", "nature", "publics", "actif"]
-    search_columns = ["financeur", "code", "libelle"]
+    search_columns = ["code", "libelle", "nature", "actif"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "publics": [["kind", FilterEqual, NomenclatureKind.PUBLIC]],
     }
@@ -96,7 +96,7 @@ class FinanceurView(ReferentialModelView):
     show_title = "Financeur"
     add_title = "Ajouter un financeur"
     edit_title = "Modifier le financeur"
-    list_columns = ["code", "libelle"]
+    list_columns = search_columns = ["code", "libelle"]
     show_columns = add_columns = edit_columns = ["code", "libelle"]
     related_views = [MesureView]
 
@@ -107,6 +107,7 @@ class DepartementView(ReferentialModelView):
     list_columns = ["code", "nom", "region.nom", "academie"]
     label_columns = {"region.nom": "Région"}
     show_columns = add_columns = edit_columns = ["code", "nom", "region", "academie"]
+    search_columns = ["code", "nom", "academie"]
     base_order = ("code", "asc")
 
 
@@ -128,7 +129,7 @@ class StructureRightView(ScopedModelView):
     list_columns = ["user", "structure", "niveau_libelle"]
     show_columns = ["user", "structure", "niveau_libelle"]
     add_columns = edit_columns = ["user", "structure", "niveau"]
-    search_columns = ["user", "structure", "niveau"]
+    search_columns = ["niveau"]
     add_form_extra_fields = edit_form_extra_fields = {
         "niveau": SelectField("Droit", choices=list(RightLevel.LABELS.items()), validators=[DataRequired()]),
     }
@@ -142,4 +143,4 @@ class HistoryEntryView(ScopedModelView):
     search_columns = ["entity", "action", "at"]
     base_order = ("at", "desc")
     base_permissions = ["can_list", "can_show"]
-    formatters_columns = {"at": lambda v: v.strftime("%d/%m/%Y %H:%M") if v else ""}
+    formatters_columns = {"at": lambda v: v.strftime("%d/%m/%Y %H:%M") if v else "", "author": format_author}

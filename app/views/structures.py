@@ -36,6 +36,7 @@ from app.validators.documents import MAX_BYTES, document_problems, download_head
 
 from .base import ScopedModelView, interface, parse_pk
 from .espace import ESPACE
+from .widgets import history_rows
 
 
 def _label(name: str) -> str:
@@ -120,6 +121,8 @@ class HabilitationView(ScopedModelView):
     edit_title = "Modifier une habilitation"
     list_columns = ["certification", "nature", "date_fin"]
     show_columns = add_columns = edit_columns = ["structure", "certification", "nature", "date_fin"]
+    search_columns = ["nature", "date_fin"]
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"structure": WRITABLE}
     formatters_columns = {"nature": lambda v: HabilitationNature.LABELS.get(v, v)}
     add_form_extra_fields = edit_form_extra_fields = {
         "nature": SelectField("Nature", choices=list(HabilitationNature.LABELS.items()), validators=[DataRequired()]),
@@ -136,6 +139,7 @@ class StructureDocumentView(ScopedModelView):
     list_columns = ["nom", "mime_type", "taille", "depose_le", "structure.raison_sociale"]
     label_columns = {"structure.raison_sociale": "Structure"}
     show_columns = ["structure", "nom", "mime_type", "taille", "depose_le"]
+    search_columns = ["nom", "mime_type", "taille", "depose_le"]
     add_columns = ["structure", "fichier"]
     add_form_extra_fields = {"fichier": FileField("Fichier (PDF, PNG ou JPEG, 5 Mo au plus)", validators=[DataRequired()])}
     add_form_query_rel_fields = {"structure": WRITABLE}
@@ -249,9 +253,9 @@ class StructureView(ScopedModelView):
             related_views=self._related_views, change=change, writable=writable, stale=stale,
             change_diff=structure_changes.diff(db.session, change, _label) if change else [],
             change_transitions=structure_changes.available(change, actor) if writable else [],
-            history=db.session.execute(select(HistoryEntry).where(
+            history=history_rows(db.session.execute(select(HistoryEntry).where(
                 HistoryEntry.entity == "structure", HistoryEntry.entity_id == structure.id)
-                .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())).scalars().all(),
+                .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())).scalars()),
         )
 
     # C10: the yearly confirmation of the structure's data.

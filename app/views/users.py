@@ -10,6 +10,7 @@ SECURITY_LABELS = {
 
 
 class PortalUserDBModelView(UserDBModelView):
+    search_columns = ["first_name", "last_name", "username", "email", "active", "last_login"]
     formatters_columns = {"active": format_bool, "last_login": format_date,
                           "created_on": format_date, "changed_on": format_date}
 
@@ -18,8 +19,9 @@ class PortalRoleModelView(RoleModelView):
     label_columns = {**RoleModelView.label_columns, **SECURITY_LABELS}
     # Roles are defined in code (app/security/roles.py): their permission patterns are not
     # something to read or edit here.
-    list_columns = ["name"]
+    list_columns = search_columns = ["name"]
 
 
 class PortalGroupModelView(UserGroupModelView):
     label_columns = {**(UserGroupModelView.label_columns or {}), **SECURITY_LABELS}
+    search_columns = ["name", "label", "description"]

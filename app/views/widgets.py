@@ -1,4 +1,6 @@
 """French form fields: dates typed and shown as dd/mm/yyyy, times as HH:MM."""
+from types import SimpleNamespace
+
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget, DatePickerWidget
 from markupsafe import Markup
 from wtforms import DateField, TextAreaField, TimeField
@@ -7,6 +9,7 @@ from wtforms.validators import DataRequired, Optional
 
 from app.validators.formation import DESCRIPTION_MAX
 from app.checks.richtext import ALLOWED_TAGS, sanitize_rich_text
+from app.security.scope import is_manager, visible_user_ids
 
 DATE_FORMAT = "%d/%m/%Y"
 
@@ -91,3 +94,20 @@ def format_rich_text(value):
     """Stored rich text is sanitised on save; it is cleaned again here for rows saved before."""
     cleaned = sanitize_rich_text(value)
     return Markup(cleaned) if cleaned else ""
+
+
+def format_author(user) -> str:
+    """An author as the reader may know him (A3): his colleagues by name, the Carif-Oref's staff
+    as « Carif-Oref », anyone else as « Un autre organisme »."""
+    if user is None:
+        return ""
+    visible = visible_user_ids()
+    if visible is None or user.id in visible:
+        return str(user)
+    return "Carif-Oref" if is_manager(user) else "Un autre organisme"
+
+
+def history_rows(entries) -> list[SimpleNamespace]:
+    """History entries for the pages' history panel, authors shown by `format_author`."""
+    return [SimpleNamespace(at=e.at, action=e.action, comment=e.comment, author=format_author(e.author))
+            for e in entries]
