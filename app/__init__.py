@@ -44,32 +44,33 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
 
 
 def register_views(appbuilder: AppBuilder) -> None:
-    """Every menu entry, grouped as users see them."""
-    from .security.permissions import MENU_MANAGEMENT, MENU_OFFER, MENU_REFERENTIALS, MENU_STRUCTURE
+    """Every menu entry, grouped as users see them; menu names come from the permission
+    vocabulary, which the roles grant (app/security/roles.py)."""
+    from .security import permissions as P
     from .views import accounts, espace, offer, referentials, structures, workflow
 
     # Ma structure
-    appbuilder.add_view(structures.StructureView, "Structures", icon="fa-building", category=MENU_STRUCTURE,
+    appbuilder.add_view(structures.StructureView, P.MENU_STRUCTURES, icon="fa-building", category=P.MENU_STRUCTURE,
                         category_icon="fa-building")
-    appbuilder.add_view(structures.CoordonneeView, "Coordonnées", icon="fa-phone", category=MENU_STRUCTURE)
-    appbuilder.add_view(structures.StructureContactView, "Contacts", icon="fa-user", category=MENU_STRUCTURE)
-    appbuilder.add_view(structures.LieuView, "Lieux", icon="fa-map-marker", category=MENU_STRUCTURE)
-    appbuilder.add_view(structures.HabilitationView, "Habilitations", icon="fa-certificate",
-                        category=MENU_STRUCTURE)
-    appbuilder.add_view(structures.StructureDocumentView, "Documents", icon="fa-file", category=MENU_STRUCTURE)
+    appbuilder.add_view(structures.CoordonneeView, P.MENU_COORDONNEES, icon="fa-phone", category=P.MENU_STRUCTURE)
+    appbuilder.add_view(structures.StructureContactView, P.MENU_CONTACTS, icon="fa-user", category=P.MENU_STRUCTURE)
+    appbuilder.add_view(structures.LieuView, P.MENU_LIEUX, icon="fa-map-marker", category=P.MENU_STRUCTURE)
+    appbuilder.add_view(structures.HabilitationView, P.MENU_HABILITATIONS, icon="fa-certificate",
+                        category=P.MENU_STRUCTURE)
+    appbuilder.add_view(structures.StructureDocumentView, P.MENU_DOCUMENTS, icon="fa-file",
+                        category=P.MENU_STRUCTURE)
 
     # Offre de formation
-    appbuilder.add_view(offer.FormationView, "Formations", icon="fa-graduation-cap", category=MENU_OFFER,
+    appbuilder.add_view(offer.FormationView, P.MENU_FORMATIONS, icon="fa-graduation-cap", category=P.MENU_OFFER,
                         category_icon="fa-graduation-cap")
-    appbuilder.add_view(offer.SessionView, "Sessions", icon="fa-calendar", category=MENU_OFFER)
-    appbuilder.add_view(offer.FinancementView, "Financements", icon="fa-eur", category=MENU_OFFER)
-    appbuilder.add_view(offer.RecrutementView, "Modalités de recrutement", icon="fa-users",
-                        category=MENU_OFFER)
+    appbuilder.add_view(offer.SessionView, P.MENU_SESSIONS, icon="fa-calendar", category=P.MENU_OFFER)
+    appbuilder.add_view(offer.FinancementView, P.MENU_FINANCEMENTS, icon="fa-eur", category=P.MENU_OFFER)
+    appbuilder.add_view(offer.RecrutementView, P.MENU_RECRUTEMENTS, icon="fa-users", category=P.MENU_OFFER)
     for view in (offer.FormationCertificationView, offer.SessionFormateurView, offer.SessionLieuView,
                  offer.CycleAlternanceView):
         appbuilder.add_view_no_menu(view)
-    appbuilder.add_view(workflow.ValidationQueueView, "File de validation", icon="fa-check-square-o",
-                        category=MENU_OFFER)
+    appbuilder.add_view(workflow.ValidationQueueView, P.MENU_QUEUE, icon="fa-check-square-o",
+                        category=P.MENU_OFFER)
     public = appbuilder.add_view_no_menu(accounts.AccountPublicView)
     if appbuilder.sm.is_auth_limited:  # public forms (requests, reset links): FAB's Flask-Limiter, per address
         limit = current_app.config.get("ACCOUNT_RATE_LIMIT", "20 per hour")
@@ -77,26 +78,28 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view_no_menu(espace.EspaceView)
 
     # Référentiels
-    appbuilder.add_view(referentials.CertificationView, "Certifications", icon="fa-certificate",
-                        category=MENU_REFERENTIALS, category_icon="fa-book")
-    appbuilder.add_view(referentials.FinanceurView, "Financeurs", icon="fa-eur", category=MENU_REFERENTIALS)
-    appbuilder.add_view(referentials.MesureView, "Mesures et dispositifs", icon="fa-list",
-                        category=MENU_REFERENTIALS)
-    appbuilder.add_view(referentials.NomenclatureView, "Listes de codes", icon="fa-list-ol",
-                        category=MENU_REFERENTIALS)
-    appbuilder.add_view(referentials.DepartementView, "Départements", icon="fa-map", category=MENU_REFERENTIALS)
-    appbuilder.add_view(referentials.RegionView, "Régions", icon="fa-map-o", category=MENU_REFERENTIALS)
+    appbuilder.add_view(referentials.CertificationView, P.MENU_CERTIFICATIONS, icon="fa-certificate",
+                        category=P.MENU_REFERENTIALS, category_icon="fa-book")
+    appbuilder.add_view(referentials.FinanceurView, P.MENU_FINANCEURS, icon="fa-eur", category=P.MENU_REFERENTIALS)
+    appbuilder.add_view(referentials.MesureView, P.MENU_MESURES, icon="fa-list", category=P.MENU_REFERENTIALS)
+    appbuilder.add_view(referentials.NomenclatureView, P.MENU_NOMENCLATURES, icon="fa-list-ol",
+                        category=P.MENU_REFERENTIALS)
+    appbuilder.add_view(referentials.DepartementView, P.MENU_DEPARTEMENTS, icon="fa-map",
+                        category=P.MENU_REFERENTIALS)
+    appbuilder.add_view(referentials.RegionView, P.MENU_REGIONS, icon="fa-map-o", category=P.MENU_REFERENTIALS)
     appbuilder.add_view_no_menu(referentials.BlocCompetencesView)
 
     # Gestion
-    appbuilder.add_view(referentials.StructureRightView, "Droits sur les structures", icon="fa-key",
-                        category=MENU_MANAGEMENT, category_icon="fa-cogs")
-    appbuilder.add_view(referentials.HistoryEntryView, "Historique", icon="fa-history",
-                        category=MENU_MANAGEMENT)
-    appbuilder.add_view(accounts.AccountRequestView, "Demandes de compte", icon="fa-user-plus",
-                        category=MENU_MANAGEMENT)
-    appbuilder.add_link("Structures à confirmer", href="/structureview/a-confirmer", icon="fa-calendar-check-o",
-                        category=MENU_MANAGEMENT)
+    appbuilder.add_view(referentials.StructureRightView, P.MENU_RIGHTS, icon="fa-key", category=P.MENU_MANAGEMENT,
+                        category_icon="fa-cogs")
+    appbuilder.add_view(referentials.HistoryEntryView, P.MENU_HISTORY, icon="fa-history",
+                        category=P.MENU_MANAGEMENT)
+    appbuilder.add_view(accounts.AccountRequestView, P.MENU_ACCOUNT_REQUESTS, icon="fa-user-plus",
+                        category=P.MENU_MANAGEMENT)
+    appbuilder.add_view(accounts.ContactAccountView, P.MENU_CONTACT_ACCOUNTS, icon="fa-users",
+                        category=P.MENU_MANAGEMENT)
+    appbuilder.add_link(P.MENU_UNCONFIRMED, href="/structureview/a-confirmer", icon="fa-calendar-check-o",
+                        category=P.MENU_MANAGEMENT)
 
 
 def register_apis(appbuilder: AppBuilder) -> None:

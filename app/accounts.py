@@ -245,3 +245,18 @@ def _send(recipient: str, subject: str, lines: list[str]) -> bool:
         log.exception("E-mail « %s » not sent to %s", subject, recipient)
         return False
     return True
+
+
+def account_problems(user) -> list[Problem]:
+    """A manager's edit of a Contact OF account (B5): names required, a valid address that no
+    other account or pending request uses (B2)."""
+    problems = [*check_required(user.first_name, "first_name", "Indiquez le prénom."),
+                *check_required(user.last_name, "last_name", "Indiquez le nom."),
+                *check_email(user.email, "email", required=True)]
+    user.email = normalize_email(user.email)
+    user_model = current_app.appbuilder.sm.user_model
+    other = db.session.execute(select(user_model.id).where(
+        func.lower(user_model.email) == user.email, user_model.id != user.id)).first()
+    if other is not None:
+        problems.append(Problem("email", "Cette adresse e-mail est déjà celle d'un autre compte."))
+    return problems

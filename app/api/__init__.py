@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.checks import formation_problems, session_problems, structure_problems
 from app.extensions import db
 from app.models import Formation, Lieu, Session, Structure, StructureContact
+from app.security.permissions import MODEL_API_METHODS, RESOURCE_FORMATION, RESOURCE_SESSION, RESOURCE_STRUCTURE
 from app.security.scope import HIDE_DRAFTS, SCOPE, choice_filters, current_user, is_manager, scoped
 from app.validators import ERROR, Problem, check_of_responsable, compute_duree_totale
 from app.workflow.locks import lock_reason
@@ -30,6 +31,7 @@ class ScopedRestApi(ModelRestApi):
     base_filters = SCOPE
     allow_browser_login = True
     page_size = 25
+    method_permission_name = MODEL_API_METHODS  # a resource and its page share one permission
     parent_field: str | None = None
     parent_model = None
     # Record check of app/checks, the same one the forms run: (item) -> list[Problem].
@@ -177,6 +179,7 @@ def _writable(model, pk):
 
 class StructureApi(ScopedRestApi):
     resource_name = "structure"
+    class_permission_name = RESOURCE_STRUCTURE
     datamodel = SQLAInterface(Structure)
     list_columns = ["id", "reference", "raison_sociale", "siret", "nda", "code_postal", "ville", "etat"]
     show_columns = list_columns + [
@@ -200,6 +203,7 @@ FORMATION_FIELDS = [
 
 class FormationApi(ScopedRestApi):
     resource_name = "formation"
+    class_permission_name = RESOURCE_FORMATION
     base_filters = SCOPE + HIDE_DRAFTS
     datamodel = SQLAInterface(Formation)
     list_columns = ["id", "reference", "intitule", "structure_id", "certifiante", "apprentissage", "etat"]
@@ -226,6 +230,7 @@ SESSION_FIELDS = [
 
 class SessionApi(ScopedRestApi):
     resource_name = "session"
+    class_permission_name = RESOURCE_SESSION
     base_filters = SCOPE + HIDE_DRAFTS
     datamodel = SQLAInterface(Session)
     list_columns = ["id", "reference", "formation_id", "debut", "fin", "etat"]

@@ -43,7 +43,7 @@ from app.models import (
     StructureRight,
 )
 
-from .permissions import MANAGER_ROLES
+from .permissions import MANAGER_ROLES, ROLE_CONTACT
 
 # Endpoints that change data even when reached with GET (their forms lead to a write).
 WRITE_ENDPOINTS = frozenset({"add", "edit", "delete", "action", "action_post", "import_recrutements", "transition",
@@ -121,12 +121,14 @@ def _by_session(model) -> Callable:
 def _history_clause(ids, write: bool) -> ColumnElement:
     if write:
         return false()  # history is written by the workflow only
+    # The exchanges with the Carif-Oref belong to the responsable: an organisation that is only OF
+    # formateur on a session sees the offer, not the history of the formation or of its sessions.
+    owned = select(Formation.id).where(Formation.structure_id.in_(ids))
     return or_(
         (HistoryEntry.entity == "structure") & HistoryEntry.entity_id.in_(ids),
-        (HistoryEntry.entity == "formation")
-        & HistoryEntry.entity_id.in_(select(Formation.id).where(_formation_clause(ids, False))),
+        (HistoryEntry.entity == "formation") & HistoryEntry.entity_id.in_(owned),
         (HistoryEntry.entity == "session")
-        & HistoryEntry.entity_id.in_(select(Session.id).where(_session_clause(ids, False))),
+        & HistoryEntry.entity_id.in_(select(Session.id).where(Session.formation_id.in_(owned))),
     )
 
 
@@ -265,3 +267,27 @@ def visible_user_ids(user=None) -> set[int] | None:
         colleagues = select(StructureRight.user_id).where(StructureRight.structure_id.in_(structure_ids(user, False)))
         cache[user.id] = {user.id, *db.session.execute(colleagues).scalars()}
     return cache[user.id]
+
+
+def contact_accounts(query, user_model, user=None):
+    """The accounts a manager administers: Contact OF accounts holding no manager role. Admin and
+    Gestionnaire accounts are FAB's administration, the Admin's alone; contacts see none."""
+    user = user if user is not None else current_user()
+    if not is_manager(user):
+        return query.filter(false())
+    role = user_model.roles.property.mapper.class_
+    return query.filter(user_model.roles.any(role.name == ROLE_CONTACT),
+                        ~user_model.roles.any(role.name.in_(MANAGER_ROLES)))
+
+
+class ContactAccountsFilter(BaseFilter):
+    """FAB base filter of the managers' account list and of the user drop-down of rights."""
+
+    name = "Comptes des organismes"
+    arg_name = None
+
+    def apply(self, query, value):
+        return contact_accounts(query, self.model)
+
+
+CONTACT_ACCOUNTS = [["id", ContactAccountsFilter, lambda: None]]

@@ -4,16 +4,30 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView
+from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.security.decorators import has_access, permission_name
 
 from app import accounts
+from app.security.permissions import (
+    ACTION_READ,
+    ACTION_REVIEW,
+    ACTION_SEND_RESET,
+    EXCLUDED_VIEW_ROUTES,
+    READ_ONLY_ROUTES,
+    RESOURCE_ACCOUNT_REQUEST,
+    RESOURCE_CONTACT_ACCOUNT,
+)
+from app.security.scope import CONTACT_ACCOUNTS
 from app.extensions import db
 from app.models import AccountRequest, AccountRequestEtat, RightLevel
 from app.validators.documents import MAX_BYTES, download_headers
 from app.validators.passwords import POLICY
 
-from .base import ReferentialModelView, interface, parse_pk
+from .base import ReferentialModelView, ScopedModelView, interface, parse_pk
+from .widgets import format_bool, format_date
 
 REQUEST_FIELDS = [
     ("siret", "SIRET de l'établissement", "text", True, "14 chiffres, sans espace."),
@@ -111,6 +125,7 @@ class AccountRequestView(ReferentialModelView):
     """The managers' queue of account requests (B3). Not scoped: managers only (roles)."""
 
     datamodel = interface(AccountRequest)
+    class_permission_name = RESOURCE_ACCOUNT_REQUEST
     list_title = "Demandes de compte"
     show_title = "Demande de compte"
     list_columns = ["created_at", "demandeur", "email", "siret", "nda", "etat_libelle"]
@@ -121,12 +136,12 @@ class AccountRequestView(ReferentialModelView):
                      "etat_libelle": "État", "motif_refus": "Motif du refus", "processed_at": "Traitée le",
                      "processed_by": "Par"}
     base_order = ("created_at", "desc")
-    base_permissions = ["can_list", "can_show"]
+    exclude_route_methods = READ_ONLY_ROUTES
     show_template = "portal/account_request_show.html"
 
     @expose("/decide/<pk>", methods=["POST"])
     @has_access
-    @permission_name("show")
+    @permission_name(ACTION_REVIEW)
     def decide(self, pk):
         item = db.session.get(AccountRequest, parse_pk(pk)) or abort(404)
         try:
@@ -148,7 +163,7 @@ class AccountRequestView(ReferentialModelView):
 
     @expose("/document/<pk>")
     @has_access
-    @permission_name("show")
+    @permission_name(ACTION_READ)
     def document(self, pk):
         item = db.session.get(AccountRequest, parse_pk(pk))
         content = bytes(item.document or b"") if item is not None else b""  # memoryview on some drivers
@@ -163,3 +178,49 @@ class AccountRequestView(ReferentialModelView):
         kwargs.setdefault("levels", RightLevel.LABELS)
         kwargs.setdefault("pending", AccountRequestEtat.EN_ATTENTE)
         return super().render_template(template, **kwargs)
+
+
+class ContactAccountView(ScopedModelView):
+    """*Comptes des organismes* (B5): the Contact OF accounts a manager administers — names,
+    e-mail, activation, a reset link. Accounts come from requests (*Demandes de compte*), rights
+    from *Droits sur les structures*; roles and Admin/Gestionnaire accounts are not reachable."""
+
+    datamodel = SQLAInterface(User)
+    class_permission_name = RESOURCE_CONTACT_ACCOUNT
+    method_permission_name = {**ScopedModelView.method_permission_name, "send_reset": ACTION_SEND_RESET}
+    exclude_route_methods = EXCLUDED_VIEW_ROUTES | {"add", "delete"}
+    base_filters = CONTACT_ACCOUNTS
+    route_base = "/comptes"
+    list_title = "Comptes des organismes"
+    show_title = "Compte"
+    edit_title = "Modifier le compte"
+    list_columns = ["username", "first_name", "last_name", "email", "active", "last_login"]
+    show_columns = ["username", "first_name", "last_name", "email", "active", "last_login", "login_count",
+                    "created_on"]
+    edit_columns = ["first_name", "last_name", "email", "active"]
+    search_columns = ["username", "first_name", "last_name", "email", "active"]
+    label_columns = {"username": "Identifiant", "first_name": "Prénom", "last_name": "Nom", "email": "E-mail",
+                     "active": "Actif", "last_login": "Dernière connexion", "login_count": "Connexions",
+                     "created_on": "Créé le"}
+    description_columns = {"active": "Un compte désactivé ne peut plus se connecter ; ses sessions ouvertes "
+                                     "sont fermées."}
+    formatters_columns = {"last_login": format_date, "created_on": format_date, "active": format_bool}
+    base_order = ("last_name", "asc")
+
+    @staticmethod
+    def record_check(user):
+        return accounts.account_problems(user)
+
+    @action("send_reset", "Envoyer un lien de réinitialisation",
+            "Envoyer un lien de réinitialisation du mot de passe aux comptes sélectionnés ?", "fa-envelope",
+            single=True)
+    def send_reset(self, items):
+        items = items if isinstance(items, list) else [items]
+        sent = [user for user in items if user.active]
+        for user in sent:
+            accounts.send_reset_link(user.email)
+        flash(f"Lien de réinitialisation envoyé à {len(sent)} compte(s) actif(s).", "success")
+        if len(sent) < len(items):
+            flash(f"{len(items) - len(sent)} compte(s) désactivé(s) : aucun lien envoyé (réactivez-les d'abord).",
+                  "warning")
+        return redirect(self.get_redirect())

@@ -12,6 +12,17 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import BooleanField
 
 from app.extensions import db
+from app.security.permissions import (
+    ACTION_ARCHIVE,
+    ACTION_CLOSE_RECRUITMENT,
+    ACTION_CODIFY,
+    ACTION_DUPLICATE_NEXT_YEAR,
+    ACTION_READ,
+    ACTION_SET_ETAT,
+    EXCLUDED_VIEW_ROUTES,
+    MODEL_VIEW_METHODS,
+    perm,
+)
 from app.security.scope import SCOPE, choice_filters, current_user, is_manager
 from app.validators import ERROR, WARNING, Problem
 from app.workflow.locks import lock_reason
@@ -104,8 +115,20 @@ class ScopedModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
 
     base_filters = SCOPE
     page_size = 25
+    # Permissions come from the vocabulary (app/security/permissions.py): each view sets its
+    # `class_permission_name`; methods and actions map to actions here.
+    method_permission_name = {
+        **MODEL_VIEW_METHODS,
+        "archive": ACTION_ARCHIVE,
+        "close_recruitment": ACTION_CLOSE_RECRUITMENT,
+        "set_etat_dispositif_action": ACTION_SET_ETAT,
+        "duplicate_next_year_action": ACTION_DUPLICATE_NEXT_YEAR,
+        "download_document": ACTION_READ,
+    }
+    exclude_route_methods = EXCLUDED_VIEW_ROUTES
 
-    # Columns only managers may change (identity fields, SPEC C2; état du dispositif, F6).
+    # Columns only holders of the `codify` permission may change (identity fields, SPEC C2;
+    # état du dispositif, F6).
     manager_only_columns: tuple[str, ...] = ()
 
     def __init__(self, **kwargs):
@@ -127,8 +150,11 @@ class ScopedModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
     def prefill_form(self, form, pk):
         self._mark_manager_only(form)
 
+    def may_codify(self) -> bool:
+        return self.appbuilder.sm.has_access(perm(ACTION_CODIFY), self.class_permission_name)
+
     def _mark_manager_only(self, form) -> None:
-        if not is_manager(current_user()):
+        if not self.may_codify():
             for name in self.manager_only_columns:
                 if name in form:
                     form[name].render_kw = {**(form[name].render_kw or {}), "readonly": True}
@@ -202,7 +228,7 @@ class ScopedModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
     def _save(self, form, item, *, created: bool) -> bool:
         """Fill `item` from the form, check it, save it. False (nothing written) when refused."""
         protected = {}
-        if not is_manager(current_user()):
+        if not self.may_codify():
             # Manager-only fields keep their saved value whatever was posted (C2, F6).
             protected = {name: getattr(item, name, None) for name in self.manager_only_columns if name in form}
         with db.session.no_autoflush:
@@ -291,6 +317,8 @@ class ReferentialModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
     """Views of reference data (not scoped: it is public), in French."""
 
     page_size = 50
+    method_permission_name = MODEL_VIEW_METHODS
+    exclude_route_methods = EXCLUDED_VIEW_ROUTES
 
     def __init__(self, **kwargs):
         self.label_columns = {**LABELS, **(self.label_columns or {})}

@@ -10,6 +10,22 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from sqlalchemy import select
 
+from app.security.permissions import (
+    ACTION_DUPLICATE,
+    ACTION_DUPLICATE_NEXT_YEAR,
+    ACTION_EDIT,
+    ACTION_SET_ETAT,
+    EXCLUDED_VIEW_ROUTES,
+    NO_DELETE,
+    RESOURCE_CYCLE,
+    RESOURCE_FINANCEMENT,
+    RESOURCE_FORMATION,
+    RESOURCE_FORMATION_CERTIFICATION,
+    RESOURCE_RECRUTEMENT,
+    RESOURCE_SESSION,
+    RESOURCE_SESSION_FORMATEUR,
+    RESOURCE_SESSION_LIEU,
+)
 from app.extensions import db
 from app.models import (
     CycleAlternance,
@@ -40,6 +56,7 @@ from app.checks import (
     session_lieu_problems,
     session_problems,
 )
+from app.security import may
 from app.security.scope import HIDE_DRAFTS, SCOPE, WRITABLE, current_user, is_manager, scoped
 from app.validators import compute_duree_totale
 from app.workflow.archive import archive
@@ -105,10 +122,8 @@ class SessionBulkMixin:
 
     @expose("/etat_dispositif", methods=["GET", "POST"])
     @has_access
-    @permission_name("edit")
+    @permission_name(ACTION_SET_ETAT)
     def etat_dispositif(self):
-        if not is_manager(current_user()):
-            abort(403)
         sessions = self._selected()
         etats = db.session.execute(select(Nomenclature).where(
             Nomenclature.kind == NomenclatureKind.ETAT_DISPOSITIF).order_by(Nomenclature.ordre)).scalars().all()
@@ -127,7 +142,7 @@ class SessionBulkMixin:
 
     @expose("/rentree", methods=["GET", "POST"])
     @has_access
-    @permission_name("edit")
+    @permission_name(ACTION_DUPLICATE_NEXT_YEAR)
     def rentree(self):
         sessions = self._selected()
         if request.method == "POST" and sessions:
@@ -193,7 +208,7 @@ def workflow_context(item, writable: bool) -> dict:
     extra = []
     if isinstance(item, Session) and writable:
         extra.append(("Dupliquer la session", url_for("SessionView.duplicate", pk=item.id), "fa-copy"))
-    if isinstance(item, Formation) and manager and formation.draft_of_id is None:
+    if isinstance(item, Formation) and may(ACTION_DUPLICATE, RESOURCE_FORMATION) and formation.draft_of_id is None:
         extra.append(("Dupliquer la formation", url_for("FormationView.duplicate", pk=item.id), "fa-copy"))
     purge_notice = ""
     if published is not None and formation.etat == FormationEtat.BROUILLON and formation.created_at:
@@ -216,13 +231,14 @@ def history_of(item) -> list:
         entity, entity_id = "formation", (item.draft_of_id or item.id)
     else:
         entity, entity_id = "session", (item.draft_of_id or item.id)
+    query = select(HistoryEntry).where(HistoryEntry.entity == entity, HistoryEntry.entity_id == entity_id)
     return history_rows(db.session.execute(
-        select(HistoryEntry).where(HistoryEntry.entity == entity, HistoryEntry.entity_id == entity_id)
-        .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())).scalars())
+        scoped(query, HistoryEntry, write=False).order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())).scalars())
 
 
 class FormationCertificationView(ScopedModelView):
     datamodel = interface(FormationCertification)
+    class_permission_name = RESOURCE_FORMATION_CERTIFICATION
     list_title = show_title = "Certifications de la formation"
     add_title = "Ajouter une certification"
     edit_title = "Modifier la certification"
@@ -247,6 +263,7 @@ class FormationCertificationView(ScopedModelView):
 
 class SessionFormateurView(ScopedModelView):
     datamodel = interface(SessionFormateur)
+    class_permission_name = RESOURCE_SESSION_FORMATEUR
     list_title = show_title = "OF formateurs"
     add_title = "Ajouter un OF formateur"
     edit_title = "Modifier l'OF formateur"
@@ -266,6 +283,7 @@ class SessionFormateurView(ScopedModelView):
 
 class SessionLieuView(ScopedModelView):
     datamodel = interface(SessionLieu)
+    class_permission_name = RESOURCE_SESSION_LIEU
     list_title = show_title = "Lieux de formation"
     add_title = "Ajouter un lieu de formation"
     edit_title = "Modifier le lieu de formation"
@@ -292,6 +310,7 @@ def mesure_financeurs() -> dict[int, int]:
 
 class FinancementView(ScopedModelView):
     datamodel = interface(Financement)
+    class_permission_name = RESOURCE_FINANCEMENT
     list_title = "Financements"
     show_title = "Financement"
     add_title = "Ajouter un financement"
@@ -315,6 +334,7 @@ class FinancementView(ScopedModelView):
 
 class RecrutementView(ScopedModelView):
     datamodel = interface(Recrutement)
+    class_permission_name = RESOURCE_RECRUTEMENT
     list_title = "Modalités de recrutement"
     show_title = "Modalité de recrutement"
     add_title = "Ajouter une modalité de recrutement"
@@ -337,6 +357,7 @@ class RecrutementView(ScopedModelView):
 
 class CycleAlternanceView(ScopedModelView):
     datamodel = interface(CycleAlternance)
+    class_permission_name = RESOURCE_CYCLE
     list_title = show_title = "Cycles de l'alternance"
     add_title = "Ajouter une année de cycle"
     edit_title = "Modifier l'année de cycle"
@@ -358,6 +379,8 @@ class CycleAlternanceView(ScopedModelView):
 
 class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecruitmentActionMixin, ArchiveActionMixin, ScopedModelView):
     datamodel = interface(Session)
+    class_permission_name = RESOURCE_SESSION
+    exclude_route_methods = EXCLUDED_VIEW_ROUTES | NO_DELETE  # archived, never deleted (E11, F15)
     base_filters = SCOPE + HIDE_DRAFTS + ESPACE
     list_title = "Sessions"
     show_title = "Session"
@@ -419,7 +442,7 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecruitmentActionMixi
     # write endpoint in app/security/scope.py), same checks as the form.
     @expose("/import_recrutements/<pk>", methods=["GET", "POST"])
     @has_access
-    @permission_name("edit")
+    @permission_name(ACTION_EDIT)
     def import_recrutements(self, pk):
         session = self._scoped_get(pk)
         result = None
@@ -442,7 +465,7 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecruitmentActionMixi
 
     @expose("/duplicate/<pk>", methods=["GET", "POST"])
     @has_access
-    @permission_name("edit")
+    @permission_name(ACTION_EDIT)
     def duplicate(self, pk):
         """F14: a copy with everything but the dates; lieux and contact to be checked."""
         session = self._scoped_get(pk)
@@ -464,7 +487,7 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecruitmentActionMixi
 
     @expose("/import_recrutements_modele")
     @has_access
-    @permission_name("edit")
+    @permission_name(ACTION_EDIT)
     def import_recrutements_template(self):
         return Response(template_workbook(),
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -480,6 +503,8 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecruitmentActionMixi
 
 class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     datamodel = interface(Formation)
+    class_permission_name = RESOURCE_FORMATION
+    exclude_route_methods = EXCLUDED_VIEW_ROUTES | NO_DELETE  # archived, never deleted (E11, F15)
     base_filters = SCOPE + HIDE_DRAFTS + ESPACE
 
     def prefill_add(self, form):
@@ -526,7 +551,7 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     # Workflow (app/workflow/transitions.py): a confirmation page with a comment, then `fire`.
     @expose("/transition/<name>/<pk>", methods=["GET", "POST"])
     @has_access
-    @permission_name("edit")
+    @permission_name(ACTION_EDIT)
     def transition(self, name, pk):
         formation = self._scoped_get(pk)
         transition = TRANSITIONS.get(name) or abort(404)
@@ -553,11 +578,9 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
 
     @expose("/duplicate/<pk>", methods=["GET", "POST"])
     @has_access
-    @permission_name("edit")
+    @permission_name(ACTION_DUPLICATE)
     def duplicate(self, pk):
-        """E12: only the Carif-Oref duplicates a formation."""
-        if not is_manager(current_user()):
-            abort(403)
+        """E12: only the Carif-Oref duplicates a formation (a permission of the Gestionnaire)."""
         formation = self._scoped_get(pk)
         if request.method == "POST":
             copy = duplicate_formation(db.session, formation, author=g.user)

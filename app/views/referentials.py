@@ -1,6 +1,19 @@
 """Referentials (SPEC D1–D3) and management views for managers (rights, history)."""
 from flask_appbuilder.models.sqla.filters import FilterEqual
 
+from app.security.permissions import (
+    READ_ONLY_ROUTES,
+    RESOURCE_BLOC,
+    RESOURCE_CERTIFICATION,
+    RESOURCE_DEPARTEMENT,
+    RESOURCE_FINANCEUR,
+    RESOURCE_HISTORY,
+    RESOURCE_MESURE,
+    RESOURCE_NOMENCLATURE,
+    RESOURCE_REGION,
+    RESOURCE_RIGHT,
+)
+from app.security.scope import CONTACT_ACCOUNTS
 from app.models import (
     BlocCompetences,
     Certification,
@@ -23,6 +36,7 @@ from .widgets import format_author, format_date
 
 class NomenclatureView(ReferentialModelView):
     datamodel = interface(Nomenclature)
+    class_permission_name = RESOURCE_NOMENCLATURE
     list_title = "Listes de codes"
     show_title = "Code"
     add_title = "Ajouter un code"
@@ -40,6 +54,7 @@ class NomenclatureView(ReferentialModelView):
 
 class BlocCompetencesView(ReferentialModelView):
     datamodel = interface(BlocCompetences)
+    class_permission_name = RESOURCE_BLOC
     list_title = show_title = "Blocs de compétences"
     add_title = "Ajouter un bloc"
     edit_title = "Modifier un bloc"
@@ -50,6 +65,7 @@ class BlocCompetencesView(ReferentialModelView):
 
 class CertificationView(ReferentialModelView):
     datamodel = interface(Certification)
+    class_permission_name = RESOURCE_CERTIFICATION
     list_title = "Certifications"
     show_title = "Certification"
     add_title = "Ajouter une certification"
@@ -77,6 +93,7 @@ class CertificationView(ReferentialModelView):
 
 class MesureView(ReferentialModelView):
     datamodel = interface(Mesure)
+    class_permission_name = RESOURCE_MESURE
     list_title = "Mesures et dispositifs"
     show_title = "Mesure"
     add_title = "Ajouter une mesure"
@@ -92,6 +109,7 @@ class MesureView(ReferentialModelView):
 
 class FinanceurView(ReferentialModelView):
     datamodel = interface(Financeur)
+    class_permission_name = RESOURCE_FINANCEUR
     list_title = "Financeurs"
     show_title = "Financeur"
     add_title = "Ajouter un financeur"
@@ -103,6 +121,7 @@ class FinanceurView(ReferentialModelView):
 
 class DepartementView(ReferentialModelView):
     datamodel = interface(Departement)
+    class_permission_name = RESOURCE_DEPARTEMENT
     list_title = show_title = "Départements"
     list_columns = ["code", "nom", "region.nom", "academie"]
     label_columns = {"region.nom": "Région"}
@@ -113,6 +132,7 @@ class DepartementView(ReferentialModelView):
 
 class RegionView(ReferentialModelView):
     datamodel = interface(Region)
+    class_permission_name = RESOURCE_REGION
     list_title = show_title = "Régions"
     list_columns = ["code", "nom"]
     show_columns = add_columns = edit_columns = ["code", "nom"]
@@ -122,6 +142,7 @@ class StructureRightView(ScopedModelView):
     """Rights of users on structures (A2); granted by managers only (B5)."""
 
     datamodel = interface(StructureRight)
+    class_permission_name = RESOURCE_RIGHT
     list_title = "Droits sur les structures"
     show_title = "Droit"
     add_title = "Accorder un droit"
@@ -129,6 +150,8 @@ class StructureRightView(ScopedModelView):
     list_columns = ["user", "structure", "niveau_libelle"]
     show_columns = ["user", "structure", "niveau_libelle"]
     add_columns = edit_columns = ["user", "structure", "niveau"]
+    # Rights are given to Contact OF accounts only (managers see everything without one).
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"user": CONTACT_ACCOUNTS}
     search_columns = ["niveau"]
     add_form_extra_fields = edit_form_extra_fields = {
         "niveau": SelectField("Droit", choices=list(RightLevel.LABELS.items()), validators=[DataRequired()]),
@@ -137,10 +160,11 @@ class StructureRightView(ScopedModelView):
 
 class HistoryEntryView(ScopedModelView):
     datamodel = interface(HistoryEntry)
+    class_permission_name = RESOURCE_HISTORY
     list_title = show_title = "Historique"
     list_columns = ["at", "entity", "entity_id", "action", "comment", "author"]
     show_columns = list_columns
     search_columns = ["entity", "action", "at"]
     base_order = ("at", "desc")
-    base_permissions = ["can_list", "can_show"]
+    exclude_route_methods = READ_ONLY_ROUTES
     formatters_columns = {"at": lambda v: v.strftime("%d/%m/%Y %H:%M") if v else "", "author": format_author}

@@ -12,6 +12,18 @@ from sqlalchemy import or_, select
 from wtforms import FileField, SelectField
 from wtforms.validators import DataRequired
 
+from app.security.permissions import (
+    ACTION_EDIT,
+    ACTION_REVIEW,
+    EXCLUDED_VIEW_ROUTES,
+    NO_DELETE,
+    RESOURCE_COORDONNEE,
+    RESOURCE_DOCUMENT,
+    RESOURCE_HABILITATION,
+    RESOURCE_LIEU,
+    RESOURCE_STRUCTURE,
+    RESOURCE_STRUCTURE_CONTACT,
+)
 from app.models import (
     Coordonnee,
     CoordonneeKind,
@@ -52,6 +64,7 @@ def kind_filter(kind: str) -> list:
 
 class CoordonneeView(ScopedModelView):
     datamodel = interface(Coordonnee)
+    class_permission_name = RESOURCE_COORDONNEE
     list_title = show_title = "Coordonnées"
     add_title = "Ajouter une coordonnée"
     edit_title = "Modifier une coordonnée"
@@ -76,6 +89,7 @@ class CoordonneeView(ScopedModelView):
 
 class StructureContactView(ScopedModelView):
     datamodel = interface(StructureContact)
+    class_permission_name = RESOURCE_STRUCTURE_CONTACT
     list_title = show_title = "Contacts de la structure"
     add_title = "Ajouter un contact"
     edit_title = "Modifier un contact"
@@ -100,6 +114,7 @@ class StructureContactView(ScopedModelView):
 
 class LieuView(ScopedModelView):
     datamodel = interface(Lieu)
+    class_permission_name = RESOURCE_LIEU
     list_title = show_title = "Lieux"
     add_title = "Ajouter un lieu"
     edit_title = "Modifier un lieu"
@@ -116,6 +131,7 @@ class LieuView(ScopedModelView):
 
 class HabilitationView(ScopedModelView):
     datamodel = interface(Habilitation)
+    class_permission_name = RESOURCE_HABILITATION
     list_title = show_title = "Habilitations"
     add_title = "Ajouter une habilitation"
     edit_title = "Modifier une habilitation"
@@ -134,6 +150,7 @@ class StructureDocumentView(ScopedModelView):
     row-level scope."""
 
     datamodel = interface(StructureDocument)
+    class_permission_name = RESOURCE_DOCUMENT
     list_title = show_title = "Documents"
     add_title = "Déposer un document"
     list_columns = ["nom", "mime_type", "taille", "depose_le", "structure.raison_sociale"]
@@ -143,7 +160,7 @@ class StructureDocumentView(ScopedModelView):
     add_columns = ["structure", "fichier"]
     add_form_extra_fields = {"fichier": FileField("Fichier (PDF, PNG ou JPEG, 5 Mo au plus)", validators=[DataRequired()])}
     add_form_query_rel_fields = {"structure": WRITABLE}
-    base_permissions = ["can_list", "can_show", "can_add", "can_delete", "can_download_document"]
+    exclude_route_methods = {*EXCLUDED_VIEW_ROUTES, "edit"}  # a document is replaced, not edited
 
     def pre_add(self, item):
         upload = request.files.get("fichier")
@@ -175,6 +192,8 @@ STRUCTURE_IDENTITY = ("raison_sociale", "siret", "nda", "ape", "uai", "parent", 
 
 class StructureView(ScopedModelView):
     datamodel = interface(Structure)
+    class_permission_name = RESOURCE_STRUCTURE
+    exclude_route_methods = EXCLUDED_VIEW_ROUTES | NO_DELETE  # structures are archived, never deleted
     list_title = "Structures"
     show_title = "Fiche structure"
     add_title = "Créer une structure"
@@ -253,15 +272,15 @@ class StructureView(ScopedModelView):
             related_views=self._related_views, change=change, writable=writable, stale=stale,
             change_diff=structure_changes.diff(db.session, change, _label) if change else [],
             change_transitions=structure_changes.available(change, actor) if writable else [],
-            history=history_rows(db.session.execute(select(HistoryEntry).where(
-                HistoryEntry.entity == "structure", HistoryEntry.entity_id == structure.id)
+            history=history_rows(db.session.execute(scoped(select(HistoryEntry).where(
+                HistoryEntry.entity == "structure", HistoryEntry.entity_id == structure.id), HistoryEntry, write=False)
                 .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())).scalars()),
         )
 
     # C10: the yearly confirmation of the structure's data.
     @expose("/confirm/<pk>", methods=["POST"])
     @has_access
-    @permission_name("edit")
+    @permission_name(ACTION_EDIT)
     def confirm(self, pk):
         structure = self._scoped_get(pk)
         structure.confirme_le = date.today()
@@ -272,11 +291,9 @@ class StructureView(ScopedModelView):
 
     @expose("/a-confirmer")
     @has_access
-    @permission_name("list")
+    @permission_name(ACTION_REVIEW)
     def unconfirmed(self):
         """Managers: structures whose data were not confirmed for a year."""
-        if not is_manager(current_user()):
-            abort(403)
         limit = date.today() - timedelta(days=CONFIRMATION_DAYS)
         rows = db.session.execute(select(Structure).where(
             or_(Structure.confirme_le.is_(None), Structure.confirme_le < limit),
@@ -286,7 +303,7 @@ class StructureView(ScopedModelView):
 
     @expose("/change/<name>/<pk>", methods=["POST"])
     @has_access
-    @permission_name("edit")
+    @permission_name(ACTION_EDIT)
     def change_transition(self, name, pk):
         structure = self._scoped_get(pk)
         change = structure_changes.pending(db.session, structure)

@@ -1,4 +1,5 @@
-"""FAB's security views with the columns FAB labels from their names, in French."""
+"""FAB's security views (the Admin's administration) with the columns FAB labels from their
+names, in French. The Gestionnaire's view of Contact OF accounts is in accounts.py."""
 from flask_appbuilder.security.views import RoleModelView, UserDBModelView, UserGroupModelView
 
 from .widgets import format_bool, format_date

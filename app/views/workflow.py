@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.models import Formation, Nomenclature, NomenclatureKind, Structure, StructureChange, StructureChangeEtat
 from app.models.workflow import FormationEtat
+from app.security.permissions import ACTION_READ, ACTION_REVIEW, RESOURCE_QUEUE
 from app.security.scope import scoped
 from app.views.labels import LABELS
 from app.workflow.diff import formation_diff
@@ -33,6 +34,7 @@ def _ids(values) -> list[int]:
 
 
 class ValidationQueueView(BaseView):
+    class_permission_name = RESOURCE_QUEUE
     route_base = "/validation"
     default_view = "queue"
 
@@ -45,7 +47,7 @@ class ValidationQueueView(BaseView):
 
     @expose("/")
     @has_access
-    @permission_name("list")
+    @permission_name(ACTION_READ)
     def queue(self):
         text = request.args.get("q", "").strip()[:100]
         kind = request.args.get("type", "")
@@ -73,7 +75,7 @@ class ValidationQueueView(BaseView):
 
     @expose("/bulk", methods=["POST"])
     @has_access
-    @permission_name("list")
+    @permission_name(ACTION_REVIEW)
     def bulk(self):
         name = request.form.get("decision", "")
         ids = _ids(request.form.getlist("rowid"))
@@ -103,7 +105,7 @@ class ValidationQueueView(BaseView):
 
     @expose("/review/<pk>", methods=["GET", "POST"])
     @has_access
-    @permission_name("list")
+    @permission_name(ACTION_REVIEW)
     def review(self, pk):
         from app.views.offer import FormationView
 
