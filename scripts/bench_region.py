@@ -42,7 +42,7 @@ def main() -> None:
         url = f"sqlite:///{DEFAULT_SQLITE}"
     print(f"Base : {url}")
 
-    from app import create_app  # one create_app() per process (Flask-AppBuilder)
+    from app.factory import create_app  # one create_app() per process (Flask-AppBuilder)
 
     app = create_app(SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():

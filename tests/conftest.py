@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from flask_appbuilder import Model
 from sqlalchemy import event, text
 
-from app import create_app
+from app.factory import create_app
 from app.extensions import db
 
 PASSWORDS = {

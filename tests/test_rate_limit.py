@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = textwrap.dedent("""
     import os, sys, tempfile
     os.environ["DATABASE_URL"] = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "limit.db")
-    from app import create_app
+    from app.factory import create_app
     app = create_app(WTF_CSRF_ENABLED=False, AUTH_RATE_LIMIT="3 per 5 minute", ACCOUNT_RATE_LIMIT="2 per hour",
                      MAIL_SUPPRESS_SEND=True)
     with app.app_context():

@@ -200,7 +200,7 @@ def test_r_b3_an_account_never_activated_still_activates(app, client, reset_demo
 REST_LIMIT_SCRIPT = textwrap.dedent("""
     import os, tempfile
     os.environ["DATABASE_URL"] = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "limit.db")
-    from app import create_app
+    from app.factory import create_app
     app = create_app(WTF_CSRF_ENABLED=False, AUTH_RATE_LIMIT="3 per 5 minute", MAIL_SUPPRESS_SEND=True)
     with app.app_context():
         from flask_migrate import upgrade

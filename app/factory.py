@@ -1,0 +1,170 @@
+"""Application factory: extensions, security, then every view and API registered in one place
+(`wsgi.py` and `run.py` at the project root call it; the `flask` command finds it through wsgi.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, current_app, g, render_template, request
+from flask_login import current_user
+from flask_appbuilder import AppBuilder
+
+from .extensions import csrf, db, mail, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_object: str = "config", **overrides) -> Flask:
+    app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    app.config.from_object(config_object)
+    app.config.update(overrides)
+    with app.app_context():
+        db.init_app(app)
+        csrf.init_app(app)  # before AppBuilder, so that FAB exempts its REST API (FAB-NOTES G2)
+        mail.init_app(app)
+        from . import models  # noqa: F401  (registers every table on FAB's metadata)
+
+        migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+        appbuilder = AppBuilder(update_perms=app.config.get("FAB_UPDATE_PERMS", False))
+        appbuilder.init_app(app, db.session)
+        register_views(appbuilder)
+        register_apis(appbuilder)
+        from .security import headers, sessions
+
+        headers.install(app)  # security headers on every answer, redirects kept on the site, trusted hosts
+        sessions.install(app)  # sessions and API tokens ended by password changes, deactivation, logout
+        from .views.espace import espace_context
+
+        app.jinja_env.globals["espace_context"] = espace_context  # the navbar's espace selector (A4)
+        from .views.offer import mesure_financeurs
+
+        app.jinja_env.globals["mesure_financeurs"] = mesure_financeurs  # financier → mesure cascade (F6)
+    register_error_pages(app)
+    register_guards(app)
+    register_commands(app)
+    return app
+
+
+def register_views(appbuilder: AppBuilder) -> None:
+    """Every menu entry, grouped as users see them; menu names come from the permission
+    vocabulary, which the roles grant (app/security/roles.py)."""
+    from .security import permissions as P
+    from .views import accounts, espace, offer, referentials, structures, workflow
+
+    # Ma structure
+    appbuilder.add_view(structures.StructureView, P.MENU_STRUCTURES, icon="fa-building", category=P.MENU_STRUCTURE,
+                        category_icon="fa-building")
+    appbuilder.add_view(structures.CoordonneeView, P.MENU_COORDONNEES, icon="fa-phone", category=P.MENU_STRUCTURE)
+    appbuilder.add_view(structures.StructureContactView, P.MENU_CONTACTS, icon="fa-user", category=P.MENU_STRUCTURE)
+    appbuilder.add_view(structures.LieuView, P.MENU_LIEUX, icon="fa-map-marker", category=P.MENU_STRUCTURE)
+    appbuilder.add_view(structures.HabilitationView, P.MENU_HABILITATIONS, icon="fa-certificate",
+                        category=P.MENU_STRUCTURE)
+    appbuilder.add_view(structures.StructureDocumentView, P.MENU_DOCUMENTS, icon="fa-file",
+                        category=P.MENU_STRUCTURE)
+
+    # Offre de formation
+    appbuilder.add_view(offer.FormationView, P.MENU_FORMATIONS, icon="fa-graduation-cap", category=P.MENU_OFFER,
+                        category_icon="fa-graduation-cap")
+    appbuilder.add_view(offer.SessionView, P.MENU_SESSIONS, icon="fa-calendar", category=P.MENU_OFFER)
+    appbuilder.add_view(offer.FinancementView, P.MENU_FINANCEMENTS, icon="fa-eur", category=P.MENU_OFFER)
+    appbuilder.add_view(offer.RecrutementView, P.MENU_RECRUTEMENTS, icon="fa-users", category=P.MENU_OFFER)
+    for view in (offer.FormationCertificationView, offer.SessionFormateurView, offer.SessionLieuView,
+                 offer.CycleAlternanceView):
+        appbuilder.add_view_no_menu(view)
+    appbuilder.add_view(workflow.ValidationQueueView, P.MENU_QUEUE, icon="fa-check-square-o",
+                        category=P.MENU_OFFER)
+    public = appbuilder.add_view_no_menu(accounts.AccountPublicView)
+    if appbuilder.sm.is_auth_limited:  # public forms (requests, reset links): FAB's Flask-Limiter, per address
+        limit = current_app.config.get("ACCOUNT_RATE_LIMIT", "20 per hour")
+        appbuilder.sm.limiter.limit(limit, methods=["POST"])(public.blueprint)
+    appbuilder.add_view_no_menu(espace.EspaceView)
+
+    # Référentiels
+    appbuilder.add_view(referentials.CertificationView, P.MENU_CERTIFICATIONS, icon="fa-certificate",
+                        category=P.MENU_REFERENTIALS, category_icon="fa-book")
+    appbuilder.add_view(referentials.FinanceurView, P.MENU_FINANCEURS, icon="fa-eur", category=P.MENU_REFERENTIALS)
+    appbuilder.add_view(referentials.MesureView, P.MENU_MESURES, icon="fa-list", category=P.MENU_REFERENTIALS)
+    appbuilder.add_view(referentials.NomenclatureView, P.MENU_NOMENCLATURES, icon="fa-list-ol",
+                        category=P.MENU_REFERENTIALS)
+    appbuilder.add_view(referentials.DepartementView, P.MENU_DEPARTEMENTS, icon="fa-map",
+                        category=P.MENU_REFERENTIALS)
+    appbuilder.add_view(referentials.RegionView, P.MENU_REGIONS, icon="fa-map-o", category=P.MENU_REFERENTIALS)
+    appbuilder.add_view_no_menu(referentials.BlocCompetencesView)
+
+    # Gestion
+    appbuilder.add_view(referentials.StructureRightView, P.MENU_RIGHTS, icon="fa-key", category=P.MENU_MANAGEMENT,
+                        category_icon="fa-cogs")
+    appbuilder.add_view(referentials.HistoryEntryView, P.MENU_HISTORY, icon="fa-history",
+                        category=P.MENU_MANAGEMENT)
+    appbuilder.add_view(accounts.AccountRequestView, P.MENU_ACCOUNT_REQUESTS, icon="fa-user-plus",
+                        category=P.MENU_MANAGEMENT)
+    appbuilder.add_view(accounts.ContactAccountView, P.MENU_CONTACT_ACCOUNTS, icon="fa-users",
+                        category=P.MENU_MANAGEMENT)
+    appbuilder.add_link(P.MENU_UNCONFIRMED, href="/structureview/a-confirmer", icon="fa-calendar-check-o",
+                        category=P.MENU_MANAGEMENT)
+
+
+def register_apis(appbuilder: AppBuilder) -> None:
+    from .api import FormationApi, SessionApi, StructureApi
+    from .api.messages import install_french_messages
+
+    install_french_messages()
+
+    for api in (StructureApi, FormationApi, SessionApi):
+        appbuilder.add_api(api)
+
+
+def register_error_pages(app: Flask) -> None:
+    messages = {
+        400: "La requête est invalide (formulaire expiré ? rechargez la page).",
+        403: "Vous n'avez pas accès à cette page.",
+        404: "Cette page n'existe pas ou vous n'y avez pas accès.",
+        405: "Cette opération n'est pas permise.",
+        413: "Le fichier envoyé est trop volumineux.",
+        429: "Trop de tentatives depuis votre adresse : patientez quelques minutes avant de réessayer.",
+        500: "Une erreur inattendue est survenue ; elle a été enregistrée.",
+    }
+
+    def handler(error):
+        code = getattr(error, "code", 500) or 500
+        if request.path.startswith("/api/"):
+            return {"message": messages.get(code, messages[500])}, code
+        if "user" not in g:  # errors raised before FAB's before_request (e.g. CSRF) have no g.user
+            g.user = current_user
+        return render_template("portal/error.html", code=code, message=messages.get(code, messages[500]),
+                               appbuilder=app.appbuilder, base_template=app.appbuilder.base_template), code
+
+    for code in messages:
+        app.register_error_handler(code, handler)
+
+
+def register_guards(app: Flask) -> None:
+    """Malformed ids and list parameters are refused before they reach FAB or the database:
+    ids in URLs are positive integers (else 404); page numbers and page sizes are bounded
+    integers (else 400). FAB 5.3 would answer 500 to both."""
+    from flask import abort
+
+    from .views.base import MAX_PK
+
+    @app.before_request
+    def _reject_malformed_ids():
+        for key in ("pk", "id"):
+            value = (request.view_args or {}).get(key)
+            if value is not None and (not str(value).isdigit() or int(value) > MAX_PK):
+                abort(404)
+        for name, value in request.args.items():
+            if name.startswith("page_") and not (value.isdigit() and int(value) < 10**6):
+                abort(400)
+            if name.startswith("psize_") and not (value.isdigit() and 0 < int(value) <= 500):
+                abort(400)
+
+    @app.teardown_request
+    def _rollback_on_error(exc):
+        if exc is not None:
+            db.session.rollback()
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import demo_cli, lheo_cli, portal_cli, referentials_cli, workflow_cli
+
+    for group in (portal_cli, referentials_cli, demo_cli, lheo_cli, workflow_cli):
+        app.cli.add_command(group)
