@@ -119,7 +119,8 @@ def register_error_pages(app: Flask) -> None:
         403: "Vous n'avez pas accès à cette page.",
         404: "Cette page n'existe pas ou vous n'y avez pas accès.",
         405: "Cette opération n'est pas permise.",
-        413: "Le fichier envoyé est trop volumineux.",
+        413: "Le fichier envoyé est trop volumineux : 10 Mo au plus par envoi (un classeur Excel : 2 Mo, "
+             "un document : 5 Mo). Réduisez-le et recommencez.",
         429: "Trop de tentatives depuis votre adresse : patientez quelques minutes avant de réessayer.",
         500: "Une erreur inattendue est survenue ; elle a été enregistrée.",
     }
@@ -130,7 +131,10 @@ def register_error_pages(app: Flask) -> None:
             return {"message": messages.get(code, messages[500])}, code
         if "user" not in g:  # errors raised before FAB's before_request (e.g. CSRF) have no g.user
             g.user = current_user
-        return render_template("portal/error.html", code=code, message=messages.get(code, messages[500]),
+        from .security.headers import safe_target
+
+        back = safe_target(request.referrer or "", "") if code in (400, 413, 429) else ""
+        return render_template("portal/error.html", code=code, message=messages.get(code, messages[500]), back=back,
                                appbuilder=app.appbuilder, base_template=app.appbuilder.base_template), code
 
     for code in messages:

@@ -286,11 +286,16 @@ def test_r_f13_import_of_a_file_over_2_mb_says_so(login):
 def test_r_f13_import_of_a_10_mb_file_gets_the_french_too_large_page(login):
     """Above MAX_CONTENT_LENGTH (10 MB) Flask refuses the request before the view: a French page."""
     client = login("contact")
-    response = upload(client, cfa_session(), bytes(10 * MB))
+    session = cfa_session()
+    response = client.post(f"/sessionview/import_recrutements/{session.id}",
+                           data={"fichier": (BytesIO(bytes(10 * MB)), "calendrier.xlsx")},
+                           headers={"Referer": f"http://localhost/sessionview/import_recrutements/{session.id}"},
+                           content_type="multipart/form-data")
     assert response.status_code == 413
     page = text_of(response)
-    assert "Le fichier envoyé est trop volumineux." in page
+    assert "Le fichier envoyé est trop volumineux : 10 Mo au plus par envoi (un classeur Excel : 2 Mo" in page
     assert "Request Entity Too Large" not in page
+    assert f'href="/sessionview/import_recrutements/{session.id}"' in response.get_data(as_text=True)
 
 
 def test_openpyxl_parses_workbooks_through_defusedxml():
