@@ -99,6 +99,21 @@ def test_formation_page_lists_the_readiness_of_eachmemory_session(login):
             assert f"Session {session.reference}" in partners
 
 
+def test_r_e7_formation_page_lists_a_mix_of_dispositifs_once(login, reset_demo):
+    """E7 on the formation page: one message for the formation, not one more per session."""
+    from app.extensions import db
+
+    formation = formation_like("Sécurité incendie%")  # continuing training, not apprentissage
+    apprentissage = db.session.query(Mesure).filter_by(nature=MesureKind.APPRENTISSAGE).first()
+    session = formation.sessions[0]
+    session.financements.append(Financement(financeur_id=apprentissage.financeur_id, mesure=apprentissage,
+                                            nb_places=5))
+    db.session.commit()
+    page = login("gestionnaire").get(f"/formationview/show/{formation.id}").get_data(as_text=True)
+    controls = panel(page, "controles")
+    assert controls.count("Le contrat d'apprentissage demande une formation dédiée") == 1
+
+
 # --- readiness rules, on records built in memory -----------------------------------------------
 
 

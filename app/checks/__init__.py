@@ -11,7 +11,9 @@ Two levels per entity:
   it for validation; shown on its page together with completeness and partner readiness.
 
 Problems are named after the model's fields (`debut`, not the rule's `date_debut`), so a form
-or an API can put each message next to its field.
+or an API can put each message next to its field. Every French message is written in
+app/validators; moved to another field or prefixed with its session, a problem keeps its SPEC
+rule id (`Problem.rule`), and this package selects problems by rule and field only.
 """
 from .offer import (
     certification_link_problems,

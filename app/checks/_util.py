@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from app.validators import Problem
 
 
 def renamed(problems: Iterable[Problem], fields: Mapping[str, str]) -> list[Problem]:
     """The problems with the rule's field names replaced by the model's (`date_debut` → `debut`)."""
-    return [
-        Problem(fields.get(p.field, p.field), p.message, p.severity) if p.field in fields else p
-        for p in problems
-    ]
+    return [replace(p, field=fields[p.field]) if p.field in fields else p for p in problems]
+
+
+def on_field(problems: Iterable[Problem], field: str) -> list[Problem]:
+    """The problems shown next to one field of a child record's form (message, severity and rule
+    kept): e.g. E7 and F7 problems of a session put on a financement's `mesure`."""
+    return [replace(p, field=field) for p in problems]
 
 
 def siblings(collection, item) -> list:

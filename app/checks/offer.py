@@ -11,7 +11,6 @@ from app.extensions import db
 from app.models import Certification, FormationCertification, Habilitation, MesureKind, Structure
 from app.models.workflow import FormationEtat, SessionEtat
 from app.validators import (
-    WARNING,
     CertificationChoice,
     Cycle,
     Financement,
@@ -20,35 +19,44 @@ from app.validators import (
     RecruitmentEvent,
     check_apprentissage_financements,
     check_blocs,
+    check_blocs_of_formation,
     check_certification_change,
+    check_certification_link,
     check_certifications,
     check_contrat_pro,
+    check_copy_checked,
     check_cycle,
+    check_cycle_year_not_described,
     check_cycles,
     check_descriptions,
+    check_distance_learning,
     check_duree_cycle,
     check_durees,
     check_financement,
     check_financements,
+    check_formateur_not_listed,
     check_formateurs,
     check_habilitation,
     check_intitule,
     check_lieu_inscription,
+    check_lieu_not_listed,
     check_lieux_formation,
+    check_lieux_in_region,
     check_of_responsable,
     check_presentation,
     check_qualiopi,
+    check_recruitment_against,
     check_recruitment_event,
     check_recruitments,
     check_session_contact,
     check_session_dates,
     check_start_before_certification_end,
     compute_duree_totale,
+    for_session,
     is_public_funding,
 )
-from app.validators.recruitment import check_recruitment_against
 
-from ._util import code, renamed, siblings
+from ._util import code, on_field, renamed, siblings
 
 # Rule field names → model field names.
 FORMATION_FIELDS = {"of_responsable": "structure", "le_plus": "plus_formation"}
@@ -145,23 +153,17 @@ def certification_link_problems(link, *, removing: bool = False) -> list[Problem
     if formation is None:
         return []
     problems: list[Problem] = []
-    if link.certification is not None and not formation.certifiante and not removing:
-        problems.append(Problem("certification", "Cochez « Certifiante » sur la formation avant "
-                                                 "d'y ajouter une certification."))
     others = siblings(formation.certifications, link)[:-1]
+    if not removing and link.certification is not None:
+        linked = any(_same(other.certification, other.certification_id, link.certification) for other in others)
+        problems += check_certification_link(bool(formation.certifiante), linked)
     # E8 holds for a published formation and for the draft of one (against the published codes).
     reference = formation.draft_of or formation
     published = reference.etat in PUBLISHED
     old_codes = _saved_certification_codes(reference) if reference.id is not None else []
     new_links = others if removing else [*others, link]
     new_codes = [other.certification.code for other in new_links if other.certification is not None]
-    problems += [Problem("certification", p.message, p.severity)
-                 for p in check_certification_change(old_codes, new_codes, published)]
-    if not removing and link.certification is not None:
-        same = [other for other in others if other.certification_id == link.certification.id
-                or other.certification is link.certification]
-        if same:
-            problems.append(Problem("certification", "Cette certification est déjà liée à la formation."))
+    problems += on_field(check_certification_change(old_codes, new_codes, published), "certification")
     return problems
 
 
@@ -200,7 +202,7 @@ def session_problems(session, today: date | None = None) -> list[Problem]:
         contrat_pro = [f.mesure.nature == MesureKind.CONTRAT_PRO for f in session.financements if f.mesure]
         problems += [p for p in _contrat_pro(session, contrat_pro) if p.field == "rythmes"]
         if session.modalite_enseignement is not None and formation.structure is not None:
-            problems += [p for p in _lieux(session) if p.field == "modalite_enseignement"]
+            problems += check_distance_learning(_entierement_a_distance(session), _in_region(formation.structure))
     return renamed(problems, SESSION_FIELDS)
 
 
@@ -220,10 +222,7 @@ def _blocs_problems(session) -> list[Problem]:
             apprentissage=bool(formation.apprentissage),
             certification_code=certification.code,
         )
-    foreign = sorted(set(chosen) - {b.code for c in certifications for b in c.blocs})
-    if foreign:
-        problems.append(Problem("blocs", "Bloc(s) n'appartenant à aucune certification de la formation : "
-                                         + ", ".join(foreign) + "."))
+    problems += check_blocs_of_formation(chosen, [b.code for c in certifications for b in c.blocs])
     return problems
 
 
@@ -243,10 +242,14 @@ def _lieux(session, lieux=None) -> list[Problem]:
     links = session.lieux if lieux is None else lieux
     return check_lieux_formation(
         [_lieu_formation(link) for link in links if link.lieu is not None],
-        entierement_a_distance=code(session.modalite_enseignement) == ENTIEREMENT_A_DISTANCE,
+        entierement_a_distance=_entierement_a_distance(session),
         structure_in_region=_in_region(structure),
         region_code=_region_code(),
     )
+
+
+def _entierement_a_distance(session) -> bool:
+    return code(session.modalite_enseignement) == ENTIEREMENT_A_DISTANCE
 
 
 def _lieu_formation(link) -> LieuFormation:
@@ -275,7 +278,7 @@ def session_record_problems(session, today: date | None = None) -> list[Problem]
         problems += [p for p in _contrat_pro(session, contrat_pro) if p.field != "rythmes"]
         apprentissage = [f.mesure.nature == MesureKind.APPRENTISSAGE for f in financements if f.mesure]
         problems += check_apprentissage_financements(bool(formation.apprentissage), apprentissage)
-        problems += [Problem("financements", p.message) for p in qualiopi_problems(formation, financements)]
+        problems += on_field(qualiopi_problems(formation, financements), "financements")
         # Saved events are judged without "not in the past", which applies when they are typed.
         problems += check_recruitments([_event(r) for r in session.recrutements], session_fin=session.fin,
                                        today=date.min)
@@ -287,26 +290,28 @@ def session_record_problems(session, today: date | None = None) -> list[Problem]
 
 def _copy_checks(session) -> list[Problem]:
     """F14: a duplicated session's contact and lieux are to be checked by the organisation."""
-    problems = []
-    if session.contact_a_verifier:
-        problems.append(Problem("contact", "Session dupliquée : vérifiez le contact, puis enregistrez la session.",
-                                WARNING))
-    for link in session.lieux:
-        if link.a_verifier and link.lieu is not None:
-            problems.append(Problem("lieux", f"Session dupliquée : vérifiez le lieu « {link.lieu.nom} » (ouvrez-le "
-                                             "et enregistrez-le).", WARNING))
-    return problems
+    return check_copy_checked(bool(session.contact_a_verifier),
+                              [link.lieu.nom for link in session.lieux if link.a_verifier and link.lieu is not None])
 
 
-def formation_tree_problems(formation) -> list[Problem]:
+# Rules a formation checks over all its sessions at once: its sessions' own reports of them
+# are left out of the formation's list, or the formation page would show them twice.
+FORMATION_WIDE_RULES = frozenset({"E7"})
+
+
+def formation_tree_problems(formation, session_ids=None) -> list[Problem]:
     """The formation and each of its running sessions (finished and archived ones cannot change):
-    what the formation page lists and what blocks submitting or accepting it."""
+    what the formation page lists and what blocks submitting or accepting it. `session_ids`
+    limits the sessions listed (a formateur reading another organisation's formation sees only
+    his own, A3); None lists them all."""
     problems = formation_record_problems(formation)
     for session in formation.sessions:
         if session.etat in (SessionEtat.TERMINEE, SessionEtat.ARCHIVEE):
             continue
-        problems += [Problem(p.field, f"Session {session.reference} : {p.message}", p.severity)
-                     for p in session_record_problems(session)]
+        if session_ids is not None and session.id not in session_ids:
+            continue
+        own = [p for p in session_record_problems(session) if p.rule not in FORMATION_WIDE_RULES]
+        problems += for_session(session.reference, own)
     return problems
 
 
@@ -319,9 +324,13 @@ def formateur_problems(link) -> list[Problem]:
     if session is None or link.structure is None:
         return []
     others = siblings(session.formateurs, link)[:-1]
-    if any(other.structure is link.structure or other.structure_id == link.structure.id for other in others):
-        return [Problem("structure", "Cet organisme est déjà OF formateur de la session.")]
-    return []
+    listed = any(_same(other.structure, other.structure_id, link.structure) for other in others)
+    return check_formateur_not_listed(listed)
+
+
+def _same(row, row_id, wanted) -> bool:
+    """Whether a child row points at `wanted` (two unsaved rows, whose ids are both None, do not)."""
+    return row is wanted or (wanted.id is not None and row_id == wanted.id)
 
 
 def session_lieu_problems(link) -> list[Problem]:
@@ -330,10 +339,8 @@ def session_lieu_problems(link) -> list[Problem]:
     if session is None or link.lieu is None or session.formation is None or session.formation.structure is None:
         return []
     others = siblings(session.lieux, link)[:-1]
-    problems: list[Problem] = []
-    if any(other.lieu is link.lieu or other.lieu_id == link.lieu.id for other in others):
-        problems.append(Problem("lieu", "Ce lieu est déjà un lieu de formation de la session."))
-    problems += [Problem("lieu", p.message) for p in _lieux(session, [link]) if "hors de la région" in p.message]
+    problems = check_lieu_not_listed(any(_same(other.lieu, other.lieu_id, link.lieu) for other in others))
+    problems += check_lieux_in_region([_lieu_formation(link)], _region_code(), field="lieu")
     return problems
 
 
@@ -360,12 +367,11 @@ def financement_problems(financement) -> list[Problem]:
         return problems
     all_rows = [f for f in siblings(session.financements, financement) if f.mesure is not None]
     contrat_pro = [f.mesure.nature == MesureKind.CONTRAT_PRO for f in all_rows]
-    problems += [Problem("mesure", p.message) for p in _contrat_pro(session, contrat_pro)
-                 if p.field in ("financements", "certifications")]
+    session_wide = [p for p in _contrat_pro(session, contrat_pro) if p.field in ("financements", "certifications")]
+    problems += on_field(session_wide, "mesure")
     formation = session.formation
     apprentissage = [financement.mesure.nature == MesureKind.APPRENTISSAGE]
-    problems += [Problem("mesure", p.message)
-                 for p in check_apprentissage_financements(bool(formation.apprentissage), apprentissage)]
+    problems += on_field(check_apprentissage_financements(bool(formation.apprentissage), apprentissage), "mesure")
     problems += qualiopi_problems(formation, [financement])
     return problems
 
@@ -437,8 +443,7 @@ def cycle_problems(cycle) -> list[Problem]:
     formation = session.formation if session is not None else None
     duree_cycle = formation.duree_cycle if formation is not None else None
     problems = check_cycle(_cycle(cycle), duree_cycle)
-    if session is not None and cycle.annee is not None:
+    if session is not None:
         others = siblings(session.cycles, cycle)[:-1]
-        if any(other.annee == cycle.annee for other in others):
-            problems.append(Problem("annee", f"L'année {cycle.annee} du cycle est déjà décrite pour cette session."))
+        problems += check_cycle_year_not_described(cycle.annee, [other.annee for other in others])
     return renamed(problems, CYCLE_FIELDS)

@@ -1,6 +1,8 @@
 """Checks of structures, their coordonnées, contacts and lieux (SPEC C1, C3, C5, C11)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.validators import (
     Coordonnee,
     Lieu,
@@ -12,10 +14,11 @@ from app.validators import (
     check_lieu,
     check_phone,
     check_structure_identity,
+    check_structure_parent,
     find_duplicate_lieux,
 )
 
-from ._util import renamed, siblings
+from ._util import on_field, renamed, siblings
 
 LIEU_FIELDS = {"ligne1": "ligne"}
 
@@ -30,11 +33,10 @@ def structure_problems(structure) -> list[Problem]:
         ape=structure.ape,
         uai=structure.uai,
     )
-    if structure.parent is not None and structure.parent is structure:
-        problems.append(Problem("parent", "Une structure ne peut pas être sa propre structure de rattachement."))
-    elif structure.parent is not None and structure.parent.parent_id is not None:
-        problems.append(Problem("parent", "La structure de rattachement doit être un siège, pas une antenne."))
-    problems += check_code_postal(structure.code_postal, "code_postal")
+    parent = structure.parent
+    problems += check_structure_parent(own_parent=parent is not None and parent is structure,
+                                       parent_is_antenna=parent is not None and parent.parent_id is not None)
+    problems += check_code_postal(structure.code_postal, "code_postal", rule="C1")  # C1 postal address
     problems += check_code_insee(structure.code_insee, "code_insee")
     return problems
 
@@ -46,8 +48,7 @@ def coordonnee_problems(coordonnee) -> list[Problem]:
         coordonnee.nature, [Coordonnee(coordonnee.nature, coordonnee.valeur or "", True)], field="valeur"
     )
     # Single-item list: the item problems are nested as "valeur-0-value"; they belong to "valeur".
-    return [Problem("valeur" if p.field.startswith("valeur") else "nature", p.message, p.severity)
-            for p in problems]
+    return [replace(p, field="valeur" if p.field.startswith("valeur") else "nature") for p in problems]
 
 
 def contact_problems(contact) -> list[Problem]:
@@ -77,6 +78,5 @@ def lieu_problems(lieu, *, require_coordinates: bool = True) -> list[Problem]:
     problems = check_lieu(_lieu(lieu), require_coordinates=require_coordinates)
     if lieu.structure is not None:
         others = siblings(lieu.structure.lieux, lieu)[:-1]
-        problems += [Problem("ligne", p.message, p.severity)
-                     for p in find_duplicate_lieux([_lieu(lieu)], [_lieu(other) for other in others])]
+        problems += on_field(find_duplicate_lieux([_lieu(lieu)], [_lieu(other) for other in others]), "ligne")
     return renamed(problems, LIEU_FIELDS)

@@ -2,7 +2,12 @@
 
 No Flask, no database: every rule takes plain values and returns a list of `Problem`
 (empty when fine). Forms, workflow commands, imports and the API all call these functions,
-so a rule changes in one place. Rule ids (C1, F13…) refer to /work/shared/SPEC.md.
+so a rule changes in one place. Rule ids (C1, F13…) refer to /work/shared/SPEC.md; every
+problem made here carries its rule's id in `Problem.rule`, and callers select problems by rule
+and field, never by their French wording.
+
+This package imports nothing but the standard library and its own modules, so its tests run
+without Flask or a database (scripts/check_pure_validators.sh).
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ class Problem:
     field: str  # form field name, e.g. "siret", "heure_debut", or "" for the whole record
     message: str  # French, user-facing, e.g. "Le SIRET doit comporter 14 chiffres."
     severity: str = ERROR
+    # SPEC id of the rule, e.g. "F13", "C1" ("" for problems made outside app/validators, such
+    # as a lock reason). Code selects problems by `rule` and `field`, never by their wording.
+    rule: str = ""
 
 
 def has_errors(problems: Iterable[Problem]) -> bool:
@@ -27,9 +35,15 @@ def has_errors(problems: Iterable[Problem]) -> bool:
 
 
 # Submodules import Problem from this package, so they are imported after its definition.
-from .alternance import Cycle, check_cycle, check_cycles, normalize_rythme_unit  # noqa: E402
-from .blocs import check_blocs, normalize_validation_type  # noqa: E402
-from .common import visible_length, visible_text  # noqa: E402
+from .alternance import (  # noqa: E402
+    Cycle,
+    check_cycle,
+    check_cycle_year_not_described,
+    check_cycles,
+    normalize_rythme_unit,
+)
+from .blocs import check_blocs, check_blocs_of_formation, normalize_validation_type  # noqa: E402
+from .common import prefixed, visible_length, visible_text  # noqa: E402
 from .durations import check_durees, compute_duree_totale  # noqa: E402
 from .financement import (  # noqa: E402
     Financement,
@@ -43,6 +57,7 @@ from .formation import (  # noqa: E402
     CertificationChoice,
     check_apprentissage_financements,
     check_certification_change,
+    check_certification_link,
     check_certifications,
     check_descriptions,
     check_duree_cycle,
@@ -109,18 +124,26 @@ from .recruitment import (  # noqa: E402
     ISC,
     RDVI,
     RecruitmentEvent,
+    check_recruitment_against,
     check_recruitment_event,
     check_recruitments,
     normalize_modalite,
 )
 from .session import (  # noqa: E402
     LieuFormation,
+    check_copy_checked,
+    check_distance_learning,
+    check_formateur_not_listed,
     check_formateurs,
     check_lieu_inscription,
+    check_lieu_not_listed,
     check_lieux_formation,
+    check_lieux_in_region,
+    check_next_year_copy,
     check_session_contact,
     check_session_dates,
     check_start_before_certification_end,
+    for_session,
 )
 from .structure import (  # noqa: E402
     Coordonnee,
@@ -129,6 +152,7 @@ from .structure import (  # noqa: E402
     check_coordonnees,
     check_lieu,
     check_structure_identity,
+    check_structure_parent,
     find_duplicate_lieux,
     lieu_key,
 )
@@ -155,34 +179,44 @@ __all__ = [
     "check_apprentissage_financements",
     "check_bloc_code",
     "check_blocs",
+    "check_blocs_of_formation",
     "check_certification_change",
+    "check_certification_link",
     "check_certifications",
     "check_code_insee",
     "check_code_postal",
     "check_contrat_pro",
     "check_coordonnee_list",
     "check_coordonnees",
+    "check_copy_checked",
     "check_cycle",
+    "check_cycle_year_not_described",
     "check_cycles",
     "check_descriptions",
+    "check_distance_learning",
     "check_duree_cycle",
     "check_durees",
     "check_email",
     "check_financement",
     "check_financements",
     "check_formacode",
+    "check_formateur_not_listed",
     "check_formateurs",
     "check_habilitation",
     "check_intitule",
     "check_lieu",
     "check_lieu_inscription",
+    "check_lieu_not_listed",
     "check_lieux_formation",
+    "check_lieux_in_region",
     "check_nda",
+    "check_next_year_copy",
     "check_nsf",
     "check_of_responsable",
     "check_phone",
     "check_presentation",
     "check_qualiopi",
+    "check_recruitment_against",
     "check_recruitment_event",
     "check_recruitments",
     "check_rncp",
@@ -193,11 +227,13 @@ __all__ = [
     "check_siret",
     "check_start_before_certification_end",
     "check_structure_identity",
+    "check_structure_parent",
     "check_uai",
     "check_url",
     "compute_duree_totale",
     "departement_of_postal_code",
     "find_duplicate_lieux",
+    "for_session",
     "has_errors",
     "is_public_funding",
     "is_valid_ape",
@@ -232,6 +268,7 @@ __all__ = [
     "normalize_uai",
     "normalize_url",
     "normalize_validation_type",
+    "prefixed",
     "region_of_departement",
     "visible_length",
     "visible_text",

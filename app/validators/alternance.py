@@ -49,15 +49,25 @@ def _check_rythme(cycle: Cycle) -> list[Problem]:
     unit = normalize_rythme_unit(cycle.rythme_unite)
     if unit and unit not in RYTHME_UNITS:
         problems.append(
-            Problem("rythme_unite", "L'unité du rythme doit être le jour, la semaine ou le mois.")
+            Problem(
+                "rythme_unite",
+                "L'unité du rythme doit être le jour, la semaine ou le mois.",
+                rule="F8",
+            )
         )
     elif not unit and any(v is not None for v in given):
-        problems.append(Problem("rythme_unite", "Précisez l'unité du rythme d'alternance."))
+        problems.append(
+            Problem("rythme_unite", "Précisez l'unité du rythme d'alternance.", rule="F8")
+        )
     problems += check_number(
-        cycle.rythme_centre, "rythme_centre", "Le nombre d'unités en centre", minimum=0
+        cycle.rythme_centre, "rythme_centre", "Le nombre d'unités en centre", minimum=0, rule="F8"
     )
     problems += check_number(
-        cycle.rythme_entreprise, "rythme_entreprise", "Le nombre d'unités en entreprise", minimum=0
+        cycle.rythme_entreprise,
+        "rythme_entreprise",
+        "Le nombre d'unités en entreprise",
+        minimum=0,
+        rule="F8",
     )
     return problems
 
@@ -72,6 +82,7 @@ def check_cycle(cycle: Cycle, duree_cycle: int | None) -> list[Problem]:
                 "annee",
                 "Renseignez d'abord la durée de cycle dans la fiche formation "
                 "pour choisir l'année.",
+                rule="F8",
             )
         )
     else:
@@ -83,15 +94,18 @@ def check_cycle(cycle: Cycle, duree_cycle: int | None) -> list[Problem]:
             maximum=duree_cycle,
             required=True,
             feminine=True,
+            rule="F8",
         )
     problems += check_number(
-        cycle.effectif_minimal, "effectif_minimal", "L'effectif minimal", minimum=0
+        cycle.effectif_minimal, "effectif_minimal", "L'effectif minimal", minimum=0, rule="F8"
     )
     for field, label in (
         ("capacite_simultanee", "La capacité simultanée"),
         ("capacite_cumulee", "La capacité cumulée"),
     ):
-        problems += check_number(getattr(cycle, field), field, label, minimum=0, feminine=True)
+        problems += check_number(
+            getattr(cycle, field), field, label, minimum=0, feminine=True, rule="F8"
+        )
     problems += _check_capacities(cycle, problems)
     problems += _check_rythme(cycle)
     return problems
@@ -110,6 +124,7 @@ def _check_capacities(cycle: Cycle, earlier: list[Problem]) -> list[Problem]:
             Problem(
                 "capacite_cumulee",
                 "La capacité cumulée doit être supérieure ou égale à la capacité simultanée.",
+                rule="F8",
             )
         )
     capacity = cumulee if cumulee is not None else simultanee
@@ -121,6 +136,7 @@ def _check_capacities(cycle: Cycle, earlier: list[Problem]) -> list[Problem]:
                 "L'effectif minimal dépasse la capacité d'accueil : "
                 "la session ne pourrait pas ouvrir.",
                 WARNING,
+                rule="F8",
             )
         )
     return problems
@@ -133,11 +149,30 @@ def check_cycles(
     problems: list[Problem] = []
     if apprentissage and not cycles:
         problems.append(
-            Problem("cycles", "Les cycles de l'alternance sont obligatoires pour l'apprentissage.")
+            Problem(
+                "cycles",
+                "Les cycles de l'alternance sont obligatoires pour l'apprentissage.",
+                rule="F8",
+            )
         )
     for index, cycle in enumerate(cycles):
         problems += nested(check_cycle(cycle, duree_cycle), "cycles", index, "Cycle")
     years = [text(cycle.annee) for cycle in cycles if text(cycle.annee)]
     for year in sorted({y for y in years if years.count(y) > 1}):
-        problems.append(Problem("cycles", f"L'année {year} du cycle est saisie plusieurs fois."))
+        problems.append(
+            Problem("cycles", f"L'année {year} du cycle est saisie plusieurs fois.", rule="F8")
+        )
     return problems
+
+
+def check_cycle_year_not_described(
+    annee: int | None, other_years: Sequence[int | None]
+) -> list[Problem]:
+    """F8, when one year of the cycle is added or changed: the session describes it once."""
+    if annee is None or text(annee) not in {text(other) for other in other_years}:
+        return []
+    return [
+        Problem(
+            "annee", f"L'année {annee} du cycle est déjà décrite pour cette session.", rule="F8"
+        )
+    ]

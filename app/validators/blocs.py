@@ -45,15 +45,21 @@ def check_blocs(
         if apprentissage:
             return [
                 Problem(
-                    field, prefix + "Choisissez la validation totale des blocs (apprentissage)."
+                    field,
+                    prefix + "Choisissez la validation totale des blocs (apprentissage).",
+                    rule="F9",
                 )
             ]
         if chosen:
-            return [Problem(field, prefix + "Précisez le type de validation des blocs.")]
+            return [Problem(field, prefix + "Précisez le type de validation des blocs.", rule="F9")]
         return []
     if kind not in VALIDATION_TYPES:
         return [
-            Problem(field, prefix + "Le type de validation doit être partielle, totale ou mixte.")
+            Problem(
+                field,
+                prefix + "Le type de validation doit être partielle, totale ou mixte.",
+                rule="F9",
+            )
         ]
     problems: list[Problem] = []
     unknown = sorted(chosen - all_blocs)
@@ -62,24 +68,30 @@ def check_blocs(
             Problem(
                 field,
                 prefix + f"Bloc(s) n'appartenant pas à la certification : {', '.join(unknown)}.",
+                rule="F9",
             )
         )
     if apprentissage and kind != TOTALE:
         problems.append(
-            Problem(field, prefix + "Pour l'apprentissage, la validation doit être totale.")
+            Problem(
+                field, prefix + "Pour l'apprentissage, la validation doit être totale.", rule="F9"
+            )
         )
     if kind in (TOTALE, MIXTE) and not all_blocs <= chosen:
         problems.append(
             Problem(
                 field,
                 prefix + f"Une validation {kind} comprend tous les blocs de la certification.",
+                rule="F9",
             )
         )
     if kind == PARTIELLE:
         if not chosen:
             problems.append(
                 Problem(
-                    field, prefix + "Sélectionnez au moins un bloc pour une validation partielle."
+                    field,
+                    prefix + "Sélectionnez au moins un bloc pour une validation partielle.",
+                    rule="F9",
                 )
             )
         elif all_blocs <= chosen:
@@ -89,6 +101,26 @@ def check_blocs(
                     prefix
                     + "Tous les blocs sont sélectionnés : choisissez plutôt une validation totale.",
                     WARNING,
+                    rule="F9",
                 )
             )
     return problems
+
+
+def check_blocs_of_formation(
+    selected: Collection[str], formation_blocs: Collection[str]
+) -> list[Problem]:
+    """F9: every bloc chosen for a session belongs to one of its formation's certifications."""
+    known = {normalize_bloc_code(code) for code in formation_blocs}
+    foreign = sorted({normalize_bloc_code(code) for code in selected} - known)
+    if not foreign:
+        return []
+    return [
+        Problem(
+            "blocs",
+            "Bloc(s) n'appartenant à aucune certification de la formation : "
+            + ", ".join(foreign)
+            + ".",
+            rule="F9",
+        )
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from html import unescape
 from html.parser import HTMLParser
@@ -63,37 +64,40 @@ def check_number(
     integer: bool = True,
     required: bool = False,
     feminine: bool = False,
+    rule: str = "",
 ) -> list[Problem]:
     """Presence, type and [minimum, maximum] bounds of a number; `label` starts the message.
 
     `label` is a French subject such as "Le nombre de places" (`feminine` for "La durée…",
-    so that adjectives agree); bounds are inclusive.
+    so that adjectives agree); bounds are inclusive. `rule` is the calling rule's SPEC id.
     """
     e = "e" if feminine else ""
     try:
         number = to_number(value)
     except NotANumber:
         kind = "un nombre entier" if integer else "un nombre"
-        return [Problem(field, f"{label} doit être {kind}.")]
+        return [Problem(field, f"{label} doit être {kind}.", rule=rule)]
     if number is None:
-        return [Problem(field, f"{label} est obligatoire.")] if required else []
+        return [Problem(field, f"{label} est obligatoire.", rule=rule)] if required else []
     if integer and number != number.to_integral_value():
-        return [Problem(field, f"{label} doit être un nombre entier.")]
+        return [Problem(field, f"{label} doit être un nombre entier.", rule=rule)]
     low, high = minimum, maximum
     if low is not None and high is not None and not low <= number <= high:
-        return [Problem(field, f"{label} doit être compris{e} entre {low} et {high}.")]
+        return [Problem(field, f"{label} doit être compris{e} entre {low} et {high}.", rule=rule)]
     if low is not None and number < low:
-        return [Problem(field, f"{label} doit être supérieur{e} ou égal{e} à {low}.")]
+        return [Problem(field, f"{label} doit être supérieur{e} ou égal{e} à {low}.", rule=rule)]
     if high is not None and number > high:
-        return [Problem(field, f"{label} doit être inférieur{e} ou égal{e} à {high}.")]
+        return [Problem(field, f"{label} doit être inférieur{e} ou égal{e} à {high}.", rule=rule)]
     return []
 
 
-def check_required(value: object, field: str, message: str) -> list[Problem]:
-    return [Problem(field, message)] if is_blank(value) else []
+def check_required(value: object, field: str, message: str, *, rule: str = "") -> list[Problem]:
+    return [Problem(field, message, rule=rule)] if is_blank(value) else []
 
 
-def check_max_length(value: object, field: str, label: str, maximum: int) -> list[Problem]:
+def check_max_length(
+    value: object, field: str, label: str, maximum: int, *, rule: str = ""
+) -> list[Problem]:
     """`label` is a French subject such as "Le commentaire"."""
     length = len(text(value))
     if length > maximum:
@@ -101,19 +105,20 @@ def check_max_length(value: object, field: str, label: str, maximum: int) -> lis
             Problem(
                 field,
                 f"{label} ne doit pas dépasser {maximum} caractères (actuellement {length}).",
+                rule=rule,
             )
         ]
     return []
 
 
 def check_one_principal(
-    flags: Sequence[bool], field: str, *, missing: str, too_many: str
+    flags: Sequence[bool], field: str, *, missing: str, too_many: str, rule: str = ""
 ) -> list[Problem]:
     """Exactly one principal when the list is not empty (C3, E2, F3, F4)."""
     count = sum(1 for flag in flags if flag)
     if not flags or count == 1:
         return []
-    return [Problem(field, missing if count == 0 else too_many)]
+    return [Problem(field, missing if count == 0 else too_many, rule=rule)]
 
 
 def _lower_first(message: str) -> str:
@@ -125,14 +130,21 @@ def _lower_first(message: str) -> str:
 def nested(problems: Iterable[Problem], list_field: str, index: int, label: str) -> list[Problem]:
     """Problems of one list item, named like WTForms FieldList entries (`cycles-0-annee`).
 
-    The message gets the item's position so it still reads well in a summary at the top.
+    The message gets the item's position so it still reads well in a summary at the top; the
+    severity and the rule id are kept.
     """
     result = []
     for p in problems:
         field = f"{list_field}-{index}-{p.field}" if p.field else f"{list_field}-{index}"
         message = f"{label} n° {index + 1} : {_lower_first(p.message)}"
-        result.append(Problem(field, message, p.severity))
+        result.append(replace(p, field=field, message=message))
     return result
+
+
+def prefixed(problems: Iterable[Problem], label: str) -> list[Problem]:
+    """Problems of a child record listed on its parent's page ("Session 150755S : …"); fields,
+    severities and rule ids are kept."""
+    return [replace(p, message=f"{label} : {p.message}") for p in problems]
 
 
 class _TextExtractor(HTMLParser):

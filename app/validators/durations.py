@@ -43,15 +43,22 @@ def _check_positive(
 ) -> list[Problem]:
     """A duration that is either empty or > 0 (0 gets `zero_message`, the guide's wording)."""
     problems = check_number(
-        value, field, label, integer=integer, required=required, maximum=maximum, feminine=True
+        value,
+        field,
+        label,
+        integer=integer,
+        required=required,
+        maximum=maximum,
+        feminine=True,
+        rule="F10",
     )
     if problems:
         return problems
     number = _number_or_none(value)
     if number is not None and number == 0:
-        return [Problem(field, zero_message)]
+        return [Problem(field, zero_message, rule="F10")]
     if number is not None and number < 0:
-        return [Problem(field, f"{label} doit être supérieure à 0.")]
+        return [Problem(field, f"{label} doit être supérieure à 0.", rule="F10")]
     return []
 
 
@@ -98,6 +105,7 @@ def check_durees(
                     "duree_totale",
                     "La durée totale doit être égale à la durée en centre plus la durée en "
                     f"entreprise, soit {expected} heures.",
+                    rule="F10",
                 )
             )
     problems += _check_positive(

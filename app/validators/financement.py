@@ -41,25 +41,31 @@ def check_financement(financement: Financement) -> list[Problem]:
     financier, places ≥ 1 when given, amounts ≥ 0."""
     problems: list[Problem] = []
     if is_blank(financement.financier):
-        problems.append(Problem("financier", "Le financier est obligatoire."))
+        problems.append(Problem("financier", "Le financier est obligatoire.", rule="F6"))
     if is_blank(financement.mesure):
-        problems.append(Problem("mesure", "La mesure (dispositif) est obligatoire."))
+        problems.append(Problem("mesure", "La mesure (dispositif) est obligatoire.", rule="F6"))
     elif financement.allowed_mesures is not None and not is_blank(financement.financier):
         allowed = {text(m) for m in financement.allowed_mesures}
         if text(financement.mesure) not in allowed:
             problems.append(
-                Problem("mesure", "Cette mesure n'est pas proposée par le financier choisi.")
+                Problem(
+                    "mesure", "Cette mesure n'est pas proposée par le financier choisi.", rule="F6"
+                )
             )
-    problems += check_number(financement.nb_places, "nb_places", "Le nombre de places", minimum=1)
+    problems += check_number(
+        financement.nb_places, "nb_places", "Le nombre de places", minimum=1, rule="F6"
+    )
     for name, label in _AMOUNTS:
-        problems += check_number(getattr(financement, name), name, label, minimum=0, integer=False)
+        problems += check_number(
+            getattr(financement, name), name, label, minimum=0, integer=False, rule="F6"
+        )
     return problems
 
 
 def check_financements(financements: Sequence[Financement]) -> list[Problem]:
     """F6 for the session: at least one financement, each one valid."""
     if not financements:
-        return [Problem("financements", "Indiquez au moins un financement.")]
+        return [Problem("financements", "Indiquez au moins un financement.", rule="F6")]
     problems: list[Problem] = []
     for index, financement in enumerate(financements):
         problems += nested(check_financement(financement), "financements", index, "Financement")
@@ -89,6 +95,7 @@ def check_contrat_pro(
                 "financements",
                 "Le contrat de professionnalisation demande une session dédiée : créez une "
                 "autre session pour les autres dispositifs.",
+                rule="F7",
             )
         )
     if not rythme_alternance:
@@ -96,6 +103,7 @@ def check_contrat_pro(
             Problem(
                 "rythmes",
                 "Sélectionnez le rythme « En alternance » pour un contrat de professionnalisation.",
+                rule="F7",
             )
         )
     if not certifiante or not is_valid_rncp(code_rncp):
@@ -104,6 +112,7 @@ def check_contrat_pro(
                 "certifications",
                 "Un contrat de professionnalisation doit préparer une certification avec un "
                 "code RNCP valide.",
+                rule="F7",
             )
         )
     return problems
@@ -117,7 +126,8 @@ def check_contrat_pro(
 PUBLIC_FINANCEURS = frozenset(
     {"2", "3", "4", "6", "7", "8", "9", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20"}
 )
-PUBLIC_MESURES = frozenset({"CPF"})  # the CPF is public money (Caisse des dépôts) whatever its financier
+# The CPF is public money (Caisse des dépôts) whatever its financier.
+PUBLIC_MESURES = frozenset({"CPF"})
 
 
 def is_public_funding(financier: str | None, mesure: str | None = None) -> bool:
@@ -142,6 +152,7 @@ def check_qualiopi(
                 field,
                 "L'apprentissage demande la certification Qualiopi « actions de formation par "
                 "apprentissage » de l'organisme responsable.",
+                rule="C6",
             )
         )
     elif public_funding and not apprentissage and not qualiopi_action_formation:
@@ -150,6 +161,7 @@ def check_qualiopi(
                 field,
                 "Un financement public demande la certification Qualiopi « actions de formation » "
                 "de l'organisme responsable.",
+                rule="C6",
             )
         )
     return problems

@@ -46,6 +46,7 @@ def check_of_responsable(is_siege: bool, has_nda: bool) -> list[Problem]:
             "of_responsable",
             "L'organisme responsable doit être le siège porteur du numéro de déclaration "
             "d'activité : changez d'espace structure.",
+            rule="E1",
         )
     ]
 
@@ -69,7 +70,10 @@ def check_certifications(
     problems: list[Problem] = []
     for index, code in enumerate(formacodes):
         problems += nested(
-            check_formacode(code, "code", required=True), "formacodes", index, "Formacode"
+            check_formacode(code, "code", required=True, rule="E10"),
+            "formacodes",
+            index,
+            "Formacode",
         )
     if not certifiante:
         if certifications:
@@ -77,6 +81,7 @@ def check_certifications(
                 Problem(
                     "certifications",
                     "Une formation non certifiante ne peut pas être liée à une certification.",
+                    rule="E2",
                 )
             )
         if not formacodes:
@@ -84,15 +89,25 @@ def check_certifications(
                 Problem(
                     "formacodes",
                     "Indiquez au moins un Formacode pour une formation non certifiante.",
+                    rule="E10",
                 )
             )
         return problems
     if not certifications:
-        return [*problems, Problem("certifications", "Choisissez au moins une certification.")]
+        return [
+            *problems,
+            Problem("certifications", "Choisissez au moins une certification.", rule="E2"),
+        ]
     for index, choice in enumerate(certifications):
         if not (is_valid_rncp(choice.code) or is_valid_rs(choice.code)):
             problems += nested(
-                [Problem("code", f"« {text(choice.code)} » n'est ni un code RNCP ni un code RS.")],
+                [
+                    Problem(
+                        "code",
+                        f"« {text(choice.code)} » n'est ni un code RNCP ni un code RS.",
+                        rule="E2",
+                    )
+                ],
                 "certifications",
                 index,
                 "Certification",
@@ -100,14 +115,36 @@ def check_certifications(
     codes = [_certification_key(choice.code) for choice in certifications]
     if len(set(codes)) != len(codes):
         problems.append(
-            Problem("certifications", "La même certification est choisie plusieurs fois.")
+            Problem(
+                "certifications", "La même certification est choisie plusieurs fois.", rule="E2"
+            )
         )
     problems += check_one_principal(
         [choice.principale for choice in certifications],
         "certifications",
         missing="Désignez la certification principale.",
         too_many="Une seule certification peut être principale.",
+        rule="E2",
     )
+    return problems
+
+
+def check_certification_link(certifiante: bool, already_linked: bool) -> list[Problem]:
+    """E2, when one certification is added to a formation (or changed): the formation is
+    certifiante, and the certification is not linked to it yet."""
+    problems: list[Problem] = []
+    if not certifiante:
+        problems.append(
+            Problem(
+                "certification",
+                "Cochez « Certifiante » sur la formation avant d'y ajouter une certification.",
+                rule="E2",
+            )
+        )
+    if already_linked:
+        problems.append(
+            Problem("certification", "Cette certification est déjà liée à la formation.", rule="E2")
+        )
     return problems
 
 
@@ -146,7 +183,7 @@ def check_habilitation(
     if candidates & habilitated:
         return []
     prefix = f"{text(certification_code)} : " if text(certification_code) else ""
-    return [Problem("certifications", prefix + HABILITATION_WARNING, WARNING)]
+    return [Problem("certifications", prefix + HABILITATION_WARNING, WARNING, rule="E3")]
 
 
 # --- E4 intitulé ---------------------------------------------------------------------------
@@ -181,18 +218,19 @@ def check_intitule(intitule: str | None, apprentissage: bool = False) -> list[Pr
     field = "intitule"
     value = text(intitule)
     if not value:
-        return [Problem(field, "L'intitulé est obligatoire.")]
-    problems = check_max_length(value, field, "L'intitulé", INTITULE_MAX)
+        return [Problem(field, "L'intitulé est obligatoire.", rule="E4")]
+    problems = check_max_length(value, field, "L'intitulé", INTITULE_MAX, rule="E4")
     body = _SUFFIX.sub("", value).strip()
     words = [w for w in _WORD.findall(body) if any(c.isalpha() for c in w)]
     if not words:
-        problems.append(Problem(field, "L'intitulé doit être rédigé en toutes lettres."))
+        problems.append(Problem(field, "L'intitulé doit être rédigé en toutes lettres.", rule="E4"))
     elif all(_is_acronym(w) for w in words):
         problems.append(
             Problem(
                 field,
                 "L'intitulé ne doit pas se limiter à un sigle : écrivez-le en toutes lettres "
                 "(ex. « BTS management commercial opérationnel »).",
+                rule="E4",
             )
         )
     elif _capitals_share(body) > CAPITALS_MAX_SHARE:
@@ -201,6 +239,7 @@ def check_intitule(intitule: str | None, apprentissage: bool = False) -> list[Pr
                 field,
                 "L'intitulé ne doit pas être écrit en majuscules : écrivez en minuscules "
                 "accentuées, avec une majuscule en début de phrase.",
+                rule="E4",
             )
         )
     problems += _check_apprentissage_title(value, apprentissage)
@@ -216,6 +255,7 @@ def _check_apprentissage_title(value: str, apprentissage: bool) -> list[Problem]
                     "intitule",
                     "Seule une formation en apprentissage peut se terminer par "
                     "« (en apprentissage) ».",
+                    rule="E4",
                 )
             ]
         return []
@@ -225,6 +265,7 @@ def _check_apprentissage_title(value: str, apprentissage: bool) -> list[Problem]
                 "intitule",
                 "L'intitulé d'une formation en apprentissage doit se terminer par "
                 "« (en apprentissage) ».",
+                rule="E4",
             )
         ]
     if not _YEARS.search(value):
@@ -234,6 +275,7 @@ def _check_apprentissage_title(value: str, apprentissage: bool) -> list[Problem]
                 "Précisez dans l'intitulé les années concernées "
                 "(ex. « 1ère et 2ème année (en apprentissage) »).",
                 WARNING,
+                rule="E4",
             )
         ]
     return []
@@ -245,11 +287,13 @@ def _check_apprentissage_title(value: str, apprentissage: bool) -> list[Problem]
 FORBIDDEN_TAGS = frozenset({"script", "style", "iframe", "object", "embed", "img", "table"})
 
 
-def _check_rich_text(value: object, field: str, label: str, maximum: int) -> list[Problem]:
+def _check_rich_text(
+    value: object, field: str, label: str, maximum: int, rule: str
+) -> list[Problem]:
     problems: list[Problem] = []
     if html_tags(value) & FORBIDDEN_TAGS:
         problems.append(
-            Problem(field, f"{label} ne doit contenir ni script, ni image, ni tableau.")
+            Problem(field, f"{label} ne doit contenir ni script, ni image, ni tableau.", rule=rule)
         )
     length = visible_length(value)
     if length > maximum:
@@ -257,6 +301,7 @@ def _check_rich_text(value: object, field: str, label: str, maximum: int) -> lis
             Problem(
                 field,
                 f"{label} ne doit pas dépasser {maximum} caractères (actuellement {length}).",
+                rule=rule,
             )
         )
     return problems
@@ -269,11 +314,15 @@ def check_descriptions(
     counted on the visible text (tags removed, whitespace runs counted once)."""
     problems: list[Problem] = []
     if not visible_text(objectifs):  # "<p></p>" is empty too
-        problems.append(Problem("objectifs", "Les objectifs de la formation sont obligatoires."))
-    problems += _check_rich_text(objectifs, "objectifs", "Le texte des objectifs", DESCRIPTION_MAX)
-    problems += _check_rich_text(contenu, "contenu", "Le contenu", DESCRIPTION_MAX)
+        problems.append(
+            Problem("objectifs", "Les objectifs de la formation sont obligatoires.", rule="E5")
+        )
     problems += _check_rich_text(
-        resultats, "resultats", "Le texte des résultats attendus", DESCRIPTION_MAX
+        objectifs, "objectifs", "Le texte des objectifs", DESCRIPTION_MAX, "E5"
+    )
+    problems += _check_rich_text(contenu, "contenu", "Le contenu", DESCRIPTION_MAX, "E5")
+    problems += _check_rich_text(
+        resultats, "resultats", "Le texte des résultats attendus", DESCRIPTION_MAX, "E5"
     )
     return problems
 
@@ -285,10 +334,10 @@ def check_presentation(
     url_page: str | None = None,
 ) -> list[Problem]:
     """E10: "le + de la formation" ≤ 250 characters; presentation links are valid http(s) URLs."""
-    problems = _check_rich_text(le_plus, "le_plus", "Le + de la formation", LE_PLUS_MAX)
-    problems += check_url(url_video, "url_video")
-    problems += check_url(url_brochure, "url_brochure")
-    problems += check_url(url_page, "url_page")
+    problems = _check_rich_text(le_plus, "le_plus", "Le + de la formation", LE_PLUS_MAX, "E10")
+    problems += check_url(url_video, "url_video", rule="E10")
+    problems += check_url(url_brochure, "url_brochure", rule="E10")
+    problems += check_url(url_page, "url_page", rule="E10")
     return problems
 
 
@@ -305,6 +354,7 @@ def check_duree_cycle(duree_cycle: int | None, apprentissage: bool) -> list[Prob
         maximum=DUREE_CYCLE_MAX,
         required=apprentissage,
         feminine=True,
+        rule="E6",
     )
 
 
@@ -324,6 +374,7 @@ def check_apprentissage_financements(
                 "Une formation en apprentissage ne peut avoir que des financements "
                 "« contrat d'apprentissage » : créez une autre formation pour les autres "
                 "dispositifs.",
+                rule="E7",
             )
         ]
     if not apprentissage and any(mesures_apprentissage):
@@ -332,6 +383,7 @@ def check_apprentissage_financements(
                 "financements",
                 "Le contrat d'apprentissage demande une formation dédiée, "
                 "marquée « en apprentissage ».",
+                rule="E7",
             )
         ]
     return []
@@ -361,5 +413,6 @@ def check_certification_change(
             "certifications",
             "La certification (code RNCP) d'une formation validée ne peut pas être changée : "
             "créez une nouvelle formation pour le nouveau code RNCP.",
+            rule="E8",
         )
     ]

@@ -1,8 +1,13 @@
 """Identifier and code formats (SPEC C1, C3, C11, D1-D3; /work/shared/refdata/IDENTIFIERS.md).
 
 Each identifier has `normalize_*` (the form we store), `is_valid_*` and
-`check_*(value, field=..., required=False) -> list[Problem]`. A blank value is only a problem
-when `required` is true. None of these functions raise, whatever the input.
+`check_*(value, field=..., required=False, rule=...) -> list[Problem]`. A blank value is only a
+problem when `required` is true. None of these functions raise, whatever the input.
+
+`rule` defaults to the SPEC id that defines the format: C1 (SIRET, NDA, APE, UAI), C3 (e-mail,
+phone, web address), C11 (postal and INSEE codes), D1 (RNCP, RS), D2 (blocs), D3 (Formacode,
+NSF, ROME). A rule that lists the field among its own requirements passes its id instead (F13
+for the address of an ICO, E10 for the presentation links of a formation).
 """
 
 from __future__ import annotations
@@ -25,11 +30,12 @@ def _check(
     valid: Callable[[object], bool],
     label: str,
     invalid: str,
+    rule: str,
 ) -> list[Problem]:
     """Shared shape of the simple checks: blank → required?, else format."""
     if is_blank(value):
-        return [Problem(field, f"{label} est obligatoire.")] if required else []
-    return [] if valid(value) else [Problem(field, invalid)]
+        return [Problem(field, f"{label} est obligatoire.", rule=rule)] if required else []
+    return [] if valid(value) else [Problem(field, invalid, rule=rule)]
 
 
 def _luhn(digits: str) -> bool:
@@ -63,12 +69,14 @@ def is_valid_siret(value: object) -> bool:
     return siret.startswith(LA_POSTE_SIREN) and sum(map(int, siret)) % 5 == 0
 
 
-def check_siret(value: object, field: str = "siret", *, required: bool = False) -> list[Problem]:
+def check_siret(
+    value: object, field: str = "siret", *, required: bool = False, rule: str = "C1"
+) -> list[Problem]:
     siret = normalize_siret(value)
     if siret and not (len(siret) == 14 and siret.isascii() and siret.isdigit()):
-        return [Problem(field, "Le SIRET doit comporter 14 chiffres.")]
+        return [Problem(field, "Le SIRET doit comporter 14 chiffres.", rule=rule)]
     invalid = "Le SIRET n'est pas valide (clé de contrôle incorrecte) : vérifiez sa saisie."
-    return _check(value, field, required, is_valid_siret, "Le SIRET", invalid)
+    return _check(value, field, required, is_valid_siret, "Le SIRET", invalid, rule)
 
 
 # --- NDA (numéro de déclaration d'activité) -------------------------------------------------
@@ -84,16 +92,22 @@ def is_valid_nda(value: object) -> bool:
     return len(nda) == 11 and nda.isascii() and nda.isdigit() and nda[:2] in NDA_REGION_CODES
 
 
-def check_nda(value: object, field: str = "nda", *, required: bool = False) -> list[Problem]:
+def check_nda(
+    value: object, field: str = "nda", *, required: bool = False, rule: str = "C1"
+) -> list[Problem]:
     nda = normalize_nda(value)
     if nda and not (len(nda) == 11 and nda.isascii() and nda.isdigit()):
-        return [Problem(field, "Le numéro de déclaration d'activité doit comporter 11 chiffres.")]
+        return [
+            Problem(
+                field, "Le numéro de déclaration d'activité doit comporter 11 chiffres.", rule=rule
+            )
+        ]
     invalid = (
         f"Le numéro de déclaration d'activité doit commencer par un code région : "
         f"« {nda[:2]} » n'en est pas un."
     )
     return _check(
-        value, field, required, is_valid_nda, "Le numéro de déclaration d'activité", invalid
+        value, field, required, is_valid_nda, "Le numéro de déclaration d'activité", invalid, rule
     )
 
 
@@ -121,9 +135,11 @@ def is_valid_ape(value: object) -> bool:
     return bool(_APE.match(compact(value).upper()))
 
 
-def check_ape(value: object, field: str = "ape", *, required: bool = False) -> list[Problem]:
+def check_ape(
+    value: object, field: str = "ape", *, required: bool = False, rule: str = "C1"
+) -> list[Problem]:
     invalid = "Le code APE doit comporter 4 chiffres suivis d'une lettre (ex. 8559A)."
-    return _check(value, field, required, is_valid_ape, "Le code APE", invalid)
+    return _check(value, field, required, is_valid_ape, "Le code APE", invalid, rule)
 
 
 def normalize_rncp(value: object) -> str:
@@ -136,9 +152,11 @@ def is_valid_rncp(value: object) -> bool:
     return bool(_RNCP.match(normalize_rncp(value)))
 
 
-def check_rncp(value: object, field: str = "code_rncp", *, required: bool = False) -> list[Problem]:
+def check_rncp(
+    value: object, field: str = "code_rncp", *, required: bool = False, rule: str = "D1"
+) -> list[Problem]:
     invalid = "Le code RNCP doit être de la forme RNCP suivi de chiffres (ex. RNCP35030)."
-    return _check(value, field, required, is_valid_rncp, "Le code RNCP", invalid)
+    return _check(value, field, required, is_valid_rncp, "Le code RNCP", invalid, rule)
 
 
 def normalize_rs(value: object) -> str:
@@ -150,9 +168,11 @@ def is_valid_rs(value: object) -> bool:
     return bool(_RS.match(normalize_rs(value)))
 
 
-def check_rs(value: object, field: str = "code_rs", *, required: bool = False) -> list[Problem]:
+def check_rs(
+    value: object, field: str = "code_rs", *, required: bool = False, rule: str = "D1"
+) -> list[Problem]:
     invalid = "Le code RS doit être de la forme RS suivi de chiffres (ex. RS5421)."
-    return _check(value, field, required, is_valid_rs, "Le code RS", invalid)
+    return _check(value, field, required, is_valid_rs, "Le code RS", invalid, rule)
 
 
 def normalize_bloc_code(value: object) -> str:
@@ -165,10 +185,10 @@ def is_valid_bloc_code(value: object) -> bool:
 
 
 def check_bloc_code(
-    value: object, field: str = "code_bloc", *, required: bool = False
+    value: object, field: str = "code_bloc", *, required: bool = False, rule: str = "D2"
 ) -> list[Problem]:
     invalid = "Le code du bloc de compétences doit être de la forme RNCP35030BC01."
-    return _check(value, field, required, is_valid_bloc_code, "Le code du bloc", invalid)
+    return _check(value, field, required, is_valid_bloc_code, "Le code du bloc", invalid, rule)
 
 
 def normalize_uai(value: object) -> str:
@@ -179,9 +199,11 @@ def is_valid_uai(value: object) -> bool:
     return bool(_UAI.match(normalize_uai(value)))
 
 
-def check_uai(value: object, field: str = "uai", *, required: bool = False) -> list[Problem]:
+def check_uai(
+    value: object, field: str = "uai", *, required: bool = False, rule: str = "C1"
+) -> list[Problem]:
     invalid = "Le code UAI doit comporter 7 chiffres suivis d'une lettre (ex. 0761234A)."
-    return _check(value, field, required, is_valid_uai, "Le code UAI", invalid)
+    return _check(value, field, required, is_valid_uai, "Le code UAI", invalid, rule)
 
 
 def is_valid_formacode(value: object) -> bool:
@@ -189,10 +211,10 @@ def is_valid_formacode(value: object) -> bool:
 
 
 def check_formacode(
-    value: object, field: str = "formacode", *, required: bool = False
+    value: object, field: str = "formacode", *, required: bool = False, rule: str = "D3"
 ) -> list[Problem]:
     invalid = f"Le Formacode « {text(value)} » doit comporter 5 chiffres."
-    return _check(value, field, required, is_valid_formacode, "Le Formacode", invalid)
+    return _check(value, field, required, is_valid_formacode, "Le Formacode", invalid, rule)
 
 
 def normalize_nsf(value: object) -> str:
@@ -203,12 +225,14 @@ def is_valid_nsf(value: object) -> bool:
     return bool(_NSF.match(normalize_nsf(value)))
 
 
-def check_nsf(value: object, field: str = "nsf", *, required: bool = False) -> list[Problem]:
+def check_nsf(
+    value: object, field: str = "nsf", *, required: bool = False, rule: str = "D3"
+) -> list[Problem]:
     invalid = (
         f"Le code NSF « {text(value)} » doit comporter 2 ou 3 chiffres "
         "et une lettre facultative (ex. 221w)."
     )
-    return _check(value, field, required, is_valid_nsf, "Le code NSF", invalid)
+    return _check(value, field, required, is_valid_nsf, "Le code NSF", invalid, rule)
 
 
 def normalize_rome(value: object) -> str:
@@ -219,12 +243,14 @@ def is_valid_rome(value: object) -> bool:
     return bool(_ROME.match(normalize_rome(value)))
 
 
-def check_rome(value: object, field: str = "rome", *, required: bool = False) -> list[Problem]:
+def check_rome(
+    value: object, field: str = "rome", *, required: bool = False, rule: str = "D3"
+) -> list[Problem]:
     invalid = (
         f"Le code ROME « {text(value)} » doit être une lettre (A à N) "
         "suivie de 4 chiffres (ex. F1604)."
     )
-    return _check(value, field, required, is_valid_rome, "Le code ROME", invalid)
+    return _check(value, field, required, is_valid_rome, "Le code ROME", invalid, rule)
 
 
 def is_valid_code_postal(value: object) -> bool:
@@ -234,10 +260,10 @@ def is_valid_code_postal(value: object) -> bool:
 
 
 def check_code_postal(
-    value: object, field: str = "code_postal", *, required: bool = False
+    value: object, field: str = "code_postal", *, required: bool = False, rule: str = "C11"
 ) -> list[Problem]:
     invalid = "Le code postal doit comporter 5 chiffres et être différent de 00000."
-    return _check(value, field, required, is_valid_code_postal, "Le code postal", invalid)
+    return _check(value, field, required, is_valid_code_postal, "Le code postal", invalid, rule)
 
 
 def normalize_code_insee(value: object) -> str:
@@ -250,10 +276,10 @@ def is_valid_code_insee(value: object) -> bool:
 
 
 def check_code_insee(
-    value: object, field: str = "code_insee", *, required: bool = False
+    value: object, field: str = "code_insee", *, required: bool = False, rule: str = "C11"
 ) -> list[Problem]:
     invalid = "Le code INSEE de la commune doit comporter 5 caractères (ex. 76540, 2A004)."
-    return _check(value, field, required, is_valid_code_insee, "Le code INSEE", invalid)
+    return _check(value, field, required, is_valid_code_insee, "Le code INSEE", invalid, rule)
 
 
 # --- contact details -----------------------------------------------------------------------
@@ -273,13 +299,13 @@ def is_valid_phone(value: object) -> bool:
 
 
 def check_phone(
-    value: object, field: str = "telephone", *, required: bool = False
+    value: object, field: str = "telephone", *, required: bool = False, rule: str = "C3"
 ) -> list[Problem]:
     invalid = (
         "Le numéro de téléphone doit comporter 10 chiffres commençant par 0, "
         "ou +33 suivi de 9 chiffres (25 caractères au plus)."
     )
-    return _check(value, field, required, is_valid_phone, "Le numéro de téléphone", invalid)
+    return _check(value, field, required, is_valid_phone, "Le numéro de téléphone", invalid, rule)
 
 
 EMAIL_MAX_LENGTH = 160  # LHEO courriel
@@ -300,11 +326,13 @@ def is_valid_email(value: object) -> bool:
     return len(email) <= EMAIL_MAX_LENGTH and len(local) <= 64 and bool(_EMAIL.match(email))
 
 
-def check_email(value: object, field: str = "email", *, required: bool = False) -> list[Problem]:
+def check_email(
+    value: object, field: str = "email", *, required: bool = False, rule: str = "C3"
+) -> list[Problem]:
     invalid = (
         "L'adresse e-mail n'est pas valide (ex. contact@organisme.fr, 160 caractères au plus)."
     )
-    return _check(value, field, required, is_valid_email, "L'adresse e-mail", invalid)
+    return _check(value, field, required, is_valid_email, "L'adresse e-mail", invalid, rule)
 
 
 URL_MAX_LENGTH = 400  # LHEO urlweb
@@ -331,9 +359,12 @@ def is_valid_url(value: object) -> bool:
     return parts.scheme in {"http", "https"} and bool(_HOST.match(host))
 
 
-def check_url(value: object, field: str = "url", *, required: bool = False) -> list[Problem]:
+def check_url(
+    value: object, field: str = "url", *, required: bool = False, rule: str = "C3"
+) -> list[Problem]:
     url = text(value)
     if len(url) > URL_MAX_LENGTH:
-        return [Problem(field, f"L'adresse web ne doit pas dépasser {URL_MAX_LENGTH} caractères.")]
+        message = f"L'adresse web ne doit pas dépasser {URL_MAX_LENGTH} caractères."
+        return [Problem(field, message, rule=rule)]
     invalid = "L'adresse web doit commencer par http:// ou https:// (ex. https://www.organisme.fr)."
-    return _check(value, field, required, is_valid_url, "L'adresse web", invalid)
+    return _check(value, field, required, is_valid_url, "L'adresse web", invalid, rule)

@@ -77,10 +77,14 @@ def check_recruitment_event(
     if kind not in MODALITES:
         return [
             Problem(
-                "modalite", "Choisissez une modalité de recrutement de la liste (MR.01 à MR.09)."
+                "modalite",
+                "Choisissez une modalité de recrutement de la liste (MR.01 à MR.09).",
+                rule="F13",
             )
         ]
-    problems = check_max_length(event.commentaire, "commentaire", "Le commentaire", COMMENT_MAX)
+    problems = check_max_length(
+        event.commentaire, "commentaire", "Le commentaire", COMMENT_MAX, rule="F13"
+    )
     problems += check_url(event.url, "url")
     if kind in (ICO, RDVI):
         problems += _check_meeting(event, session_fin, today)
@@ -91,7 +95,10 @@ def check_recruitment_event(
 
 def _check_numero(event: RecruitmentEvent) -> list[Problem]:
     return check_required(
-        event.numero, "numero", "Le numéro de la modalité de recrutement est obligatoire."
+        event.numero,
+        "numero",
+        "Le numéro de la modalité de recrutement est obligatoire.",
+        rule="F13",
     )
 
 
@@ -106,6 +113,7 @@ def _check_meeting(event: RecruitmentEvent, session_fin: date | None, today: dat
         minimum=1,
         maximum=MEETING_PLACES_MAX,
         required=True,
+        rule="F13",
     )
     if not event.a_distance:
         problems += _check_address(event)
@@ -117,7 +125,7 @@ def _check_meeting_date(
 ) -> list[Problem]:
     day = event.date_debut
     if day is None:
-        return [Problem("date_debut", "La date est obligatoire.")]
+        return [Problem("date_debut", "La date est obligatoire.", rule="F13")]
     problems: list[Problem] = []
     if event.date_fin is not None and event.date_fin != day:
         problems.append(
@@ -125,11 +133,16 @@ def _check_meeting_date(
                 "date_fin",
                 "Une ICO ou un RDVI dure un seul jour : "
                 "la date de fin doit être égale à la date de début.",
+                rule="F13",
             )
         )
     if day < today:
         problems.append(
-            Problem("date_debut", "La date doit être postérieure ou égale à la date du jour.")
+            Problem(
+                "date_debut",
+                "La date doit être postérieure ou égale à la date du jour.",
+                rule="F13",
+            )
         )
     if session_fin is not None and day > session_fin:
         problems.append(
@@ -137,6 +150,7 @@ def _check_meeting_date(
                 "date_debut",
                 "La date ne doit pas être postérieure à la date de fin de la session "
                 f"({session_fin:%d/%m/%Y}).",
+                rule="F13",
             )
         )
     return problems
@@ -145,22 +159,30 @@ def _check_meeting_date(
 def _check_hours(debut: time | None, fin: time | None) -> list[Problem]:
     problems: list[Problem] = []
     if debut is None:
-        problems.append(Problem("heure_debut", "L'heure de début est obligatoire."))
+        problems.append(Problem("heure_debut", "L'heure de début est obligatoire.", rule="F13"))
     elif debut < EARLIEST_START:
         problems.append(
             Problem(
-                "heure_debut", f"L'heure de début doit être au plus tôt {EARLIEST_START:%H:%M}."
+                "heure_debut",
+                f"L'heure de début doit être au plus tôt {EARLIEST_START:%H:%M}.",
+                rule="F13",
             )
         )
     if fin is None:
-        problems.append(Problem("heure_fin", "L'heure de fin est obligatoire."))
+        problems.append(Problem("heure_fin", "L'heure de fin est obligatoire.", rule="F13"))
     elif fin > LATEST_END:
         problems.append(
-            Problem("heure_fin", f"L'heure de fin doit être au plus tard {LATEST_END:%H:%M}.")
+            Problem(
+                "heure_fin",
+                f"L'heure de fin doit être au plus tard {LATEST_END:%H:%M}.",
+                rule="F13",
+            )
         )
     if debut is not None and fin is not None and fin <= debut:
         problems.append(
-            Problem("heure_fin", "L'heure de fin doit être postérieure à l'heure de début.")
+            Problem(
+                "heure_fin", "L'heure de fin doit être postérieure à l'heure de début.", rule="F13"
+            )
         )
     return problems
 
@@ -171,9 +193,12 @@ def _check_address(event: RecruitmentEvent) -> list[Problem]:
         event.adresse_ligne1,
         "adresse_ligne1",
         "La première ligne de l'adresse est obligatoire (sauf à distance).",
+        rule="F13",
     )
-    problems += check_required(event.ville, "ville", "La ville est obligatoire (sauf à distance).")
-    problems += check_code_postal(event.code_postal, "code_postal", required=True)
+    problems += check_required(
+        event.ville, "ville", "La ville est obligatoire (sauf à distance).", rule="F13"
+    )
+    problems += check_code_postal(event.code_postal, "code_postal", required=True, rule="F13")
     problems += check_code_insee(event.code_insee, "code_insee")
     return problems
 
@@ -187,21 +212,31 @@ def _check_isc(event: RecruitmentEvent, session_fin: date | None) -> list[Proble
         minimum=1,
         maximum=ISC_PLACES_MAX,
         required=True,
+        rule="F13",
     )
     start, end = event.date_debut, event.date_fin
     if start is None:
         problems.append(
-            Problem("date_debut", "La date de début de la période de candidature est obligatoire.")
+            Problem(
+                "date_debut",
+                "La date de début de la période de candidature est obligatoire.",
+                rule="F13",
+            )
         )
     if end is None:
         problems.append(
-            Problem("date_fin", "La date de fin de la période de candidature est obligatoire.")
+            Problem(
+                "date_fin",
+                "La date de fin de la période de candidature est obligatoire.",
+                rule="F13",
+            )
         )
     if start is not None and end is not None and start > end:
         problems.append(
             Problem(
                 "date_fin",
                 "La fin de la période de candidature doit être postérieure ou égale à son début.",
+                rule="F13",
             )
         )
     # "antérieure à la date de fin de la formation": strictly before the session's last day.
@@ -211,6 +246,7 @@ def _check_isc(event: RecruitmentEvent, session_fin: date | None) -> list[Proble
                 "date_debut",
                 "La période de candidature doit commencer avant la date de fin de la session "
                 f"({session_fin:%d/%m/%Y}).",
+                rule="F13",
             )
         )
     return problems
@@ -229,6 +265,7 @@ def check_recruitments(
                 "recrutements",
                 "Indiquez au moins une modalité de recrutement parmi : inscription sur candidature "
                 "(ISC), rendez-vous individuel (RDVI) ou information collective (ICO).",
+                rule="F13",
             )
         )
     for index, event in enumerate(events):
@@ -250,6 +287,7 @@ def _check_unique_numbers(events: Sequence[RecruitmentEvent]) -> list[Problem]:
         Problem(
             "recrutements",
             f"Le numéro « {n} » est utilisé plusieurs fois : chaque numéro doit être unique.",
+            rule="F13",
         )
         for n in duplicates
     ]
@@ -274,6 +312,7 @@ def _check_isc_overlaps(events: Sequence[RecruitmentEvent], kinds: Sequence[str]
                     "recrutements",
                     f"Les périodes de candidature n° {i + 1} et n° {j + 1} se chevauchent : "
                     "les périodes d'une même session ne doivent pas se chevaucher.",
+                    rule="F13",
                 )
             )
     return problems
@@ -292,6 +331,7 @@ def check_recruitment_against(
             Problem(
                 "numero",
                 f"Le numéro « {numero} » est déjà utilisé par une autre modalité de la session.",
+                rule="F13",
             )
         )
     start, end = event.date_debut, event.date_fin
@@ -307,6 +347,7 @@ def check_recruitment_against(
                     "Cette période de candidature chevauche celle du "
                     f"{other.date_debut:%d/%m/%Y} au {other.date_fin:%d/%m/%Y} : les périodes "
                     "d'une même session ne doivent pas se chevaucher.",
+                    rule="F13",
                 )
             )
     return problems

@@ -1,4 +1,5 @@
-"""Sessions: dates F1/F2, OF formateurs F3, lieux F4, contact F5, lieu d'inscription F12.
+"""Sessions: dates F1/F2, OF formateurs F3, lieux F4, contact F5, lieu d'inscription F12,
+duplicated sessions F14.
 
 Financements (F6, F7) live in financement.py, cycles (F8) in alternance.py, blocs (F9) in
 blocs.py, durations (F10) in durations.py and recruitment (F13) in recruitment.py.
@@ -10,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from . import Problem
-from .common import check_one_principal, is_blank, text
+from . import WARNING, Problem
+from .common import check_one_principal, is_blank, prefixed, text
 from .geo import REGIONS_2016, departement_of_postal_code, region_of_departement
 
 # --- F1/F2 dates ---------------------------------------------------------------------------
@@ -21,12 +22,16 @@ def check_session_dates(date_debut: date | None, date_fin: date | None) -> list[
     """F1: start and end required, start ≤ end (a one-day session is fine)."""
     problems: list[Problem] = []
     if date_debut is None:
-        problems.append(Problem("date_debut", "La date de début est obligatoire."))
+        problems.append(Problem("date_debut", "La date de début est obligatoire.", rule="F1"))
     if date_fin is None:
-        problems.append(Problem("date_fin", "La date de fin est obligatoire."))
+        problems.append(Problem("date_fin", "La date de fin est obligatoire.", rule="F1"))
     if date_debut is not None and date_fin is not None and date_debut > date_fin:
         problems.append(
-            Problem("date_fin", "La date de fin doit être postérieure ou égale à la date de début.")
+            Problem(
+                "date_fin",
+                "La date de fin doit être postérieure ou égale à la date de début.",
+                rule="F1",
+            )
         )
     return problems
 
@@ -49,6 +54,7 @@ def check_start_before_certification_end(
             "date_debut",
             "La date de début doit être antérieure à la date de fin d'enregistrement de la "
             f"certification principale ({date_fin_enregistrement:%d/%m/%Y}).",
+            rule="F2",
         )
     ]
 
@@ -59,13 +65,21 @@ def check_start_before_certification_end(
 def check_formateurs(principal_flags: Sequence[bool]) -> list[Problem]:
     """F3: at least one OF formateur, exactly one principal (one flag per formateur)."""
     if not principal_flags:
-        return [Problem("formateurs", "Indiquez au moins un organisme formateur.")]
+        return [Problem("formateurs", "Indiquez au moins un organisme formateur.", rule="F3")]
     return check_one_principal(
         principal_flags,
         "formateurs",
         missing="Désignez l'organisme formateur principal.",
         too_many="Un seul organisme formateur peut être principal.",
+        rule="F3",
     )
+
+
+def check_formateur_not_listed(already_listed: bool, field: str = "structure") -> list[Problem]:
+    """F3, when an OF formateur is added to a session: each organisme is listed once."""
+    if already_listed:
+        return [Problem(field, "Cet organisme est déjà OF formateur de la session.", rule="F3")]
+    return []
 
 
 # --- F4 lieux de formation -----------------------------------------------------------------
@@ -84,6 +98,45 @@ def _region_of(lieu: LieuFormation) -> str | None:
     return region_of_departement(departement or "")
 
 
+def check_distance_learning(
+    entierement_a_distance: bool, structure_in_region: bool
+) -> list[Problem]:
+    """F4: the modalité « entièrement à distance » is for structures declared in the region."""
+    if entierement_a_distance and not structure_in_region:
+        return [
+            Problem(
+                "modalite_enseignement",
+                "La modalité « entièrement à distance » est réservée aux organismes déclarés "
+                "dans la région : adressez-vous au Carif-Oref de votre région.",
+                rule="F4",
+            )
+        ]
+    return []
+
+
+def check_lieux_in_region(
+    lieux: Sequence[LieuFormation], region_code: str, field: str = "lieux"
+) -> list[Problem]:
+    """F4: no lieu de formation outside the region (it belongs to another Carif-Oref).
+
+    A lieu whose département cannot be derived is not judged here (its address check is).
+    """
+    problems: list[Problem] = []
+    region_name = REGIONS_2016.get(text(region_code), text(region_code))
+    for lieu in lieux:
+        region = _region_of(lieu)
+        if region is not None and region != text(region_code):
+            problems.append(
+                Problem(
+                    field,
+                    f"Le lieu « {text(lieu.nom)} » est hors de la région {region_name} : "
+                    "la formation doit être référencée auprès du Carif-Oref de sa région.",
+                    rule="F4",
+                )
+            )
+    return problems
+
+
 def check_lieux_formation(
     lieux: Sequence[LieuFormation],
     *,
@@ -93,38 +146,26 @@ def check_lieux_formation(
 ) -> list[Problem]:
     """F4: at least one lieu (unless entièrement à distance), exactly one principal,
     distance learning only for structures declared in the region, no lieu outside the region.
-
-    A lieu whose département cannot be derived is not judged here (its address check is).
     """
-    problems: list[Problem] = []
-    if entierement_a_distance and not structure_in_region:
-        problems.append(
-            Problem(
-                "modalite_enseignement",
-                "La modalité « entièrement à distance » est réservée aux organismes déclarés "
-                "dans la région : adressez-vous au Carif-Oref de votre région.",
-            )
-        )
+    problems = check_distance_learning(entierement_a_distance, structure_in_region)
     if not lieux and not entierement_a_distance:
-        problems.append(Problem("lieux", "Indiquez au moins un lieu de formation."))
+        problems.append(Problem("lieux", "Indiquez au moins un lieu de formation.", rule="F4"))
     problems += check_one_principal(
         [lieu.principal for lieu in lieux],
         "lieux",
         missing="Désignez le lieu de formation principal.",
         too_many="Un seul lieu de formation peut être principal.",
+        rule="F4",
     )
-    region_name = REGIONS_2016.get(text(region_code), text(region_code))
-    for lieu in lieux:
-        region = _region_of(lieu)
-        if region is not None and region != text(region_code):
-            problems.append(
-                Problem(
-                    "lieux",
-                    f"Le lieu « {text(lieu.nom)} » est hors de la région {region_name} : "
-                    "la formation doit être référencée auprès du Carif-Oref de sa région.",
-                )
-            )
+    problems += check_lieux_in_region(lieux, region_code)
     return problems
+
+
+def check_lieu_not_listed(already_listed: bool, field: str = "lieu") -> list[Problem]:
+    """F4, when a lieu de formation is added to a session: each lieu is listed once."""
+    if already_listed:
+        return [Problem(field, "Ce lieu est déjà un lieu de formation de la session.", rule="F4")]
+    return []
 
 
 # --- F5 contact, F12 lieu d'inscription ----------------------------------------------------
@@ -135,12 +176,13 @@ def check_session_contact(nb_contacts: int) -> list[Problem]:
     if nb_contacts == 1:
         return []
     if nb_contacts == 0:
-        return [Problem("contact", "Choisissez le contact de la session.")]
+        return [Problem("contact", "Choisissez le contact de la session.", rule="F5")]
     return [
         Problem(
             "contact",
             "Une session n'a qu'un seul contact : indiquez les autres dans le champ "
             "« demandes spécifiques sur les contacts ».",
+            rule="F5",
         )
     ]
 
@@ -148,5 +190,69 @@ def check_session_contact(nb_contacts: int) -> list[Problem]:
 def check_lieu_inscription(lieu_inscription: object) -> list[Problem]:
     """F12: the lieu d'inscription (an id or a label) is required."""
     if is_blank(lieu_inscription):
-        return [Problem("lieu_inscription", "Le lieu d'inscription est obligatoire.")]
+        return [Problem("lieu_inscription", "Le lieu d'inscription est obligatoire.", rule="F12")]
     return []
+
+
+# --- F14 duplicated sessions ---------------------------------------------------------------
+
+
+def check_copy_checked(contact_a_verifier: bool, lieux_a_verifier: Sequence[str]) -> list[Problem]:
+    """F14 (warnings): a duplicated session's contact and lieux (the names of those still
+    flagged) are to be checked by the organisation; saving the contact or the lieu clears them."""
+    problems: list[Problem] = []
+    if contact_a_verifier:
+        problems.append(
+            Problem(
+                "contact",
+                "Session dupliquée : vérifiez le contact, puis enregistrez la session.",
+                WARNING,
+                rule="F14",
+            )
+        )
+    for nom in lieux_a_verifier:
+        problems.append(
+            Problem(
+                "lieux",
+                f"Session dupliquée : vérifiez le lieu « {text(nom)} » (ouvrez-le et "
+                "enregistrez-le).",
+                WARNING,
+                rule="F14",
+            )
+        )
+    return problems
+
+
+def check_next_year_copy(
+    *,
+    certification_code: str = "",
+    certification_active: bool = True,
+    formation_etat_libelle: str = "",
+    formation_takes_sessions: bool = True,
+) -> list[Problem]:
+    """F14 for a session copied to the next rentrée (besides its new dates, F1/F2): the
+    principal certification is still active, and the formation still takes new sessions
+    (neither archived nor waiting for validation: the caller, who knows the states, tells)."""
+    problems: list[Problem] = []
+    if not certification_active:
+        problems.append(
+            Problem(
+                "certification",
+                f"La certification {text(certification_code)} n'est plus active.",
+                rule="F14",
+            )
+        )
+    if not formation_takes_sessions:
+        problems.append(
+            Problem(
+                "formation",
+                f"La formation est « {text(formation_etat_libelle)} » : pas de nouvelle session.",
+                rule="F14",
+            )
+        )
+    return problems
+
+
+def for_session(reference: str, problems: Sequence[Problem]) -> list[Problem]:
+    """A session's problems listed on its formation's page, each one saying which session."""
+    return prefixed(problems, f"Session {text(reference)}")

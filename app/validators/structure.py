@@ -43,10 +43,10 @@ def check_structure_identity(
 ) -> list[Problem]:
     """C1: a siège (no parent) carries the NDA; an antenna (has a parent) never does."""
     problems = check_required(
-        raison_sociale, "raison_sociale", "La raison sociale est obligatoire."
+        raison_sociale, "raison_sociale", "La raison sociale est obligatoire.", rule="C1"
     )
     problems += check_max_length(
-        raison_sociale, "raison_sociale", "La raison sociale", RAISON_SOCIALE_MAX
+        raison_sociale, "raison_sociale", "La raison sociale", RAISON_SOCIALE_MAX, rule="C1"
     )
     problems += check_siret(siret, "siret", required=True)
     nda_value = "" if text(nda).upper() == ANTENNE_NDA else text(nda)
@@ -57,6 +57,7 @@ def check_structure_identity(
                     "nda",
                     "Une antenne ne porte pas de numéro de déclaration d'activité : "
                     "seul le siège en a un.",
+                    rule="C1",
                 )
             )
     else:
@@ -64,6 +65,27 @@ def check_structure_identity(
     problems += check_ape(ape, "ape")
     problems += check_uai(uai, "uai")
     return problems
+
+
+def check_structure_parent(*, own_parent: bool, parent_is_antenna: bool) -> list[Problem]:
+    """C1: an antenna is attached to a siège, never to itself nor to another antenna."""
+    if own_parent:
+        return [
+            Problem(
+                "parent",
+                "Une structure ne peut pas être sa propre structure de rattachement.",
+                rule="C1",
+            )
+        ]
+    if parent_is_antenna:
+        return [
+            Problem(
+                "parent",
+                "La structure de rattachement doit être un siège, pas une antenne.",
+                rule="C1",
+            )
+        ]
+    return []
 
 
 # --- C3 coordonnées ------------------------------------------------------------------------
@@ -111,7 +133,9 @@ def check_coordonnee_list(
 ) -> list[Problem]:
     """C3 for one list (all e-mails, all phones or all websites): valid values, one principal."""
     if kind not in _KINDS:
-        return [Problem(field or "coordonnees", f"Type de coordonnée inconnu : « {kind} ».")]
+        return [
+            Problem(field or "coordonnees", f"Type de coordonnée inconnu : « {kind} ».", rule="C3")
+        ]
     list_field, label, missing, too_many = _KINDS[kind]
     list_field = field or list_field
     problems: list[Problem] = []
@@ -119,7 +143,11 @@ def check_coordonnee_list(
         item_problems = _VALUE_CHECKS[kind](item.value, "value", required=True)
         problems += nested(item_problems, list_field, index, label)
     problems += check_one_principal(
-        [item.principal for item in items], list_field, missing=missing, too_many=too_many
+        [item.principal for item in items],
+        list_field,
+        missing=missing,
+        too_many=too_many,
+        rule="C3",
     )
     return problems
 
@@ -155,13 +183,17 @@ def _check_coordinate(
 ) -> list[Problem]:
     raw = text(value).replace(",", ".")
     if not raw:
-        return [Problem(field, f"La {label} est obligatoire.")] if required else []
+        return [Problem(field, f"La {label} est obligatoire.", rule="C11")] if required else []
     try:
         number = float(raw)
     except ValueError:
-        return [Problem(field, f"La {label} doit être un nombre décimal (ex. 49.4431).")]
+        return [
+            Problem(field, f"La {label} doit être un nombre décimal (ex. 49.4431).", rule="C11")
+        ]
     if not -bound <= number <= bound:  # also false for NaN
-        return [Problem(field, f"La {label} doit être comprise entre -{bound} et {bound}.")]
+        return [
+            Problem(field, f"La {label} doit être comprise entre -{bound} et {bound}.", rule="C11")
+        ]
     return []
 
 
@@ -171,24 +203,26 @@ def check_lieu(lieu: Lieu, *, require_coordinates: bool = True) -> list[Problem]
     Coordinates are required when a lieu is created in the form (F4); imports of older
     records may pass `require_coordinates=False`.
     """
-    problems = check_required(lieu.nom, "nom", "Le nom du lieu est obligatoire.")
-    problems += check_max_length(lieu.nom, "nom", "Le nom du lieu", LIEU_NOM_MAX)
-    problems += check_required(lieu.ligne1, "ligne1", "Le numéro et la voie sont obligatoires.")
+    problems = check_required(lieu.nom, "nom", "Le nom du lieu est obligatoire.", rule="C11")
+    problems += check_max_length(lieu.nom, "nom", "Le nom du lieu", LIEU_NOM_MAX, rule="C11")
+    problems += check_required(
+        lieu.ligne1, "ligne1", "Le numéro et la voie sont obligatoires.", rule="C11"
+    )
     for field, label, value in (
         ("ligne1", "La ligne d'adresse", lieu.ligne1),
         ("complement", "Le complément d'adresse", lieu.complement),
         ("bp_cs", "La boîte postale", lieu.bp_cs),
         ("ville", "La ville", lieu.ville),
     ):
-        problems += check_max_length(value, field, label, ADRESSE_LIGNE_MAX)
+        problems += check_max_length(value, field, label, ADRESSE_LIGNE_MAX, rule="C11")
     problems += check_code_postal(lieu.code_postal, "code_postal", required=True)
-    problems += check_required(lieu.ville, "ville", "La ville est obligatoire.")
+    problems += check_required(lieu.ville, "ville", "La ville est obligatoire.", rule="C11")
     problems += check_code_insee(lieu.code_insee, "code_insee")
     problems += _check_coordinate(lieu.latitude, "latitude", "latitude", 90, require_coordinates)
     problems += _check_coordinate(
         lieu.longitude, "longitude", "longitude", 180, require_coordinates
     )
-    problems += check_phone(lieu.telephone, "telephone")
+    problems += check_phone(lieu.telephone, "telephone", rule="C11")
     problems += check_siret(lieu.siret, "siret")
     return problems
 
@@ -243,6 +277,7 @@ def find_duplicate_lieux(lieux: Sequence[Lieu], existing: Sequence[Lieu] = ()) -
                     f"Les lieux « {text(lieu.nom)} » et « {text(other.nom)} » ont la même "
                     "adresse : doublon probable, réutilisez le lieu existant.",
                     WARNING,
+                    rule="C11",
                 )
             )
         else:

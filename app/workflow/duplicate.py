@@ -69,23 +69,25 @@ def next_year(day):
 
 def rentree_preview(sessions) -> list[dict]:
     """What `duplicate_for_next_year` would create, each copy checked first: new dates and the
-    problems that would block it (dates, certification still registered and active)."""
+    problems that would block it (dates, certification still registered and active), as French
+    messages; the rules are app/validators' F1, F2 and F14."""
     from app.checks import principal_certification
-    from app.validators import check_session_dates, check_start_before_certification_end
+    from app.validators import check_next_year_copy, check_session_dates, check_start_before_certification_end
 
     rows = []
     for session in sessions:
         debut, fin = next_year(session.debut), next_year(session.fin)
-        problems = [p.message for p in check_session_dates(debut, fin)]
+        problems = check_session_dates(debut, fin)
         certification = principal_certification(session.formation)
         if certification is not None:
-            problems += [p.message for p in check_start_before_certification_end(
-                debut, certification.date_fin_enregistrement)]
-            if not certification.actif:
-                problems.append(f"La certification {certification.code} n'est plus active.")
-        if session.formation.etat in (FormationEtat.ARCHIVEE, FormationEtat.EN_ATTENTE):
-            problems.append(f"La formation est « {session.formation.etat_libelle} » : pas de nouvelle session.")
-        rows.append({"session": session, "debut": debut, "fin": fin, "problems": problems})
+            problems += check_start_before_certification_end(debut, certification.date_fin_enregistrement)
+        problems += check_next_year_copy(
+            certification_code=certification.code if certification is not None else "",
+            certification_active=certification is None or bool(certification.actif),
+            formation_etat_libelle=session.formation.etat_libelle,
+            formation_takes_sessions=session.formation.etat not in (FormationEtat.ARCHIVEE, FormationEtat.EN_ATTENTE),
+        )
+        rows.append({"session": session, "debut": debut, "fin": fin, "problems": [p.message for p in problems]})
     return rows
 
 

@@ -6,7 +6,15 @@ from dataclasses import replace
 
 import pytest
 
-from app.validators import WARNING, Cycle, Problem, check_cycle, check_cycles, normalize_rythme_unit
+from app.validators import (
+    WARNING,
+    Cycle,
+    Problem,
+    check_cycle,
+    check_cycle_year_not_described,
+    check_cycles,
+    normalize_rythme_unit,
+)
 
 # The seed's example: année 1, effectif minimal 5, capacités 12/12, 2 semaines / 2 semaines.
 ANNEE_1 = Cycle(
@@ -57,11 +65,14 @@ def test_r_f8_annee_needs_duree_cycle_first() -> None:
     problems = check_cycle(ANNEE_1, duree_cycle=None)
     assert fields(problems) == {"annee"}
     assert "durée de cycle" in problems[0].message
+    assert problems[0].rule == "F8"
 
 
 def test_r_f8_each_annee_at_most_once() -> None:
     problems = check_cycles([ANNEE_1, ANNEE_1], 2, apprentissage=True)
-    assert problems == [Problem("cycles", "L'année 1 du cycle est saisie plusieurs fois.")]
+    assert problems == [
+        Problem("cycles", "L'année 1 du cycle est saisie plusieurs fois.", rule="F8")
+    ]
 
 
 @pytest.mark.parametrize("field", ["effectif_minimal", "capacite_simultanee", "capacite_cumulee"])
@@ -135,3 +146,19 @@ def test_r_f8_cycle_problems_are_numbered() -> None:
     problems = check_cycles([ANNEE_1, replace(ANNEE_1, annee=3)], 2, apprentissage=True)
     assert [p.field for p in problems] == ["cycles-1-annee"]
     assert problems[0].message.startswith("Cycle n° 2 : l'année du cycle")
+    assert problems[0].rule == "F8"  # kept by nested()
+
+
+def test_r_f8_a_year_of_the_cycle_is_described_once_per_session() -> None:
+    assert check_cycle_year_not_described(1, [2]) == []
+    assert check_cycle_year_not_described(None, [None]) == []
+    assert check_cycle_year_not_described(2, [1, 2]) == [
+        Problem("annee", "L'année 2 du cycle est déjà décrite pour cette session.", rule="F8")
+    ]
+
+
+def test_r_f8_problems_name_their_rule() -> None:
+    problems = check_cycles([Cycle(annee=3, capacite_simultanee=10, capacite_cumulee=5)], 2, True)
+    assert {p.field for p in problems} == {"cycles-0-annee", "cycles-0-capacite_cumulee"}
+    assert {p.rule for p in problems} == {"F8"}
+    assert {p.rule for p in check_cycles([], 2, apprentissage=True)} == {"F8"}

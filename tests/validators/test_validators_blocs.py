@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from app.validators import WARNING, check_blocs, has_errors, normalize_validation_type
+from app.validators import (
+    WARNING,
+    check_blocs,
+    check_blocs_of_formation,
+    has_errors,
+    normalize_validation_type,
+)
 
 BLOCS = ["RNCP509BC01", "RNCP509BC02", "RNCP509BC03"]
 
@@ -19,6 +25,7 @@ def test_r_f9_totale_or_mixte_missing_a_bloc_refused(kind: str) -> None:
     problems = check_blocs(kind, BLOCS[:2], BLOCS, apprentissage=False)
     assert has_errors(problems)
     assert "tous les blocs" in problems[0].message
+    assert problems[0].rule == "F9"
 
 
 def test_r_f9_partielle_needs_at_least_one_bloc() -> None:
@@ -52,6 +59,7 @@ def test_r_f9_unknown_type_and_foreign_bloc_refused() -> None:
     assert has_errors(check_blocs("complete", BLOCS, BLOCS, apprentissage=False))
     problems = check_blocs("partielle", ["RNCP999BC01"], BLOCS, apprentissage=False)
     assert "RNCP999BC01" in problems[0].message
+    assert problems[0].rule == "F9"
 
 
 def test_r_f9_messages_name_the_certification() -> None:
@@ -69,3 +77,13 @@ def test_r_f9_validation_type_normalised() -> None:
         "mixte",
         "mixte",
     ]
+
+
+def test_r_f9_blocs_belong_to_a_certification_of_the_formation() -> None:
+    other = ["RNCP35030BC01"]
+    assert check_blocs_of_formation(BLOCS[:1] + other, BLOCS + other) == []
+    (problem,) = check_blocs_of_formation(["rncp999bc01", *BLOCS], BLOCS)
+    assert problem.message == (
+        "Bloc(s) n'appartenant à aucune certification de la formation : RNCP999BC01."
+    )
+    assert (problem.field, problem.rule) == ("blocs", "F9")

@@ -55,11 +55,13 @@ def test_r_f10_zero_messages_follow_the_guide() -> None:
     )
     (problem,) = check_durees(None, None, 0)
     assert problem.message == "La durée totale doit être supérieure à 0."
+    assert problem.rule == "F10"
 
 
 def test_r_f10_total_mismatch_message_gives_the_sum() -> None:
     (problem,) = check_durees(400, 1200, 1500)
     assert "soit 1600 heures" in problem.message
+    assert (problem.field, problem.rule) == ("duree_totale", "F10")
 
 
 @pytest.mark.parametrize(
@@ -83,3 +85,14 @@ def test_r_f10_hebdomadaire_bounds(hebdo: object, ok: bool) -> None:
     assert (problems == []) is ok
     if not ok:
         assert fields(problems) == {"duree_hebdomadaire"}
+
+
+def test_r_f10_problems_name_their_rule() -> None:
+    problems = check_durees("x", 0, None, 200)
+    assert {p.field for p in problems} == {
+        "duree_centre",
+        "duree_entreprise",
+        "duree_totale",
+        "duree_hebdomadaire",
+    }
+    assert {p.rule for p in problems} == {"F10"}

@@ -37,7 +37,9 @@ def test_r_f6_valid_financement() -> None:
 
 
 def test_r_f6_at_least_one_financement() -> None:
-    assert check_financements([]) == [Problem("financements", "Indiquez au moins un financement.")]
+    assert check_financements([]) == [
+        Problem("financements", "Indiquez au moins un financement.", rule="F6")
+    ]
     assert check_financements([REGION]) == []
 
 
@@ -69,6 +71,7 @@ def test_r_f6_list_problems_are_numbered_fieldlist_entries() -> None:
         Problem(
             "financements-1-nb_places",
             "Financement n° 2 : le nombre de places doit être supérieur ou égal à 1.",
+            rule="F6",
         )
     ]
 
@@ -137,7 +140,30 @@ def test_r_c6_apprentissage_needs_qualiopi_apprentissage_and_private_training_ne
     problems = check_qualiopi(public_funding=True, apprentissage=True, qualiopi_action_formation=True,
                               qualiopi_apprentissage=False)
     assert "par apprentissage" in problems[0].message
+    assert problems[0].rule == "C6"
     assert check_qualiopi(public_funding=True, apprentissage=True, qualiopi_action_formation=False,
                           qualiopi_apprentissage=True) == []
     assert check_qualiopi(public_funding=False, apprentissage=False, qualiopi_action_formation=False,
                           qualiopi_apprentissage=False) == []
+
+
+@pytest.mark.parametrize(
+    ("problems", "rule"),
+    [
+        (check_financements([]), "F6"),
+        (check_financements([replace(REGION, mesure="X", nb_places=0)]), "F6"),
+        (check_contrat_pro([True, False], **CONTRAT_PRO), "F7"),
+        (
+            check_qualiopi(
+                public_funding=True,
+                apprentissage=False,
+                qualiopi_action_formation=False,
+                qualiopi_apprentissage=False,
+            ),
+            "C6",
+        ),
+    ],
+    ids=["F6", "F6-nested", "F7", "C6"],
+)
+def test_r_financement_problems_name_their_rule(problems: list[Problem], rule: str) -> None:
+    assert problems and {p.rule for p in problems} == {rule}

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from app.validators import (
-    ERROR,
-    WARNING,
     CertificationChoice,
+    ERROR,
     Problem,
+    WARNING,
     check_apprentissage_financements,
     check_certification_change,
+    check_certification_link,
     check_certifications,
     check_descriptions,
     check_duree_cycle,
@@ -52,7 +53,7 @@ def test_r_e2_certifiante_with_one_principale() -> None:
 
 def test_r_e2_certifiante_needs_a_certification() -> None:
     assert check_certifications(True, []) == [
-        Problem("certifications", "Choisissez au moins une certification.")
+        Problem("certifications", "Choisissez au moins une certification.", rule="E2")
     ]
 
 
@@ -66,7 +67,7 @@ def test_r_e2_certifiante_needs_a_certification() -> None:
 )
 def test_r_e2_exactly_one_principale(flags: list[bool], message: str) -> None:
     choices = [CertificationChoice(f"RNCP{i + 1}", principale=f) for i, f in enumerate(flags)]
-    assert check_certifications(True, choices) == [Problem("certifications", message)]
+    assert check_certifications(True, choices) == [Problem("certifications", message, rule="E2")]
 
 
 def test_r_e2_certification_codes_checked_and_not_repeated() -> None:
@@ -81,7 +82,11 @@ def test_r_e2_certification_codes_checked_and_not_repeated() -> None:
 def test_r_e10_non_certifiante_needs_a_formacode() -> None:
     assert check_certifications(False, [], ["31004"]) == []
     assert check_certifications(False, [], []) == [
-        Problem("formacodes", "Indiquez au moins un Formacode pour une formation non certifiante.")
+        Problem(
+            "formacodes",
+            "Indiquez au moins un Formacode pour une formation non certifiante.",
+            rule="E10",
+        )
     ]
 
 
@@ -117,6 +122,7 @@ def test_r_e3_nobody_habilitated_is_a_warning_only() -> None:
     assert problems[0].severity == WARNING
     assert not has_errors(problems)
     assert problems[0].message.startswith("Ni le SIRET de l'OF responsable")
+    assert problems[0].rule == "E3"
 
 
 def test_r_e3_education_nationale_exempt() -> None:
@@ -150,6 +156,7 @@ def test_r_e4_acronym_only_title_refused(intitule: str) -> None:
     problems = check_intitule(intitule)
     assert len(problems) == 1
     assert "sigle" in problems[0].message
+    assert problems[0].rule == "E4"
 
 
 @pytest.mark.parametrize(
@@ -164,10 +171,11 @@ def test_r_e4_all_capitals_title_refused(intitule: str) -> None:
     problems = check_intitule(intitule)
     assert len(problems) == 1
     assert "majuscules" in problems[0].message
+    assert problems[0].rule == "E4"
 
 
 def test_r_e4_intitule_required_and_limited_to_255() -> None:
-    assert check_intitule("  ") == [Problem("intitule", "L'intitulé est obligatoire.")]
+    assert check_intitule("  ") == [Problem("intitule", "L'intitulé est obligatoire.", rule="E4")]
     assert check_intitule("Formation " + "a" * 245) == []
     problems = check_intitule("Formation " + "a" * 246)
     assert [p.message for p in problems] == [
@@ -192,6 +200,7 @@ def test_r_e4_apprentissage_title_must_end_with_suffix() -> None:
     problems = check_intitule("BTS bâtiment - 1ère et 2ème année", apprentissage=True)
     assert [p.severity for p in problems] == [ERROR]
     assert "(en apprentissage)" in problems[0].message
+    assert problems[0].rule == "E4"
 
 
 def test_r_e4_apprentissage_title_without_years_is_a_warning() -> None:
@@ -228,6 +237,7 @@ def test_r_e5_3000_characters_counted_without_tags(field: str) -> None:
     problems = check_descriptions(**{**base, field: over})
     assert fields(problems) == {field}
     assert "3000 caractères (actuellement 3001)" in problems[0].message
+    assert problems[0].rule == "E5"
 
 
 def test_r_e5_visible_text_decodes_entities_and_collapses_spaces() -> None:
@@ -306,6 +316,7 @@ def test_r_e8_validated_formation_keeps_its_rncp() -> None:
     problems = check_certification_change(["RNCP35030"], ["RNCP38000"], published=True)
     assert fields(problems) == {"certifications"}
     assert "nouvelle formation" in problems[0].message
+    assert problems[0].rule == "E8"
 
 
 def test_r_e8_draft_formation_may_change_certification() -> None:
@@ -334,3 +345,33 @@ def test_r_e10_presentation_urls_valid() -> None:
     assert ok == []
     bad = check_presentation(url_video="youtube", url_brochure="ftp://cfa.fr/b.pdf", url_page="cfa")
     assert fields(bad) == {"url_video", "url_brochure", "url_page"}
+
+
+def test_r_e2_a_certification_is_added_to_a_certifiante_formation_once() -> None:
+    assert check_certification_link(True, already_linked=False) == []
+    problems = check_certification_link(False, already_linked=True)
+    assert [p.message for p in problems] == [
+        "Cochez « Certifiante » sur la formation avant d'y ajouter une certification.",
+        "Cette certification est déjà liée à la formation.",
+    ]
+    assert {(p.field, p.rule) for p in problems} == {("certification", "E2")}
+
+
+@pytest.mark.parametrize(
+    ("problems", "rule"),
+    [
+        (check_of_responsable(is_siege=False, has_nda=False), "E1"),
+        (check_certifications(True, []), "E2"),
+        (check_certifications(False, [], []), "E10"),
+        (check_habilitation([], "77811608700157"), "E3"),
+        (check_intitule("BTS MCO"), "E4"),
+        (check_descriptions(""), "E5"),
+        (check_duree_cycle(None, True), "E6"),
+        (check_apprentissage_financements(True, [False]), "E7"),
+        (check_certification_change(["RNCP1"], ["RNCP2"], True), "E8"),
+        (check_presentation(url_video="ftp://cfa.fr"), "E10"),
+    ],
+    ids=["E1", "E2", "E10-formacode", "E3", "E4", "E5", "E6", "E7", "E8", "E10-links"],
+)
+def test_r_formation_problems_name_their_rule(problems: list[Problem], rule: str) -> None:
+    assert problems and {p.rule for p in problems} == {rule}

@@ -101,7 +101,9 @@ def test_r_f13_ico_start_time_bounds(event: RecruitmentEvent, start: time, ok: b
     problems = check(replace(event, heure_debut=start))
     assert (problems == []) is ok
     if not ok:
-        assert problems == [Problem("heure_debut", "L'heure de début doit être au plus tôt 07:00.")]
+        assert problems == [
+            Problem("heure_debut", "L'heure de début doit être au plus tôt 07:00.", rule="F13")
+        ]
 
 
 @MEETINGS
@@ -113,7 +115,9 @@ def test_r_f13_ico_end_time_bounds(event: RecruitmentEvent, end: time, ok: bool)
     problems = check(replace(event, heure_debut=time(18, 0), heure_fin=end))
     assert (problems == []) is ok
     if not ok:
-        assert problems == [Problem("heure_fin", "L'heure de fin doit être au plus tard 20:00.")]
+        assert problems == [
+            Problem("heure_fin", "L'heure de fin doit être au plus tard 20:00.", rule="F13")
+        ]
 
 
 @MEETINGS
@@ -132,7 +136,9 @@ def test_r_f13_ico_end_after_start(
     assert (problems == []) is ok
     if not ok:
         assert problems == [
-            Problem("heure_fin", "L'heure de fin doit être postérieure à l'heure de début.")
+            Problem(
+                "heure_fin", "L'heure de fin doit être postérieure à l'heure de début.", rule="F13"
+            )
         ]
 
 
@@ -303,6 +309,7 @@ def test_r_f13_isc_periods_never_overlap(
                 "recrutements",
                 "Les périodes de candidature n° 1 et n° 2 se chevauchent : "
                 "les périodes d'une même session ne doivent pas se chevaucher.",
+                rule="F13",
             )
         ]
 
@@ -322,6 +329,7 @@ def test_r_f13_numbers_unique_within_the_session() -> None:
         Problem(
             "recrutements",
             "Le numéro « ICO-1 » est utilisé plusieurs fois : chaque numéro doit être unique.",
+            rule="F13",
         )
     ]
     other_kind = replace(ISC_EVENT, numero="ICO-1")
@@ -337,5 +345,21 @@ def test_r_f13_event_problems_are_numbered_fieldlist_entries() -> None:
         Problem(
             "recrutements-1-heure_debut",
             "Modalité de recrutement n° 2 : l'heure de début doit être au plus tôt 07:00.",
+            rule="F13",
         )
     ]
+
+
+def test_r_f13_problems_name_their_rule() -> None:
+    """Every F13 problem says F13, the address of an ICO included (F13 asks for it); a link to
+    the event is a web address like any other (C3)."""
+    away = replace(ICO_EVENT, heure_debut=time(6, 59), adresse_ligne1="", code_postal="00000")
+    problems = check(replace(away, url="ftp://cfa.fr"))
+    assert {(p.field, p.rule) for p in problems} == {
+        ("heure_debut", "F13"),
+        ("adresse_ligne1", "F13"),
+        ("code_postal", "F13"),
+        ("url", "C3"),
+    }
+    listed = check_recruitments([ISC_EVENT, ISC_EVENT], session_fin=SESSION_END, today=TODAY)
+    assert listed and {p.rule for p in listed} == {"F13"}

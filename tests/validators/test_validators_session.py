@@ -9,13 +9,21 @@ import pytest
 from app.validators import (
     LieuFormation,
     Problem,
+    WARNING,
+    check_copy_checked,
+    check_distance_learning,
+    check_formateur_not_listed,
     check_formateurs,
     check_lieu_inscription,
+    check_lieu_not_listed,
     check_lieux_formation,
+    check_lieux_in_region,
+    check_next_year_copy,
     check_session_contact,
     check_session_dates,
     check_start_before_certification_end,
     departement_of_postal_code,
+    for_session,
     region_of_departement,
 )
 
@@ -65,6 +73,7 @@ def test_r_f2_start_strictly_before_certification_end(
     if not ok:
         assert problems[0].field == "date_debut"
         assert "06/07/2026" in problems[0].message
+        assert problems[0].rule == "F2"
 
 
 # --- F3 ------------------------------------------------------------------------------------
@@ -81,7 +90,7 @@ def test_r_f2_start_strictly_before_certification_end(
     ],
 )
 def test_r_f3_formateurs_one_principal(flags: list[bool], message: str | None) -> None:
-    expected = [] if message is None else [Problem("formateurs", message)]
+    expected = [] if message is None else [Problem("formateurs", message, rule="F3")]
     assert check_formateurs(flags) == expected
 
 
@@ -105,7 +114,7 @@ def test_r_f4_lieux_in_region_with_one_principal() -> None:
 
 
 def test_r_f4_at_least_one_lieu_unless_distance() -> None:
-    assert lieux([]) == [Problem("lieux", "Indiquez au moins un lieu de formation.")]
+    assert lieux([]) == [Problem("lieux", "Indiquez au moins un lieu de formation.", rule="F4")]
     assert lieux([], distance=True) == []
 
 
@@ -117,7 +126,7 @@ def test_r_f4_at_least_one_lieu_unless_distance() -> None:
     ],
 )
 def test_r_f4_exactly_one_principal(items: list[LieuFormation], message: str) -> None:
-    assert lieux(items) == [Problem("lieux", message)]
+    assert lieux(items) == [Problem("lieux", message, rule="F4")]
 
 
 def test_r_f4_distance_only_for_structures_declared_in_region() -> None:
@@ -132,6 +141,7 @@ def test_r_f4_lieu_outside_region_refused() -> None:
     assert len(problems) == 1
     assert "hors de la région Normandie" in problems[0].message
     assert "Alençon" in problems[0].message
+    assert (problems[0].field, problems[0].rule) == ("lieux", "F4")
 
 
 def test_r_f4_lieu_outside_region_refused_even_for_distance() -> None:
@@ -194,3 +204,91 @@ def test_r_f5_exactly_one_contact(count: int, ok: bool) -> None:
 )
 def test_r_f12_lieu_inscription_required(value: object, ok: bool) -> None:
     assert (check_lieu_inscription(value) == []) is ok
+
+
+# --- F3/F4 one row per organisme and per lieu ---------------------------------------------
+
+
+def test_r_f3_an_organisme_is_formateur_of_a_session_once() -> None:
+    assert check_formateur_not_listed(False) == []
+    assert check_formateur_not_listed(True) == [
+        Problem("structure", "Cet organisme est déjà OF formateur de la session.", rule="F3")
+    ]
+
+
+def test_r_f4_a_lieu_is_listed_once_and_in_the_region() -> None:
+    assert check_lieu_not_listed(False) == []
+    assert [(p.field, p.rule) for p in check_lieu_not_listed(True)] == [("lieu", "F4")]
+    alencon = LieuFormation("Alençon", code_postal="61000")  # Orne: Normandie
+    tours = LieuFormation("Tours", code_postal="37000")  # Centre-Val de Loire
+    assert check_lieux_in_region([alencon], NORMANDIE, field="lieu") == []
+    (problem,) = check_lieux_in_region([tours], NORMANDIE, field="lieu")
+    assert (problem.field, problem.rule) == ("lieu", "F4")
+    assert problem.message == (
+        "Le lieu « Tours » est hors de la région Normandie : la formation doit être référencée "
+        "auprès du Carif-Oref de sa région."
+    )
+
+
+def test_r_f4_distance_learning_only_for_structures_of_the_region() -> None:
+    assert check_distance_learning(True, structure_in_region=True) == []
+    assert check_distance_learning(False, structure_in_region=False) == []
+    (problem,) = check_distance_learning(True, structure_in_region=False)
+    assert (problem.field, problem.rule) == ("modalite_enseignement", "F4")
+
+
+# --- F14 duplicated sessions ---------------------------------------------------------------
+
+
+def test_r_f14_duplicated_session_warns_until_contact_and_lieux_are_checked() -> None:
+    assert check_copy_checked(False, []) == []
+    problems = check_copy_checked(True, ["Atelier de Caen"])
+    assert [(p.field, p.severity, p.rule) for p in problems] == [
+        ("contact", WARNING, "F14"),
+        ("lieux", WARNING, "F14"),
+    ]
+    assert problems[1].message == (
+        "Session dupliquée : vérifiez le lieu « Atelier de Caen » (ouvrez-le et enregistrez-le)."
+    )
+
+
+def test_r_f14_next_year_copy_needs_an_active_certification_and_an_open_formation() -> None:
+    assert check_next_year_copy() == []
+    problems = check_next_year_copy(
+        certification_code="RNCP35030",
+        certification_active=False,
+        formation_etat_libelle="Archivée",
+        formation_takes_sessions=False,
+    )
+    assert [p.message for p in problems] == [
+        "La certification RNCP35030 n'est plus active.",
+        "La formation est « Archivée » : pas de nouvelle session.",
+    ]
+    assert {p.rule for p in problems} == {"F14"}
+
+
+def test_session_problems_on_the_formation_page_say_which_session() -> None:
+    (problem,) = for_session("150755S", check_session_dates(None, date(2026, 7, 6)))
+    assert problem.message == "Session 150755S : La date de début est obligatoire."
+    assert (problem.field, problem.rule) == ("date_debut", "F1")
+
+
+@pytest.mark.parametrize(
+    ("problems", "rule"),
+    [
+        (check_session_dates(date(2026, 9, 2), date(2026, 9, 1)), "F1"),
+        (check_start_before_certification_end(date(2026, 9, 1), date(2026, 9, 1)), "F2"),
+        (check_formateurs([]), "F3"),
+        (
+            check_lieux_formation(
+                [], entierement_a_distance=False, structure_in_region=True, region_code=NORMANDIE
+            ),
+            "F4",
+        ),
+        (check_session_contact(2), "F5"),
+        (check_lieu_inscription(""), "F12"),
+    ],
+    ids=["F1", "F2", "F3", "F4", "F5", "F12"],
+)
+def test_r_session_problems_name_their_rule(problems: list[Problem], rule: str) -> None:
+    assert problems and {p.rule for p in problems} == {rule}

@@ -5,15 +5,16 @@ from __future__ import annotations
 import pytest
 
 from app.validators import (
-    ERROR,
-    WARNING,
     Coordonnee,
+    ERROR,
     Lieu,
     Problem,
+    WARNING,
     check_coordonnee_list,
     check_coordonnees,
     check_lieu,
     check_structure_identity,
+    check_structure_parent,
     find_duplicate_lieux,
     has_errors,
     lieu_key,
@@ -38,6 +39,7 @@ def test_r_c1_siege_without_nda_is_refused() -> None:
     problems = check_structure_identity(**SIEGE, nda="", has_parent=False)
     assert fields(problems) == {"nda"}
     assert "obligatoire" in problems[0].message
+    assert problems[0].rule == "C1"
 
 
 @pytest.mark.parametrize("nda", ["", None, "ANTENNE-ORG", "antenne-org"])
@@ -52,13 +54,14 @@ def test_r_c1_antenna_with_nda_is_refused() -> None:
         Problem(
             "nda",
             "Une antenne ne porte pas de numéro de déclaration d'activité : seul le siège en a un.",
+            rule="C1",
         )
     ]
 
 
 def test_r_c1_raison_sociale_required_and_limited_to_250() -> None:
     problems = check_structure_identity("  ", "77811608700157", "23760058376", has_parent=False)
-    assert problems == [Problem("raison_sociale", "La raison sociale est obligatoire.")]
+    assert problems == [Problem("raison_sociale", "La raison sociale est obligatoire.", rule="C1")]
     assert (
         check_structure_identity("x" * 250, SIEGE["siret"], "23760058376", has_parent=False) == []
     )
@@ -109,7 +112,7 @@ def test_r_c3_empty_list_is_fine() -> None:
 )
 def test_r_c3_principal_missing_or_several_refused(flags: list[bool], message: str) -> None:
     phones = [Coordonnee(TELEPHONE, "0235123456", principal=flag) for flag in flags]
-    assert check_coordonnee_list(TELEPHONE, phones) == [Problem("telephones", message)]
+    assert check_coordonnee_list(TELEPHONE, phones) == [Problem("telephones", message, rule="C3")]
 
 
 @pytest.mark.parametrize(
@@ -136,7 +139,7 @@ def test_r_c3_mixed_list_checked_per_kind() -> None:
         Coordonnee(WEB, "https://www.cfa.fr", principal=True),
     ]
     assert check_coordonnees(items) == [
-        Problem("telephones", "Un seul téléphone peut être principal.")
+        Problem("telephones", "Un seul téléphone peut être principal.", rule="C3")
     ]
 
 
@@ -218,6 +221,7 @@ def test_r_c11_duplicate_lieux_warned() -> None:
     assert problems[0].severity == WARNING
     assert not has_errors(problems)
     assert "CFA siège" in problems[0].message and "Bâtiment CFA Normandie" in problems[0].message
+    assert (problems[0].severity, problems[0].rule) == (WARNING, "C11")
     assert lieu_key(siege) == lieu_key(copy)
 
 
@@ -237,3 +241,38 @@ def test_r_c11_duplicate_against_existing_lieux() -> None:
 )
 def test_r_c11_different_addresses_not_duplicates(other: Lieu) -> None:
     assert find_duplicate_lieux([EPRON, other]) == []
+
+
+def test_r_c1_an_antenna_is_attached_to_a_siege() -> None:
+    assert check_structure_parent(own_parent=False, parent_is_antenna=False) == []
+    assert check_structure_parent(own_parent=True, parent_is_antenna=True) == [
+        Problem(
+            "parent",
+            "Une structure ne peut pas être sa propre structure de rattachement.",
+            rule="C1",
+        )
+    ]
+    assert check_structure_parent(own_parent=False, parent_is_antenna=True) == [
+        Problem(
+            "parent", "La structure de rattachement doit être un siège, pas une antenne.", rule="C1"
+        )
+    ]
+
+
+def test_r_structure_problems_name_their_rule() -> None:
+    identity = check_structure_identity("", "123", "99", has_parent=False, ape="8", uai="1")
+    assert {(p.field, p.rule) for p in identity} == {
+        ("raison_sociale", "C1"),
+        ("siret", "C1"),
+        ("nda", "C1"),
+        ("ape", "C1"),
+        ("uai", "C1"),
+    }
+    phones = [Coordonnee(TELEPHONE, "12"), Coordonnee(TELEPHONE, "0235123456")]
+    assert {p.rule for p in check_coordonnee_list(TELEPHONE, phones)} == {"C3"}
+    lieu = Lieu(**{**EPRON.__dict__, "code_postal": "00000", "telephone": "12", "latitude": 91})
+    assert {(p.field, p.rule) for p in check_lieu(lieu)} == {
+        ("code_postal", "C11"),
+        ("telephone", "C11"),
+        ("latitude", "C11"),
+    }
