@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres browser-deps i18n bench clean
+.PHONY: run test test-pure test-sqlite test-postgres browser-deps i18n bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,7 @@ browser-deps:
 
 # The whole suite on SQLite, then on PostgreSQL when one answers (CI requires both: .ci/run).
 test: $(STAMP) i18n browser-deps
+	$(MAKE) --no-print-directory test-pure
 	$(MAKE) --no-print-directory test-sqlite
 	@if $(BIN)/python scripts/pg_available.py "$(PG_TEST_URL)"; then \
 	  $(MAKE) --no-print-directory test-postgres; \
@@ -37,6 +38,11 @@ test: $(STAMP) i18n browser-deps
 	  echo "PostgreSQL is not reachable at $(PG_TEST_URL): PostgreSQL run SKIPPED (SQLite run passed)."; \
 	  test -z "$$REQUIRE_POSTGRES"; \
 	fi
+
+# The business rules' tests in a bare venv (pytest and hypothesis only): no Flask, no database.
+test-pure:
+	@echo "== Business rules without Flask (bare virtual environment) =="
+	PYTHON=$(PYTHON) bash scripts/check_pure_validators.sh
 
 test-sqlite: $(STAMP)
 	@echo "== Test suite on SQLite =="

@@ -5,19 +5,20 @@
 #   bash scripts/check_pure_validators.sh        (PYTHON=python3.11 to choose the interpreter)
 #
 # tests/conftest.py builds the application; --confcutdir=tests/validators stops pytest's conftest
-# search at tests/validators/conftest.py, so it is not loaded. The property tests that need
-# hypothesis are skipped there (they run in the full suite).
+# search at tests/validators/conftest.py, so it is not loaded. Only pytest and hypothesis (the
+# property tests) are installed.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYTHON="${PYTHON:-python3}"
-PYTEST_PIN="$(grep -E '^pytest==' "$ROOT/requirements-dev.txt")"  # e.g. pytest==9.2.0
+PINS="$(grep -E '^(pytest|hypothesis)==' "$ROOT/requirements-dev.txt")"  # the test tools, as pinned
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/pure-validators.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
 "$PYTHON" -m venv "$WORK/venv"
-"$WORK/venv/bin/python" -m pip install --quiet "$PYTEST_PIN"
+# shellcheck disable=SC2086
+"$WORK/venv/bin/python" -m pip install --quiet $PINS
 
 cd "$ROOT"
 # Python imports a package's parent first: `import app.validators` runs app/__init__.py.

@@ -596,10 +596,9 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
         # A formateur reading another organisation's formation (A3) sees only his sessions.
         visible = set(db.session.execute(scoped(select(Session.id).where(Session.formation_id == formation.id),
                                                 Session, write=False)).scalars())
-        hidden = tuple(f"Session {s.reference} :" for s in formation.sessions if s.id not in visible)
         live = [s for s in formation.sessions if s.etat != SessionEtat.ARCHIVEE and s.id in visible]
         return {
-            "problems": [p for p in formation_tree_problems(formation) if not p.message.startswith(hidden)],
+            "problems": formation_tree_problems(formation, session_ids=visible),
             "completeness": formation_completeness(formation),
             "readiness": [
                 {"title": f"Session {s.reference} ({format_date(s.debut)} – {format_date(s.fin)})",

@@ -1,21 +1,16 @@
 """Identifier checks under random input (SPEC C1, C3, C11, D1-D3): property tests.
 
-Hypothesis is a dev requirement; where it is missing (the bare venv of
-scripts/check_pure_validators.sh), this module is skipped, the rest of tests/validators runs.
+Hypothesis is a dev requirement, installed in the bare venv of scripts/check_pure_validators.sh too.
 """
 
 from __future__ import annotations
 
 import re
 
-import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-pytest.importorskip("hypothesis")
-
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from app.validators import (  # noqa: E402
+from app.validators import (
     ERROR,
     check_ape,
     check_bloc_code,
