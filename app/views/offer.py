@@ -1,8 +1,6 @@
 """Offre de formation: formations, sessions and the session's child lists (SPEC E, F, K2)."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
@@ -73,7 +71,7 @@ from app.workflow.bulk import close_recruitment, set_etat_dispositif
 from app.workflow.drafts import current_draft
 from app.workflow.duplicate import duplicate_for_next_year, duplicate_formation, duplicate_session, rentree_preview
 from app.workflow.locks import IMPORTED, lock_reason
-from app.workflow.purge import DRAFT_LIFETIME_DAYS
+from app.workflow.purge import purge_notice
 from app.workflow.transitions import CONTACT, MANAGER, TRANSITIONS, TransitionRefused, available, fire
 from app.workflow.principal import keep_one_principal
 
@@ -210,15 +208,10 @@ def workflow_context(item, writable: bool) -> dict:
         extra.append(("Dupliquer la session", url_for("SessionView.duplicate", pk=item.id), "fa-copy"))
     if isinstance(item, Formation) and may(ACTION_DUPLICATE, RESOURCE_FORMATION) and formation.draft_of_id is None:
         extra.append(("Dupliquer la formation", url_for("FormationView.duplicate", pk=item.id), "fa-copy"))
-    purge_notice = ""
-    if published is not None and formation.etat == FormationEtat.BROUILLON and formation.created_at:
-        purge_on = formation.created_at + timedelta(days=DRAFT_LIFETIME_DAYS)
-        purge_notice = (f"Ce brouillon sera supprimé automatiquement le {purge_on:%d/%m/%Y} s'il n'est pas soumis "
-                        "pour validation (la version diffusée n'est pas touchée).")
     return {
         "formation": formation, "subject": subject, "state": state,
         "state_style": STATE_STYLES.get(formation.etat, "default"),
-        "published": published, "draft": draft, "purge_notice": purge_notice,
+        "published": published, "draft": draft, "purge_notice": purge_notice(db.session, formation),
         "transitions": available(formation, actor) if writable else [],
         "lock": lock_reason(item, manager=manager) if writable else (IMPORTED if formation.importee else ""),
         "extra": extra,

@@ -21,6 +21,12 @@ def archive(db_session, items, author=None, comment: str | None = None, motif=No
     return count
 
 
+def archive_sessions(db_session, sessions, author=None, comment: str | None = None) -> int:
+    """Archive sessions without committing: the formation's *Archiver* transition (app/workflow/
+    transitions.py) archives its sessions in its own transaction and records the formation itself."""
+    return sum(_archive_session(db_session, session, author, comment) for session in sessions)
+
+
 def _archive_formation(db_session, formation: Formation, author, comment, motif) -> int:
     count = 0
     for session in formation.sessions:

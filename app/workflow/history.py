@@ -4,9 +4,10 @@ from app.models import Formation, HistoryEntry, Session, Structure
 ENTITY_NAMES = {Structure: "structure", Formation: "formation", Session: "session"}
 
 
-def record(db_session, item, action: str, author=None, comment: str | None = None) -> HistoryEntry:
+def record(db_session, item, action: str, author=None, comment: str | None = None,
+           entity: str | None = None) -> HistoryEntry:
     entry = HistoryEntry(
-        entity=ENTITY_NAMES[type(item)],
+        entity=entity or ENTITY_NAMES[type(item)],
         entity_id=item.id,
         action=action,
         comment=comment,

@@ -4,31 +4,83 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import and_, delete, exists, or_, select
 
-from app.models import Formation, Session
+from app.models import Formation, HistoryEntry, Session
 from app.models.workflow import FormationEtat, SessionEtat
 
 from .history import record
+from .transitions import TRANSITIONS
 
-DRAFT_LIFETIME_DAYS = 14  # G3: drafts not submitted within 14 days are purged
+DRAFT_LIFETIME_DAYS = 14  # G3: drafts and formations in creation not submitted within 14 days are purged
 ARCHIVE_AFTER_DAYS = 30  # F15: sessions are archived 30 days after their end
 
 
+def _purgeable():
+    """SQL condition of G3: a draft (*Demande de modification*) still in *brouillon*, or a formation
+    *en cours de création*, never submitted. Submitted once then taken back (*Annuler ma demande
+    de vérification*) is kept: the date or the history says so. Imported formations are kept: their
+    organisation cannot submit them (G7)."""
+    submitted_in_history = exists().where(
+        HistoryEntry.entity == "formation", HistoryEntry.entity_id == Formation.id,
+        HistoryEntry.action == TRANSITIONS["submit"].action)
+    return and_(
+        Formation.submitted_at.is_(None),
+        or_(and_(Formation.draft_of_id.isnot(None), Formation.etat == FormationEtat.BROUILLON),
+            and_(Formation.draft_of_id.is_(None), Formation.etat == FormationEtat.EN_CREATION,
+                 Formation.importee.is_(False), ~submitted_in_history)))
+
+
+def purge_date(db_session, formation: Formation) -> datetime | None:
+    """When the nightly purge drops `formation` if it is still not submitted; None if it never will."""
+    if formation.id is None or formation.created_at is None:
+        return None
+    purgeable = db_session.execute(select(exists().where(Formation.id == formation.id, _purgeable()))).scalar()
+    return formation.created_at + timedelta(days=DRAFT_LIFETIME_DAYS) if purgeable else None
+
+
+def purge_notice(db_session, formation: Formation) -> str:
+    """The warning shown on the page of a formation the purge will drop (G3: the contact is told)."""
+    purge_on = purge_date(db_session, formation)
+    if purge_on is None:
+        return ""
+    if formation.draft_of_id is not None:
+        return (f"Ce brouillon sera supprimé automatiquement le {purge_on:%d/%m/%Y} s'il n'est pas soumis "
+                "pour validation (la version diffusée n'est pas touchée).")
+    return (f"Cette formation en cours de création sera supprimée automatiquement, avec ses sessions, le "
+            f"{purge_on:%d/%m/%Y} si elle n'est pas soumise pour validation.")
+
+
 def purge_drafts(db_session, now: datetime | None = None) -> int:
-    """Drop the drafts (*Demande de modification*) opened more than 14 days ago and never
-    submitted; the published formations are untouched. Returns how many were dropped."""
+    """Drop what was saved more than 14 days ago and never submitted (G3): drafts of published
+    formations (the published formations are untouched) and formations in creation, with their
+    sessions and every child row. Returns how many formations were dropped."""
     now = now or datetime.now(timezone.utc).replace(tzinfo=None)
     limit = now - timedelta(days=DRAFT_LIFETIME_DAYS)
-    drafts = db_session.execute(select(Formation).where(
-        Formation.draft_of_id.isnot(None), Formation.etat == FormationEtat.BROUILLON,
-        Formation.created_at < limit)).scalars().all()
-    for draft in drafts:
-        record(db_session, draft.draft_of, "Suppression automatique du brouillon non soumis",
-               comment=f"Brouillon ouvert le {draft.created_at:%d/%m/%Y} et non soumis en {DRAFT_LIFETIME_DAYS} jours.")
-        db_session.delete(draft)
+    formations = db_session.execute(select(Formation).where(Formation.created_at < limit, _purgeable())
+                                    .order_by(Formation.id)).scalars().all()
+    for formation in formations:
+        if formation.draft_of_id is not None:
+            record(db_session, formation.draft_of, "Suppression automatique du brouillon non soumis",
+                   comment=f"Brouillon ouvert le {formation.created_at:%d/%m/%Y} et non soumis en "
+                           f"{DRAFT_LIFETIME_DAYS} jours.")
+        elif formation.structure is not None:  # the formation goes: its trace stays on its structure
+            record(db_session, formation.structure, "Suppression automatique d'une formation non soumise",
+                   comment=f"Formation {formation.reference} « {formation.intitule} », en cours de création depuis "
+                           f"le {formation.created_at:%d/%m/%Y} et non soumise en {DRAFT_LIFETIME_DAYS} jours.")
+        _forget_history(db_session, formation)
+        db_session.delete(formation)  # sessions and child rows go with it (ORM cascades)
     db_session.commit()
-    return len(drafts)
+    return len(formations)
+
+
+def _forget_history(db_session, formation: Formation) -> None:
+    """History rows of a deleted formation and its sessions would point at ids a new row may reuse."""
+    rows = [and_(HistoryEntry.entity == "formation", HistoryEntry.entity_id == formation.id)]
+    session_ids = [session.id for session in formation.sessions]
+    if session_ids:
+        rows.append(and_(HistoryEntry.entity == "session", HistoryEntry.entity_id.in_(session_ids)))
+    db_session.execute(delete(HistoryEntry).where(or_(*rows)).execution_options(synchronize_session=False))
 
 
 def archive_ended(db_session, today: date | None = None) -> tuple[int, int]:

@@ -8,7 +8,6 @@ Coordonnées, contacts and lieux are separate lists, outside this request.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import inspect as sa_inspect
@@ -17,9 +16,8 @@ from sqlalchemy import select
 from app.models import Nomenclature, Structure, StructureChange, StructureChangeEtat, StructureEtat
 
 from .diff import display
-from .history import record
+from .engine import CLOSED, CONTACT, MANAGER, Transition, TransitionRefused, Workflow
 from .notify import notify_organisation
-from .transitions import CONTACT, MANAGER, TransitionRefused
 
 # Fields an organisation may change on its validated structure (identity fields are the
 # Carif-Oref's: SPEC C2).
@@ -30,34 +28,44 @@ LISTS = ("infrastructures", "labels", "potentiel_formacodes")
 E = StructureChangeEtat
 
 
-@dataclass(frozen=True)
-class ChangeTransition:
-    name: str
-    label: str
-    sources: frozenset[str]
-    actors: frozenset[str]
-    history: str
-    comment_required: bool = False
-    notify: bool = False
-    style: str = "default"
+# --- effects: (db_session, change, user, comment) ----------------------------------------------------
+
+def _submit(db_session, change, user, comment, **_):
+    change.submitted_at = datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-TRANSITIONS = {t.name: t for t in (
-    ChangeTransition("submit", "Soumettre pour validation", frozenset({E.BROUILLON, E.COMPLEMENT}),
-                     frozenset({CONTACT, MANAGER}), "Soumission de la modification de la fiche", style="primary"),
-    ChangeTransition("cancel", "Annuler ma demande de vérification", frozenset({E.EN_ATTENTE}),
-                     frozenset({CONTACT, MANAGER}), "Annulation de la demande de vérification de la fiche"),
-    ChangeTransition("drop", "Supprimer ma demande", frozenset({E.BROUILLON, E.COMPLEMENT}),
-                     frozenset({CONTACT, MANAGER}), "Suppression de la demande de modification de la fiche",
-                     style="danger"),
-    ChangeTransition("accept", "Valider", frozenset({E.EN_ATTENTE}), frozenset({MANAGER}),
-                     "Validation de la modification de la fiche", notify=True, style="success"),
-    ChangeTransition("ask_information", "Demander un complément d'information", frozenset({E.EN_ATTENTE}),
-                     frozenset({MANAGER}), "Demande de complément sur la fiche", comment_required=True, notify=True,
-                     style="warning"),
-    ChangeTransition("reject", "Refuser", frozenset({E.EN_ATTENTE}), frozenset({MANAGER}),
-                     "Refus de la modification de la fiche", comment_required=True, notify=True, style="danger"),
-)}
+def _accept(db_session, change, user, comment, **_):
+    for name, value in proposed_values(db_session, change).items():
+        setattr(change.structure, name, value)
+    db_session.delete(change)
+
+
+def _drop(db_session, change, user, comment, **_):
+    db_session.delete(change)
+
+
+_EVERYONE = frozenset({CONTACT, MANAGER})
+
+# A request begins in *brouillon* when the organisation saves its edit (`stage`); accepting,
+# dropping or refusing it closes it (the row goes, the history stays on the structure).
+STRUCTURE_CHANGE_WORKFLOW = Workflow.declare(
+    Transition("submit", "Soumettre pour validation", frozenset({E.BROUILLON, E.COMPLEMENT}), E.EN_ATTENTE,
+               _EVERYONE, effect=_submit, history="Soumission de la modification de la fiche", style="primary"),
+    Transition("cancel", "Annuler ma demande de vérification", frozenset({E.EN_ATTENTE}), E.BROUILLON, _EVERYONE,
+               history="Annulation de la demande de vérification de la fiche"),
+    Transition("drop", "Supprimer ma demande", frozenset({E.BROUILLON, E.COMPLEMENT}), CLOSED, _EVERYONE,
+               effect=_drop, history="Suppression de la demande de modification de la fiche", style="danger"),
+    Transition("accept", "Valider", frozenset({E.EN_ATTENTE}), CLOSED, frozenset({MANAGER}), effect=_accept,
+               history="Validation de la modification de la fiche", notify=True, style="success"),
+    Transition("ask_information", "Demander un complément d'information", frozenset({E.EN_ATTENTE}), E.COMPLEMENT,
+               frozenset({MANAGER}), history="Demande de complément sur la fiche", comment_required=True,
+               notify=True, style="warning"),
+    Transition("reject", "Refuser", frozenset({E.EN_ATTENTE}), CLOSED, frozenset({MANAGER}), effect=_drop,
+               history="Refus de la modification de la fiche", comment_required=True, notify=True, style="danger"),
+    states=E.LABELS, initial=E.BROUILLON, history_entity="structure", history_subject=lambda c: c.structure,
+    refused="Action impossible : la demande est « {state} ».", notify=notify_organisation,
+)
+TRANSITIONS = STRUCTURE_CHANGE_WORKFLOW.transitions
 
 
 def needs_validation(structure: Structure, manager: bool) -> bool:
@@ -139,34 +147,9 @@ def diff(db_session, change: StructureChange, labels=lambda name: name) -> list[
              display(value)) for name, value in proposed_values(db_session, change).items()]
 
 
-def available(change: StructureChange | None, actor: str) -> list[ChangeTransition]:
-    if change is None:
-        return []
-    return [t for t in TRANSITIONS.values() if actor in t.actors and change.etat in t.sources]
+def available(change: StructureChange | None, actor: str) -> list[Transition]:
+    return STRUCTURE_CHANGE_WORKFLOW.available(change, actor) if change is not None else []
 
 
 def fire(db_session, name: str, change: StructureChange, user, actor: str, comment: str | None = None) -> None:
-    transition = TRANSITIONS.get(name)
-    if transition is None or transition not in available(change, actor):
-        raise TransitionRefused(f"Action impossible : la demande est « {change.etat_libelle} ».")
-    comment = (comment or "").strip() or None
-    if transition.comment_required and not comment:
-        raise TransitionRefused("Un commentaire est obligatoire pour cette action : il est envoyé à l'organisme.")
-    structure = change.structure
-    if name == "submit":
-        change.etat = E.EN_ATTENTE
-        change.submitted_at = datetime.now(timezone.utc).replace(tzinfo=None)
-    elif name == "cancel":
-        change.etat = E.BROUILLON
-    elif name == "ask_information":
-        change.etat = E.COMPLEMENT
-    elif name == "accept":
-        for field, value in proposed_values(db_session, change).items():
-            setattr(structure, field, value)
-        db_session.delete(change)
-    else:  # drop, reject
-        db_session.delete(change)
-    record(db_session, structure, transition.history, user, comment)
-    db_session.commit()
-    if transition.notify:
-        notify_organisation(structure, transition.history, comment)
+    STRUCTURE_CHANGE_WORKFLOW.fire(db_session, name, change, user, actor, comment)
