@@ -1,42 +1,37 @@
 """REST resources (FAB ModelRestApi) under the same row-level scope as the views.
 
 Relations are left out of add/edit columns on purpose: FAB 5.3 does not check the scope of a
-related id on writes (FAB-NOTES G3). The parent of a new formation or session is a plain id
-checked against the user's writable scope before FAB handles the request.
+related id on writes (FAB-NOTES G3). Writes go through SaveRecord (app/commands/save.py), the
+forms' command: it checks the parent's scope (a plain id here), the lock and the rules, and this
+module maps its refusals to 404 and 422 {field: [French messages]}.
 """
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from marshmallow import ValidationError
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.checks import formation_problems, session_problems, structure_problems
+from app.commands import Invalid, Locked, NotFound
+from app.commands.records import record_of
+from app.commands.save import SaveRecord, parent_id_field
 from app.extensions import db
 from app.models import Formation, Lieu, Session, Structure, StructureContact
 from app.security.permissions import MODEL_API_METHODS, RESOURCE_FORMATION, RESOURCE_SESSION, RESOURCE_STRUCTURE
-from app.security.scope import HIDE_DRAFTS, SCOPE, choice_filters, current_user, is_manager, scoped
-from app.validators import ERROR, Problem, check_of_responsable, compute_duree_totale
-from app.workflow.locks import lock_reason
-from app.checks.richtext import sanitize_rich_text
+from app.security.scope import HIDE_DRAFTS, SCOPE, choice_filters, scoped
 from app.views.base import MAX_PK
 
 
 class ScopedRestApi(ModelRestApi):
-    """ModelRestApi under the row-level scope. A new row's parent (`parent_field`, an id of
-    `parent_model`) must be writable by the user, else 422 (FAB-NOTES G3)."""
+    """ModelRestApi under the row-level scope, writing through SaveRecord: what a record needs
+    on save (its checks, rich text, derived values, parent) is app/commands/records.py's."""
 
     base_filters = SCOPE
     allow_browser_login = True
     page_size = 25
     method_permission_name = MODEL_API_METHODS  # a resource and its page share one permission
-    parent_field: str | None = None
-    parent_model = None
-    # Record check of app/checks, the same one the forms run: (item) -> list[Problem].
-    record_check = None
-    rich_text_columns: tuple[str, ...] = ()
     # Other ids a payload may carry, each checked against the writable scope (G3): field -> model.
     related_ids: dict = {}
 
@@ -59,17 +54,6 @@ class ScopedRestApi(ModelRestApi):
         return problems
 
     def post_headless(self):
-        if self.parent_field and request.is_json:
-            payload = request.get_json(silent=True)
-            pk = payload.get(self.parent_field) if isinstance(payload, dict) else None
-            parent = _writable(self.parent_model, pk) if _is_pk(pk) else None
-            if parent is None:
-                return self.response_422(
-                    message={self.parent_field: ["Valeur inconnue ou hors de votre périmètre."]}
-                )
-            problems = self.parent_problems(parent)
-            if problems:
-                return self.response_422(message={self.parent_field: problems})
         if not request.is_json:
             return self.response_400(message="La requête doit être au format JSON.")
         if related := self._related_problems():
@@ -102,36 +86,27 @@ class ScopedRestApi(ModelRestApi):
         return self._save(item, created=False)
 
     def _save(self, item, *, created: bool):
-        """Check `item` with the forms' rules, then save it; 422 with French messages per field."""
-        check = type(self).record_check
-        with db.session.no_autoflush:
-            _attach_parents(item)
-            (self.pre_add if created else self.pre_update)(item)
-            reason = lock_reason(item, manager=is_manager(current_user()))
-            problems = [Problem("", reason)] if reason else (list(check(item)) if check is not None else [])
-        errors = [p for p in problems if p.severity == ERROR]
-        if errors:
-            db.session.rollback()
-            return self.response_422(message=_by_field(errors))
-        for name in self.rich_text_columns:
-            setattr(item, name, sanitize_rich_text(getattr(item, name, None)))
+        """SaveRecord, FAB's hooks around it as FAB calls them; refusals as 404 or 422."""
+        model = self.datamodel.obj
+        record = record_of(model)
+        # The payload names the parent by its id (`structure_id`): its problems are reported there.
+        rename = {record.parent: parent_id_field(model, record.parent)} if record.parent else {}
+        command = SaveRecord(item, created=created, user=g.user, record=record,
+                             prepare=self.pre_add if created else self.pre_update)
         try:
-            self.datamodel.add(item) if created else self.datamodel.edit(item)
-        except Exception:  # noqa: BLE001 - a database refusal (constraint, range) is the client's input
-            db.session.rollback()
-            return self.response_422(
-                message={"_schema": ["L'enregistrement a été refusé par la base de données : vérifiez les valeurs."]}
-            )
+            result = command.run()
+        except NotFound:
+            return self.response_404()
+        except Locked as locked:
+            return self.response_422(message={"_schema": [locked.reason]})
+        except Invalid as invalid:
+            return self.response_422(message=_by_field(invalid.errors, rename))
         (self.post_add if created else self.post_update)(item)
         schema = self.add_model_schema if created else self.edit_model_schema
-        body = {"result": schema.dump(item, many=False), "warnings": _by_field(problems)}
+        body = {"result": schema.dump(item, many=False), "warnings": _by_field(result.warnings, rename)}
         if created:
             body["id"] = self.datamodel.get_pk_value(item)
         return self.response(201 if created else 200, **body)
-
-    def parent_problems(self, parent) -> list[str]:
-        """French reasons why `parent` cannot receive a new row (rules of app/validators)."""
-        return []
 
 
 def _malformed_ids(model, payload: dict) -> dict[str, list[str]]:
@@ -148,23 +123,12 @@ def _malformed_ids(model, payload: dict) -> dict[str, list[str]]:
     return problems
 
 
-def _by_field(problems) -> dict[str, list[str]]:
+def _by_field(problems, rename: dict | None = None) -> dict[str, list[str]]:
     messages: dict[str, list[str]] = {}
     for problem in problems:
-        messages.setdefault(problem.field or "_schema", []).append(problem.message)
+        name = (rename or {}).get(problem.field, problem.field)
+        messages.setdefault(name or "_schema", []).append(problem.message)
     return messages
-
-
-def _attach_parents(item) -> None:
-    """Load the many-to-one relations an API payload gave as ids (`formation_id`), so the record
-    checks see the parent as the forms do."""
-    mapper = sa_inspect(type(item))
-    for relation in mapper.relationships:
-        if relation.direction.name != "MANYTOONE" or getattr(item, relation.key) is not None:
-            continue
-        values = [getattr(item, column.key, None) for column in relation.local_columns]
-        if len(values) == 1 and values[0] is not None:
-            setattr(item, relation.key, db.session.get(relation.mapper.class_, values[0]))
 
 
 def _is_pk(value) -> bool:
@@ -192,7 +156,6 @@ class StructureApi(ScopedRestApi):
     add_columns = edit_columns  # no POST here; FAB's `_info` would describe every column and relation
     search_columns = ["raison_sociale", "siret", "reference", "ville"]
     include_route_methods = {"get", "get_list", "put", "info"}
-    record_check = staticmethod(structure_problems)
 
 
 FORMATION_FIELDS = [
@@ -212,13 +175,6 @@ class FormationApi(ScopedRestApi):
     add_columns = ["structure_id"] + FORMATION_FIELDS
     search_columns = ["intitule", "reference", "etat"]
     include_route_methods = {"get", "get_list", "put", "post", "info"}
-    parent_field, parent_model = "structure_id", Structure
-    record_check = staticmethod(formation_problems)
-    rich_text_columns = ("objectifs", "contenu", "resultats")
-
-    def parent_problems(self, parent) -> list[str]:
-        # SPEC E1: formations are created under the structure carrying the NDA (the siège).
-        return [p.message for p in check_of_responsable(is_siege=parent.parent_id is None, has_nda=bool(parent.nda))]
 
 
 SESSION_FIELDS = [
@@ -240,10 +196,3 @@ class SessionApi(ScopedRestApi):
     add_columns = ["formation_id"] + SESSION_FIELDS
     search_columns = ["reference", "debut", "fin", "etat"]
     include_route_methods = {"get", "get_list", "put", "post", "info"}
-    parent_field, parent_model = "formation_id", Formation
-    record_check = staticmethod(session_problems)
-
-    def pre_add(self, item):
-        item.duree_totale = compute_duree_totale(item.duree_centre, item.duree_entreprise)
-
-    pre_update = pre_add

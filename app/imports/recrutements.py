@@ -14,7 +14,7 @@ from io import BytesIO
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from app.checks import recrutement_problems
+from app.commands.records import RECORDS
 from app.models import Nomenclature, NomenclatureKind, Recrutement
 from app.validators import ERROR, normalize_modalite
 from app.workflow.history import record
@@ -184,8 +184,11 @@ def _formula_problems(rows: list[tuple], formulas: set[tuple[int, int]], positio
 
 
 def import_recrutements(db_session, session, content: bytes, author=None, today: date | None = None) -> ImportResult:
-    """Add the file's modalities to `session`; all or nothing."""
+    """Add the file's modalities to `session`; all or nothing. Each line gets the record check a
+    form save runs (app/commands/records.py); the session's scope and lock are checked once by
+    app/commands/imports.py, which calls this."""
     result = ImportResult()
+    check = RECORDS[Recrutement].check
     lines, problems = read_sheet(content)
     if problems:
         result.problems = problems
@@ -201,7 +204,7 @@ def import_recrutements(db_session, session, content: bytes, author=None, today:
                 continue
             recrutement.session = session  # joins the session's list: later lines are checked against it
             created.append(recrutement)
-            for problem in recrutement_problems(recrutement, today):
+            for problem in check(recrutement, today):
                 target = result.problems if problem.severity == ERROR else result.warnings
                 target.append(LineProblem(number, TITLES.get(problem.field, ""), problem.message))
     if result.problems:

@@ -1,7 +1,7 @@
 """Base views: every model view of user-visible data derives from ScopedModelView."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request
+from flask import abort, flash, g, redirect, request
 from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -11,6 +11,9 @@ from sqlalchemy import Boolean, Date, Time
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import BooleanField
 
+from app.commands import Invalid, Locked
+from app.commands.records import record_of
+from app.commands.save import SaveRecord
 from app.extensions import db
 from app.security.permissions import (
     ACTION_ARCHIVE,
@@ -26,7 +29,6 @@ from app.security.permissions import (
 from app.security.scope import SCOPE, choice_filters, current_user, is_manager
 from app.validators import ERROR, WARNING, Problem
 from app.workflow.locks import lock_reason
-from app.checks.richtext import sanitize_rich_text
 from app.views.labels import LABELS
 from app.views.widgets import (
     format_bool,
@@ -142,10 +144,9 @@ class ScopedModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
         self.search_form_query_rel_fields = choice_filters(model, self.search_form_query_rel_fields)
         super().__init__(**kwargs)
 
-    # Record check of app/checks run on every add and edit: (item) -> list[Problem].
+    # Record check for a model outside app/commands/records.py (accounts): (item) -> list[Problem].
+    # The offer's and structures' checks, rich text and derived values are declared there.
     record_check = None
-    # Rich-text columns: sanitised before saving (app/validators/richtext.py).
-    rich_text_columns: tuple[str, ...] = ()
 
     def prefill_form(self, form, pk):
         self._mark_manager_only(form)
@@ -159,15 +160,6 @@ class ScopedModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
                 if name in form:
                     form[name].render_kw = {**(form[name].render_kw or {}), "readonly": True}
 
-    def problems_for(self, item) -> list[Problem]:
-        """What blocks saving `item` (already filled from the form, not yet saved): the record's
-        state first (app/workflow/locks.py), then the rules."""
-        reason = lock_reason(item, manager=is_manager(current_user()))
-        if reason:
-            return [Problem("", reason)]
-        check = type(self).record_check
-        return list(check(item)) if check is not None else []
-
     def divert_save(self, item, created: bool) -> bool:
         """Hook: keep a checked change elsewhere instead of writing it (True when done)."""
         return False
@@ -178,17 +170,19 @@ class ScopedModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
             raise ValueError(reason)
 
     # FAB 5.3's _add/_edit save whatever passes WTForms and, when pre_add raises, redirect and
-    # lose what was typed. Here every save goes through the record checks (app/checks → the
-    # rules of app/validators); a refused form is shown again with the typed values and each
-    # French message next to its field, and nothing is written.
+    # lose what was typed. Here every save goes through SaveRecord (app/commands/save.py, the
+    # API's too); a refused form is shown again with the typed values and each French message
+    # next to its field, and nothing is written. FAB's hooks run where FAB runs them.
     def _add(self):
         get_filter_args(self._filters, disallow_if_not_in_search=False)
         exclude_cols = self._filters.get_relation_cols()
         form = self.add_form.refresh()
         if request.method == "POST":
             self._fill_form_exclude_cols(exclude_cols, form)
-            if form.validate() and self._save(form, self.datamodel.obj(), created=True):
-                return None
+            if form.validate():
+                self.process_form(form, True)
+                if self._save(form, self.datamodel.obj(), created=True):
+                    return None
         else:
             self.update_redirect()
             self.prefill_add(form)
@@ -212,8 +206,10 @@ class ScopedModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
             form = self.edit_form.refresh(request.form)
             self._fill_form_exclude_cols(exclude_cols, form)
             form._id = pk
-            if form.validate() and self._save(form, item, created=False):
-                return None
+            if form.validate():
+                self.process_form(form, False)
+                if self._save(form, item, created=False):
+                    return None
             item = self.datamodel.get(pk, self._base_filters) or abort(404)
             self._mark_manager_only(form)
         else:
@@ -226,7 +222,8 @@ class ScopedModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
         )
 
     def _save(self, form, item, *, created: bool) -> bool:
-        """Fill `item` from the form, check it, save it. False (nothing written) when refused."""
+        """Fill `item` from the form and save it through SaveRecord; False (nothing written,
+        the problems on the form) when refused."""
         protected = {}
         if not self.may_codify():
             # Manager-only fields keep their saved value whatever was posted (C2, F6).
@@ -235,28 +232,23 @@ class ScopedModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
             form.populate_obj(item)
             for name, value in protected.items():
                 setattr(item, name, value)
-            try:
-                (self.pre_add if created else self.pre_update)(item)
-                problems = self.problems_for(item)
-            except ValueError as error:  # a pre_add hook refusing the input (e.g. a document)
-                problems = [Problem("", str(error))]
-        if any(p.severity == ERROR for p in problems):
-            db.session.rollback()
-            show_problems(form, problems)
-            return False
-        for name in self.rich_text_columns:
-            setattr(item, name, sanitize_rich_text(getattr(item, name, None)))
-        if self.divert_save(item, created):
-            return True
+        command = SaveRecord(item, created=created, user=g.user,
+                             record=record_of(self.datamodel.obj, type(self).record_check),
+                             prepare=self.pre_add if created else self.pre_update,
+                             divert=lambda changed: self.divert_save(changed, created))
         try:
-            self.datamodel.add(item) if created else self.datamodel.edit(item)
-        except Exception:  # noqa: BLE001 - a database refusal (constraint) must not lose the form
-            db.session.rollback()
-            flash("L'enregistrement a été refusé par la base de données : vérifiez les valeurs saisies.", "danger")
+            result = command.run()  # NotFound / Forbidden answer 404 / 403 by themselves
+        except Locked as locked:
+            show_problems(form, [Problem("", locked.reason)])
             return False
+        except Invalid as invalid:
+            show_problems(form, invalid.problems)
+            return False
+        if result.diverted:
+            return True
         (self.post_add if created else self.post_update)(item)
         flash(self.add_row_message if created else self.edit_row_message, "success")
-        for problem in problems:
+        for problem in result.warnings:
             flash(problem.message, "warning")
         return True
 

@@ -46,33 +46,28 @@ from app.checks import (
     formation_tree_problems,
     partner_readiness,
     session_record_problems,
-    cycle_problems,
-    financement_problems,
-    formateur_problems,
-    formation_problems,
-    recrutement_problems,
-    session_lieu_problems,
-    session_problems,
 )
+from app.commands import Invalid, Locked
+from app.commands.actor import actor_of
+from app.commands.bulk import ArchiveRecords, CloseRecruitment, SetEtatDispositif
+from app.commands.imports import ImportRecrutements
+from app.commands.records import RECORDS
+from app.commands.transition import FireTransition
 from app.security import may
 from app.security.scope import HIDE_DRAFTS, SCOPE, WRITABLE, current_user, is_manager, scoped
-from app.validators import compute_duree_totale
-from app.workflow.archive import archive
 from app.imports.recrutements import (
     COLUMNS as IMPORT_COLUMNS,
     MAX_BYTES,
     MAX_ROWS,
     ImportResult,
     LineProblem,
-    import_recrutements,
     template_workbook,
 )
-from app.workflow.bulk import close_recruitment, set_etat_dispositif
 from app.workflow.drafts import current_draft
 from app.workflow.duplicate import duplicate_for_next_year, duplicate_formation, duplicate_session, rentree_preview
 from app.workflow.locks import IMPORTED, lock_reason
 from app.workflow.purge import purge_notice
-from app.workflow.transitions import CONTACT, MANAGER, TRANSITIONS, TransitionRefused, available, fire
+from app.workflow.transitions import TRANSITIONS, available
 from app.workflow.principal import keep_one_principal
 
 from .base import ScopedModelView, interface
@@ -88,7 +83,7 @@ class CloseRecruitmentActionMixin:
             "Fermer le recrutement de toutes les sessions sélectionnées ?", "fa-lock", single=False)
     def close_recruitment(self, items):
         sessions = items if isinstance(items, list) else [items]
-        result = close_recruitment(db.session, sessions, author=g.user)
+        result = CloseRecruitment(sessions, g.user).run()
         flash(f"Recrutement fermé sur {result.changed} financement(s) ; {result.unchanged} l'étaient déjà.",
               "success")
         for reason in result.refused:
@@ -126,12 +121,14 @@ class SessionBulkMixin:
         etats = db.session.execute(select(Nomenclature).where(
             Nomenclature.kind == NomenclatureKind.ETAT_DISPOSITIF).order_by(Nomenclature.ordre)).scalars().all()
         if request.method == "POST":
-            etat = next((e for e in etats if str(e.id) == request.form.get("etat")), None)
-            if etat is None or not sessions:
-                flash("Choisissez un état du dispositif et des sessions.", "warning")
+            command = SetEtatDispositif(sessions, request.form.get("etat"), g.user)
+            try:
+                result = command.run()
+            except Invalid as refused:
+                flash(str(refused), "warning")
             else:
-                result = set_etat_dispositif(db.session, sessions, etat, author=g.user)
-                flash(f"État du dispositif « {etat.libelle} » appliqué à {result.changed} financement(s).", "success")
+                flash(f"État du dispositif « {command.etat.libelle} » appliqué à {result.changed} financement(s).",
+                      "success")
                 for reason in result.refused:
                     flash(f"Non modifié — {reason}", "warning")
                 return redirect(url_for("SessionView.list"))
@@ -158,12 +155,12 @@ class ArchiveActionMixin:
     @action("archive", "Archiver", "Archiver les lignes sélectionnées ?", "fa-archive", single=False)
     def archive(self, items):
         items = items if isinstance(items, list) else [items]
-        count = archive(db.session, items, author=g.user)
+        count = ArchiveRecords(items, g.user).run()
         flash(f"{count} enregistrement(s) archivé(s).", "success")
         return redirect(self.get_redirect())
 
 
-RICH_TEXT = ("objectifs", "contenu", "resultats")
+RICH_TEXT = RECORDS[Formation].rich_text
 
 
 def _siege_filter() -> list:
@@ -200,7 +197,7 @@ def workflow_context(item, writable: bool) -> dict:
     formation = item if isinstance(item, Formation) else item.formation
     published = formation.draft_of
     draft = current_draft(db.session, formation) if published is None else None
-    actor = MANAGER if manager else CONTACT
+    actor = actor_of(current_user())
     subject = "Formation" if item is formation else f"Session {item.reference}"
     state = item.etat_libelle if item is formation else f"{item.etat_libelle} (formation : {formation.etat_libelle})"
     extra = []
@@ -239,7 +236,6 @@ class FormationCertificationView(ScopedModelView):
     search_columns = ["principale"]
     show_columns = add_columns = edit_columns = ["formation", "certification", "principale"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {"formation": WRITABLE}
-    record_check = staticmethod(certification_link_problems)
 
     def pre_add(self, item):
         if item.formation is not None:
@@ -265,7 +261,6 @@ class SessionFormateurView(ScopedModelView):
     search_columns = ["principal"]
     show_columns = add_columns = edit_columns = ["session", "structure", "principal"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {"session": WRITABLE, "structure": WRITABLE}
-    record_check = staticmethod(formateur_problems)
 
     def pre_add(self, item):
         if item.session is not None:
@@ -285,15 +280,12 @@ class SessionLieuView(ScopedModelView):
     search_columns = ["principal", "a_verifier"]
     show_columns = add_columns = edit_columns = ["session", "lieu", "principal"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {"session": WRITABLE, "lieu": WRITABLE}
-    record_check = staticmethod(session_lieu_problems)
 
     def pre_add(self, item):
         if item.session is not None:
             keep_one_principal(item, item.session.lieux)
 
-    def pre_update(self, item):
-        self.pre_add(item)
-        item.a_verifier = False  # saved by the organisation: checked (F14 duplication)
+    pre_update = pre_add  # the a_verifier flag is cleared on save (app/commands/records.py)
 
 
 def mesure_financeurs() -> dict[int, int]:
@@ -317,7 +309,6 @@ class FinancementView(ScopedModelView):
     ]
     search_columns = ["numero_marche", "nb_places", "prix_total"]
     manager_only_columns = ("etat_dispositif",)
-    record_check = staticmethod(financement_problems)
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "session": WRITABLE,
         "etat_dispositif": kind_filter(NomenclatureKind.ETAT_DISPOSITIF),
@@ -341,7 +332,6 @@ class RecrutementView(ScopedModelView):
     ]
     search_columns = ["numero", "date_debut", "code_postal", "ville", "a_distance"]
     base_order = ("date_debut", "asc")
-    record_check = staticmethod(recrutement_problems)
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "session": WRITABLE,
         "modalite": kind_filter(NomenclatureKind.MODALITE_RECRUTEMENT),
@@ -367,7 +357,6 @@ class CycleAlternanceView(ScopedModelView):
         "type_alternance": kind_filter(NomenclatureKind.TYPE_ALTERNANCE),
         "unite_rythme": kind_filter(NomenclatureKind.UNITE_RYTHME),
     }
-    record_check = staticmethod(cycle_problems)
 
 
 class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecruitmentActionMixin, ArchiveActionMixin, ScopedModelView):
@@ -419,7 +408,6 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecruitmentActionMixi
         SessionFormateurView, SessionLieuView, FinancementView, RecrutementView, CycleAlternanceView,
     ]
     edit_template = "appbuilder/general/model/edit_cascade.html"
-    record_check = staticmethod(session_problems)
 
     @staticmethod
     def checks_for(session) -> dict:
@@ -441,13 +429,12 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecruitmentActionMixi
         result = None
         if request.method == "POST":
             upload = request.files.get("fichier")
-            reason = lock_reason(session, manager=is_manager(current_user()))
-            if reason:
-                result = ImportResult(problems=[LineProblem(0, "", reason)])
-            elif upload is None or not upload.filename:
-                result = ImportResult(problems=[LineProblem(0, "", "Choisissez un fichier Excel (.xlsx).")])
+            content = upload.read(MAX_BYTES + 1) if upload is not None and upload.filename else None
+            try:
+                result = ImportRecrutements(session, content, g.user).run()
+            except (Locked, Invalid) as refused:
+                result = ImportResult(problems=[LineProblem(0, "", str(refused))])
             else:
-                result = import_recrutements(db.session, session, upload.read(MAX_BYTES + 1), author=g.user)
                 if result.created:
                     flash(f"{result.created} modalité(s) de recrutement importée(s).", "success")
                     for warning in result.warnings:
@@ -486,12 +473,6 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecruitmentActionMixi
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": 'attachment; filename="modalites-recrutement.xlsx"'})
 
-    def pre_add(self, item):
-        item.duree_totale = compute_duree_totale(item.duree_centre, item.duree_entreprise)
-
-    def pre_update(self, item):
-        self.pre_add(item)
-        item.contact_a_verifier = False  # saving the session is checking it (F14 duplication)
 
 
 class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
@@ -536,8 +517,6 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
         "romes": kind_filter(NomenclatureKind.ROME),
     }
     related_views = [FormationCertificationView, SessionView]
-    record_check = staticmethod(formation_problems)
-    rich_text_columns = RICH_TEXT
     formatters_columns = {name: format_rich_text for name in RICH_TEXT}
     add_form_extra_fields = edit_form_extra_fields = rich_text_fields(RICH_TEXT)
 
@@ -548,7 +527,7 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     def transition(self, name, pk):
         formation = self._scoped_get(pk)
         transition = TRANSITIONS.get(name) or abort(404)
-        actor = MANAGER if is_manager(current_user()) else CONTACT
+        actor = actor_of(g.user)
         comment = request.form.get("commentaire", "")
         motifs = db.session.execute(select(Nomenclature).where(
             Nomenclature.kind == NomenclatureKind.MOTIF_ARCHIVAGE).order_by(Nomenclature.ordre)).scalars().all()
@@ -556,9 +535,8 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
         error = None
         if request.method == "POST":
             try:
-                result = fire(db.session, name, formation, g.user, actor, comment=comment, motif=motif)
-            except TransitionRefused as refused:
-                db.session.rollback()
+                result = FireTransition(formation, name, g.user, comment=comment, motif=motif).run()
+            except Invalid as refused:
                 formation = self._scoped_get(pk)
                 error = str(refused)
             else:

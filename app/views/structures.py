@@ -36,13 +36,15 @@ from app.models import (
     StructureDocument,
     StructureEtat,
 )
-from app.checks import contact_problems, coordonnee_problems, lieu_problems, structure_problems
+from app.commands import Invalid
+from app.commands.actor import actor_of
+from app.commands.confirm import ConfirmStructure
+from app.commands.transition import FireStructureChange
 from app.extensions import db
 from app.models import HistoryEntry
 from app.security.scope import SCOPE, WRITABLE, current_user, is_manager, scoped
 from app.workflow import structure_changes
-from app.workflow.history import record
-from app.workflow.transitions import CONTACT, MANAGER, TransitionRefused
+from app.workflow.transitions import TransitionRefused
 from app.workflow.principal import keep_one_principal
 from app.validators.documents import MAX_BYTES, document_problems, download_headers, safe_filename, sniff_mime
 
@@ -74,7 +76,6 @@ class CoordonneeView(ScopedModelView):
     show_columns = add_columns
     search_columns = ["nature", "valeur", "principal"]
     formatters_columns = {"nature": lambda v: CoordonneeKind.LABELS.get(v, v)}
-    record_check = staticmethod(coordonnee_problems)
 
     def pre_add(self, item):
         if item.structure is not None:
@@ -103,7 +104,6 @@ class StructureContactView(ScopedModelView):
         "structure": WRITABLE,
         "type_contact": kind_filter(NomenclatureKind.TYPE_CONTACT),
     }
-    record_check = staticmethod(contact_problems)
 
     def pre_add(self, item):
         if item.structure is not None:
@@ -126,7 +126,6 @@ class LieuView(ScopedModelView):
     ]
     search_columns = ["nom", "code_postal", "ville"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {"structure": WRITABLE}
-    record_check = staticmethod(lieu_problems)
 
 
 class HabilitationView(ScopedModelView):
@@ -219,7 +218,6 @@ class StructureView(ScopedModelView):
         "demande_particuliere", "demande_contacts",
     ]
     manager_only_columns = STRUCTURE_IDENTITY
-    record_check = staticmethod(structure_problems)
     base_filters = SCOPE + ESPACE
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "type": kind_filter(NomenclatureKind.TYPE_STRUCTURE),
@@ -265,7 +263,7 @@ class StructureView(ScopedModelView):
         writable = scoped(db.session.query(Structure.id).filter(Structure.id == structure.id), Structure,
                           write=True).first() is not None
         change = structure_changes.pending(db.session, structure)
-        actor = MANAGER if is_manager(current_user()) else CONTACT
+        actor = actor_of(g.user)
         stale = structure.confirme_le is None or structure.confirme_le < date.today() - timedelta(days=CONFIRMATION_DAYS)
         return self.render_template(
             self.show_template, pk=structure.id, title=self.show_title, widgets=widgets,
@@ -282,10 +280,7 @@ class StructureView(ScopedModelView):
     @has_access
     @permission_name(ACTION_EDIT)
     def confirm(self, pk):
-        structure = self._scoped_get(pk)
-        structure.confirme_le = date.today()
-        record(db.session, structure, "Confirmation annuelle des données", g.user)
-        db.session.commit()
+        structure = ConfirmStructure(self._scoped_get(pk), g.user).run()
         flash("Merci : la confirmation des données de la structure est enregistrée.", "success")
         return redirect(url_for("StructureView.show", pk=structure.id))
 
@@ -306,14 +301,9 @@ class StructureView(ScopedModelView):
     @permission_name(ACTION_EDIT)
     def change_transition(self, name, pk):
         structure = self._scoped_get(pk)
-        change = structure_changes.pending(db.session, structure)
-        if change is None:
-            abort(404)
-        actor = MANAGER if is_manager(current_user()) else CONTACT
-        try:
-            structure_changes.fire(db.session, name, change, g.user, actor, comment=request.form.get("commentaire"))
-        except TransitionRefused as refused:
-            db.session.rollback()
+        try:  # no pending change: 404 (NotFound)
+            FireStructureChange(structure, name, g.user, comment=request.form.get("commentaire")).run()
+        except Invalid as refused:
             flash(str(refused), "danger")
         else:
             flash(f"{structure_changes.TRANSITIONS[name].label} : fait.", "success")

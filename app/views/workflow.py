@@ -10,6 +10,10 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
+from app.commands import Invalid
+from app.commands.actor import actor_of
+from app.commands.codify import CODE_LISTS, Codification, ReviewDecision
+from app.commands.transition import FireTransitions
 from app.extensions import db
 from app.models import Formation, Nomenclature, NomenclatureKind, Structure, StructureChange, StructureChangeEtat
 from app.models.workflow import FormationEtat
@@ -17,8 +21,7 @@ from app.security.permissions import ACTION_READ, ACTION_REVIEW, RESOURCE_QUEUE
 from app.security.scope import scoped
 from app.views.labels import LABELS
 from app.workflow.diff import formation_diff
-from app.workflow.history import record
-from app.workflow.transitions import MANAGER, TRANSITIONS, TransitionRefused, available, blocking_problems, fire
+from app.workflow.transitions import TRANSITIONS, available, blocking_problems
 
 DECISIONS = ("accept", "ask_information", "reject")  # the bulk decisions of the queue
 REVIEW_DECISIONS = DECISIONS + ("archive", "refuse_archive")
@@ -31,6 +34,13 @@ def _label(name: str) -> str:
 
 def _ids(values) -> list[int]:
     return [int(v) for v in values if str(v).isdigit() and int(v) < 2**31]
+
+
+def _codification(form) -> Codification:
+    """K4's fields of the review form as plain ids; a list not sent is left as it is."""
+    lists = {name: tuple(_ids(form.getlist(name))) if name + "_sent" in form else None for name in CODE_LISTS}
+    etat = _ids([form.get("etat_dispositif", "")])
+    return Codification(**lists, etat_dispositif=etat[0] if etat else None)
 
 
 class ValidationQueueView(BaseView):
@@ -82,16 +92,8 @@ class ValidationQueueView(BaseView):
         if name not in DECISIONS or not ids:
             flash("Choisissez des formations et une décision.", "warning")
             return redirect(url_for("ValidationQueueView.queue"))
-        comment = request.form.get("commentaire", "")
-        done, refused = 0, []
-        for formation in db.session.execute(self._pending().where(Formation.id.in_(ids))).scalars().all():
-            reference = formation.reference
-            try:
-                fire(db.session, name, formation, g.user, MANAGER, comment=comment)
-                done += 1
-            except TransitionRefused as error:
-                db.session.rollback()
-                refused.append(f"{reference} : {error}")
+        formations = db.session.execute(self._pending().where(Formation.id.in_(ids))).scalars().all()
+        done, refused = FireTransitions(formations, name, g.user, comment=request.form.get("commentaire", "")).run()
         flash(f"{TRANSITIONS[name].label} : {done} formation(s) traitée(s).", "success" if done else "warning")
         for reason in refused:
             flash(reason, "danger")
@@ -119,11 +121,9 @@ class ValidationQueueView(BaseView):
                 error = "Choisissez une décision."
             else:
                 try:
-                    if name == "accept":
-                        self._codify(formation, g.user)
-                    result = fire(db.session, name, formation, g.user, MANAGER, comment=comment)
-                except TransitionRefused as refused:
-                    db.session.rollback()
+                    result = ReviewDecision(formation, name, g.user, comment=comment,
+                                            codification=_codification(request.form)).run()
+                except Invalid as refused:
                     formation = self._get(pk) or abort(404)
                     error = str(refused)
                 else:
@@ -138,34 +138,9 @@ class ValidationQueueView(BaseView):
         return self.render_template(
             "portal/review.html", formation=formation, changes=formation_diff(formation, _label),
             blocking=blocking_problems(formation), checks=FormationView.checks_for(formation),
-            decisions=[t for t in available(formation, MANAGER)
+            decisions=[t for t in available(formation, actor_of(g.user))
                        if t.name in DECISIONS or (t.name in REVIEW_DECISIONS and formation.archive_requested_at)],
             error=error, comment=comment, kinds=kinds,
             chosen={"formacodes": {n.id for n in formation.formacodes}, "nsf": {n.id for n in formation.nsf},
                     "romes": {n.id for n in formation.romes}},
         )
-
-    def _codify(self, formation: Formation, user) -> None:
-        """K4: the manager sets Formacode, NSF, ROME and the état du dispositif while accepting."""
-        changed = []
-        for field, kind in (("formacodes", NomenclatureKind.FORMACODE), ("nsf", NomenclatureKind.NSF),
-                            ("romes", NomenclatureKind.ROME)):
-            if field + "_sent" not in request.form:
-                continue
-            ids = _ids(request.form.getlist(field))
-            values = db.session.execute(select(Nomenclature).where(
-                Nomenclature.kind == kind, Nomenclature.id.in_(ids))).scalars().all() if ids else []
-            if {n.id for n in values} != {n.id for n in getattr(formation, field)}:
-                setattr(formation, field, values)
-                changed.append(_label(field))
-        etat_ids = _ids([request.form.get("etat_dispositif", "")])
-        if etat_ids:
-            etat = db.session.execute(select(Nomenclature).where(
-                Nomenclature.kind == NomenclatureKind.ETAT_DISPOSITIF, Nomenclature.id == etat_ids[0])).scalar_one_or_none()
-            if etat is not None:
-                for session in formation.sessions:
-                    for financement in session.financements:
-                        financement.etat_dispositif = etat
-                changed.append("État du dispositif")
-        if changed:
-            record(db.session, formation.draft_of or formation, "Codification", user, ", ".join(changed))

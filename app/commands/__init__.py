@@ -1,0 +1,16 @@
+"""Every operation that writes, as a small command (Superset's superset/commands/): validate()
+gathers every problem and raises one exception (exceptions.py) carrying all of them; run() calls
+validate() and writes in one transaction. Forms, the REST API, bulk actions and imports call the
+same command and only map its exceptions to their answer.
+
+- save.py      SaveRecord: one record from a form or the API (per-model knowledge: records.py)
+- transition.py FireTransition, FireTransitions (queue), FireStructureChange (C9)
+- codify.py    ReviewDecision with the codification at acceptance (K4)
+- confirm.py   ConfirmStructure, the yearly confirmation (C10)
+- bulk.py      CloseRecruitment, SetEtatDispositif, ArchiveRecords (K2, F16, E11)
+- imports.py   ImportRecrutements, the Excel recruitment calendar (F13)
+- actor.py     actor_of(user): manager or contact, for the workflow
+"""
+from .exceptions import CommandError, Forbidden, Invalid, Locked, NotFound
+
+__all__ = ["CommandError", "Forbidden", "Invalid", "Locked", "NotFound"]

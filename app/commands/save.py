@@ -1,0 +1,126 @@
+"""SaveRecord: the one way a record is written (a form, the REST API; imports use its checks).
+
+validate() runs, in this order: the user's write scope on the saved row and on the parent of the
+record (FAB-NOTES G3), the lock of its state (app/workflow/locks.py), the entry point's own
+preparation (FAB's pre_add/pre_update hook), the derived values, then the record check of
+app/checks; it gathers every problem and raises once. run() then sanitises the rich text and
+writes in one transaction. Per-model knowledge comes from records.RECORDS.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from sqlalchemy import inspect as sa_inspect
+
+from app.checks.richtext import sanitize_rich_text
+from app.extensions import db
+from app.security.scope import is_manager
+from app.validators import Problem, has_errors
+from app.workflow.locks import lock_reason
+
+from ._access import require_writable, writable_ids
+from .exceptions import CommandError, Invalid, Locked
+from .records import Record, record_of
+
+OUT_OF_SCOPE = "Valeur inconnue ou hors de votre périmètre."
+DATABASE_REFUSED = "L'enregistrement a été refusé par la base de données : vérifiez les valeurs saisies."
+
+
+@dataclass
+class SaveResult:
+    item: object
+    warnings: list[Problem] = field(default_factory=list)
+    diverted: bool = False  # kept elsewhere instead of written (a structure change request, C9)
+
+
+class SaveRecord:
+    def __init__(self, item, *, created: bool, user, record: Record | None = None,
+                 prepare: Callable | None = None, divert: Callable | None = None):
+        self.item, self.created, self.user = item, created, user
+        self.record = record or record_of(type(item))
+        self.prepare = prepare  # the entry point's hook; a ValueError is a refusal (e.g. a document)
+        self.divert = divert  # (item) -> True when it kept the change elsewhere
+
+    def validate(self) -> list[Problem]:
+        """Raises NotFound, Locked or Invalid (every problem); returns the warnings."""
+        item = self.item
+        with db.session.no_autoflush:
+            attach_parents(item)
+            if not self.created:
+                require_writable([item], self.user)
+            self._check_parent()
+            reason = lock_reason(item, manager=is_manager(self.user))
+            if reason:
+                raise Locked(reason)
+            if self.prepare is not None:
+                try:
+                    self.prepare(item)
+                except ValueError as refusal:
+                    raise Invalid([Problem("", str(refusal))]) from None
+            if self.record.derive is not None:
+                self.record.derive(item, self.created)
+            problems = list(self.record.check(item)) if self.record.check is not None else []
+        if has_errors(problems):
+            raise Invalid(problems)
+        return problems
+
+    def run(self) -> SaveResult:
+        try:
+            warnings = self.validate()
+        except CommandError:
+            db.session.rollback()  # nothing typed is written
+            raise
+        for name in self.record.rich_text:
+            setattr(self.item, name, sanitize_rich_text(getattr(self.item, name, None)))
+        if self.divert is not None and self.divert(self.item):
+            return SaveResult(self.item, warnings, diverted=True)
+        try:
+            db.session.add(self.item)
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - a database refusal (constraint, range) is the user's input
+            db.session.rollback()
+            raise Invalid([Problem("", DATABASE_REFUSED)]) from None
+        return SaveResult(self.item, warnings)
+
+    def _check_parent(self) -> None:
+        """A record goes only under a parent the user may change; nothing else is read before
+        (a foreign parent's state or rules would leak)."""
+        name = self.record.parent
+        if name is None:
+            return
+        parent = getattr(self.item, name)
+        if parent is None or parent.id is None or not writable_ids(type(parent), [parent.id], self.user):
+            raise Invalid([Problem(name, OUT_OF_SCOPE)])
+
+
+def parent_id_field(model, relation: str) -> str:
+    """The id column of a many-to-one relation (`structure` → `structure_id`), as the API names it."""
+    columns = list(sa_inspect(model).relationships[relation].local_columns)
+    return columns[0].key
+
+
+def attach_parents(item) -> None:
+    """Load the many-to-one relations given as ids (an API payload's `formation_id`), so the
+    checks see the rows a form would give. Only ids set by this change count: a form sets the
+    relation itself and leaves the saved id behind."""
+    mapper, state = sa_inspect(type(item)), sa_inspect(item)
+    for relation in mapper.relationships:
+        columns = list(relation.local_columns)
+        if relation.direction.name != "MANYTOONE" or len(columns) != 1:
+            continue
+        key = mapper.get_property_by_column(columns[0]).key
+        if not state.attrs[key].history.added:
+            continue
+        value, current = getattr(item, key), getattr(item, relation.key)
+        if value is None:
+            if current is not None:
+                setattr(item, relation.key, None)
+        elif not _is_pk(value):
+            continue  # not an id: the checks see no row, the parent check or the database refuses it
+        elif current is None or current.id != value:
+            setattr(item, relation.key, db.session.get(relation.mapper.class_, value))
+
+
+def _is_pk(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31

@@ -1,0 +1,75 @@
+"""Workflow transitions as commands: the engine (app/workflow) decides and writes; these check the
+user's write scope, name the actor once (actor_of) and turn a refusal into Invalid."""
+from __future__ import annotations
+
+from app.extensions import db
+from app.workflow import structure_changes, transitions
+
+from ._access import require_writable
+from .actor import actor_of
+from .exceptions import Invalid, NotFound, refused
+
+
+class FireTransition:
+    """Fire transition `name` on a formation; run() returns the formation to show next."""
+
+    def __init__(self, formation, name: str, user, *, comment: str | None = None, motif=None):
+        self.formation, self.name, self.user = formation, name, user
+        self.comment, self.motif = comment, motif
+
+    def validate(self) -> None:
+        if self.name not in transitions.TRANSITIONS:
+            raise NotFound()
+        require_writable([self.formation], self.user)
+
+    def run(self):
+        self.validate()
+        try:
+            return transitions.fire(db.session, self.name, self.formation, self.user, actor_of(self.user),
+                                    comment=self.comment, motif=self.motif)
+        except transitions.TransitionRefused as refusal:
+            db.session.rollback()
+            raise refused(str(refusal)) from None
+
+
+class FireTransitions:
+    """The queue's bulk decision: each formation on its own; returns (done, ["reference : reason"])."""
+
+    def __init__(self, formations, name: str, user, *, comment: str | None = None):
+        self.formations, self.name, self.user, self.comment = list(formations), name, user, comment
+
+    def run(self) -> tuple[int, list[str]]:
+        done, refusals = 0, []
+        for formation in self.formations:
+            reference = formation.reference  # read before a rollback expires it
+            try:
+                FireTransition(formation, self.name, self.user, comment=self.comment).run()
+                done += 1
+            except Invalid as refusal:
+                refusals.append(f"{reference} : {refusal}")
+        return done, refusals
+
+
+class FireStructureChange:
+    """Fire a transition of a structure's change request (C9) on `structure`'s pending change."""
+
+    def __init__(self, structure, name: str, user, *, comment: str | None = None):
+        self.structure, self.name, self.user, self.comment = structure, name, user, comment
+
+    def validate(self):
+        if self.name not in structure_changes.TRANSITIONS:
+            raise NotFound()
+        require_writable([self.structure], self.user)
+        change = structure_changes.pending(db.session, self.structure)
+        if change is None:
+            raise NotFound()
+        return change
+
+    def run(self):
+        change = self.validate()
+        try:
+            return structure_changes.fire(db.session, self.name, change, self.user, actor_of(self.user),
+                                          comment=self.comment)
+        except transitions.TransitionRefused as refusal:
+            db.session.rollback()
+            raise refused(str(refusal)) from None
