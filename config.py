@@ -86,9 +86,6 @@ SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)  # also turns HSTS
 REMEMBER_COOKIE_HTTPONLY = True
 MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 
-# Documents attached to structures (SPEC C8) are stored in the database, size-limited here.
-DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
-
 # The portal's public address (scheme, host, port, optional path): every link in an e-mail is
 # built on it, never on a request's Host header. Host headers other than TRUSTED_HOSTS (comma-separated;
 # default: the PORTAL_BASE_URL host plus the loopback names) are answered 400.

@@ -11,7 +11,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from flask import current_app
 from flask_mail import Message
@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from app.extensions import db, mail
+from app.models.base import utcnow
 from app.models import AccountRequest, AccountRequestEtat, RightLevel, Structure, StructureRight
 from app.security.headers import public_url
 from app.security.permissions import ROLE_CONTACT
@@ -185,7 +186,7 @@ def accept(request: AccountRequest, level: str, manager) -> bool:
         raise ValueError("Le compte n'a pas pu être créé.")
     db.session.add(StructureRight(user=user, structure=structure, niveau=level))
     request.etat, request.structure, request.user = AccountRequestEtat.ACCEPTEE, structure, user
-    request.processed_at, request.processed_by = _now(), manager
+    request.processed_at, request.processed_by = utcnow(), manager
     db.session.commit()
     link = public_url("AccountPublicView.activation", token=make_link_token(user, ACTIVATION))
     return _send(request.email, "[Offre de formation] Votre compte est prêt : choisissez votre mot de passe", [
@@ -205,7 +206,7 @@ def reject(request: AccountRequest, reason: str, comment: str, manager) -> None:
     if reason not in REJECTION_REASONS:
         raise ValueError("Choisissez le motif du refus.")
     request.etat, request.motif_refus = AccountRequestEtat.REFUSEE, reason
-    request.processed_at, request.processed_by = _now(), manager
+    request.processed_at, request.processed_by = utcnow(), manager
     db.session.commit()
     _send(request.email, "[Offre de formation] Votre demande de compte", [
         f"Bonjour {request.prenom} {request.nom},",
@@ -230,10 +231,6 @@ def send_reset_link(email: str) -> None:
         "",
         "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.",
     ])
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _send(recipient: str, subject: str, lines: list[str]) -> bool:

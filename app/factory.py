@@ -37,7 +37,7 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
         app.jinja_env.globals["espace_context"] = espace_context  # the navbar's espace selector (A4)
         from .views.offer import mesure_financeurs
 
-        app.jinja_env.globals["mesure_financeurs"] = mesure_financeurs  # financier → mesure cascade (F6)
+        app.jinja_env.globals["mesure_financeurs"] = mesure_financeurs  # financeur → mesure cascade (F6)
     register_error_pages(app)
     register_guards(app)
     register_commands(app)

@@ -237,7 +237,7 @@ def test_r_b1_r_b3_r_b4_account_request_to_first_login(live_server, page, mailbo
     assert "Institut Horizon Formation" in body and "CFA Bâtiment Normandie" not in body
 
 
-def test_r_f6_mesure_list_follows_the_financier(live_server, page):
+def test_r_f6_mesure_list_follows_the_financeur(live_server, page):
     from sqlalchemy import select
 
     from app.extensions import db

@@ -280,15 +280,15 @@ def mesure(code: str) -> Mesure:
     return db.session.execute(select(Mesure).where(Mesure.code == code)).scalars().first()
 
 
-def test_r_f6_mesure_must_belong_to_the_financier_and_places_at_least_one(login):
+def test_r_f6_mesure_must_belong_to_the_financeur_and_places_at_least_one(login):
     client = login("contact")
     session = securite_session()
-    other_financier = mesure("CR-PRF").financeur
+    other_financeur = mesure("CR-PRF").financeur
     cpf = mesure("CPF")
-    assert cpf.financeur_id != other_financier.id
+    assert cpf.financeur_id != other_financeur.id
     page = client.post("/financementview/add", data=financement_form(
-        session, cpf, financeur=str(other_financier.id))).get_data(as_text=True)
-    assert "n'est pas proposée par le financier choisi" in error_next_to(page, "mesure")
+        session, cpf, financeur=str(other_financeur.id))).get_data(as_text=True)
+    assert "n'est pas proposée par le financeur choisi" in error_next_to(page, "mesure")
     page = client.post("/financementview/add", data=financement_form(session, cpf, nb_places="0")).get_data(as_text=True)
     assert "supérieur ou égal à 1" in error_next_to(page, "nb_places")
 

@@ -59,11 +59,10 @@ from app.validators import (
 from ._util import code, on_field, renamed, siblings
 
 # Rule field names → model field names.
-FORMATION_FIELDS = {"of_responsable": "structure", "le_plus": "plus_formation"}
-SESSION_FIELDS = {"date_debut": "debut", "date_fin": "fin"}
-RECRUTEMENT_FIELDS = {"adresse_ligne1": "ligne"}
-FINANCEMENT_FIELDS = {"financier": "financeur"}
-CYCLE_FIELDS = {"rythme_unite": "unite_rythme", "rythme_centre": "unites_centre",
+FORMATION_RENAMES = {"of_responsable": "structure", "le_plus": "plus_formation"}
+SESSION_RENAMES = {"date_debut": "debut", "date_fin": "fin"}
+RECRUTEMENT_RENAMES = {"adresse_ligne1": "ligne"}
+CYCLE_RENAMES = {"rythme_unite": "unite_rythme", "rythme_centre": "unites_centre",
                 "rythme_entreprise": "unites_entreprise"}
 
 ENTIEREMENT_A_DISTANCE = "2"  # LHEO dict-modalites-enseignement
@@ -100,7 +99,7 @@ def formation_problems(formation) -> list[Problem]:
     problems += check_duree_cycle(formation.duree_cycle, bool(formation.apprentissage))
     if not formation.certifiante:
         problems += check_certifications(False, _choices(formation), [n.code for n in formation.formacodes])
-    return renamed(problems, FORMATION_FIELDS)
+    return renamed(problems, FORMATION_RENAMES)
 
 
 def _choices(formation) -> list[CertificationChoice]:
@@ -119,7 +118,7 @@ def formation_record_problems(formation) -> list[Problem]:
     mesures = [f.mesure.nature == MesureKind.APPRENTISSAGE
                for s in formation.sessions for f in s.financements if f.mesure is not None]
     problems += check_apprentissage_financements(bool(formation.apprentissage), mesures)
-    return renamed(problems, FORMATION_FIELDS)
+    return renamed(problems, FORMATION_RENAMES)
 
 
 def habilitation_problems(formation) -> list[Problem]:
@@ -203,7 +202,7 @@ def session_problems(session, today: date | None = None) -> list[Problem]:
         problems += [p for p in _contrat_pro(session, contrat_pro) if p.field == "rythmes"]
         if session.modalite_enseignement is not None and formation.structure is not None:
             problems += check_distance_learning(_entierement_a_distance(session), _in_region(formation.structure))
-    return renamed(problems, SESSION_FIELDS)
+    return renamed(problems, SESSION_RENAMES)
 
 
 def _blocs_problems(session) -> list[Problem]:
@@ -285,7 +284,7 @@ def session_record_problems(session, today: date | None = None) -> list[Problem]
         problems += check_cycles([_cycle(c) for c in session.cycles], formation.duree_cycle,
                                  bool(formation.apprentissage))
     problems += _copy_checks(session)
-    return renamed(problems, SESSION_FIELDS)
+    return renamed(problems, SESSION_RENAMES)
 
 
 def _copy_checks(session) -> list[Problem]:
@@ -347,7 +346,7 @@ def session_lieu_problems(link) -> list[Problem]:
 def _financement(financement) -> Financement:
     financeur, mesure = financement.financeur, financement.mesure
     return Financement(
-        financier=financeur.code if financeur else None,
+        financeur=financeur.code if financeur else None,
         mesure=mesure.code if mesure else None,
         allowed_mesures=[m.code for m in financeur.mesures] if financeur else None,
         nb_places=financement.nb_places,
@@ -360,8 +359,8 @@ def _financement(financement) -> Financement:
 
 
 def financement_problems(financement) -> list[Problem]:
-    """F6 (financier → mesure cascade, places, amounts), F7 and E7 (no mix of dispositifs)."""
-    problems = renamed(check_financement(_financement(financement)), FINANCEMENT_FIELDS)
+    """F6 (financeur → mesure cascade, places, amounts), F7 and E7 (no mix of dispositifs)."""
+    problems = check_financement(_financement(financement))
     session = financement.session
     if session is None or financement.mesure is None or session.formation is None:
         return problems
@@ -422,7 +421,7 @@ def recrutement_problems(recrutement, today: date | None = None) -> list[Problem
     if session is not None:
         others = [_event(r) for r in siblings(session.recrutements, recrutement)[:-1]]
         problems += check_recruitment_against(_event(recrutement), others)
-    return renamed(problems, RECRUTEMENT_FIELDS)
+    return renamed(problems, RECRUTEMENT_RENAMES)
 
 
 def _cycle(cycle) -> Cycle:
@@ -446,4 +445,4 @@ def cycle_problems(cycle) -> list[Problem]:
     if session is not None:
         others = siblings(session.cycles, cycle)[:-1]
         problems += check_cycle_year_not_described(cycle.annee, [other.annee for other in others])
-    return renamed(problems, CYCLE_FIELDS)
+    return renamed(problems, CYCLE_RENAMES)

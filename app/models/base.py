@@ -1,5 +1,5 @@
 """Shared column helpers and the stable-reference mechanism (SPEC E9)."""
-from datetime import datetime
+from datetime import datetime, timezone
 
 from flask_appbuilder import Model
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Table, event
@@ -7,7 +7,9 @@ from sqlalchemy.orm import attributes
 
 
 def utcnow() -> datetime:
-    return datetime.utcnow()
+    """Now, in UTC without a time zone: how every timestamp of the portal is stored (the one
+    definition; datetime.utcnow() is deprecated)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class TimestampMixin:

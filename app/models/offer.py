@@ -79,13 +79,6 @@ class Formation(TimestampMixin, Model):
     )
 
     @property
-    def certification_principale(self):
-        for link in self.certifications:
-            if link.principale:
-                return link.certification
-        return self.certifications[0].certification if self.certifications else None
-
-    @property
     def etat_libelle(self) -> str:
         return FormationEtat.LABELS.get(self.etat, self.etat)
 
@@ -221,7 +214,7 @@ class SessionLieu(Model):
 
 
 class Financement(Model):
-    """A financement of the session (F6): financier → mesure cascade, places, prices."""
+    """A financement of the session (F6): financeur → mesure cascade, places, prices."""
 
     __tablename__ = "financement"
     id = Column(Integer, primary_key=True)

@@ -172,7 +172,7 @@ class BlocCompetences(Model):
 
 
 class Financeur(Model):
-    """A financier (LHEO dict-financeurs code) and the mesures it allows (cascade, SPEC F6)."""
+    """A financeur (LHEO dict-financeurs code) and the mesures it allows (cascade, SPEC F6)."""
 
     __tablename__ = "financeur"
     id = Column(Integer, primary_key=True)

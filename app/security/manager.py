@@ -57,7 +57,8 @@ class PortalSecurityManager(SecurityManager):
         user = (self.find_user(username=username) or self.find_user(email=username)) if username else None
         if self.is_locked(user):
             if has_request_context():
-                flash("Compte verrouillé pendant 15 minutes après 5 échecs de connexion : réessayez plus tard ou "
+                flash(f"Compte verrouillé pendant {self.LOCK_DURATION.seconds // 60} minutes après "
+                      f"{self.LOCK_AFTER_FAILURES} échecs de connexion : réessayez plus tard ou "
                       "utilisez « Mot de passe oublié ».", "danger")
             return None
         return super().auth_user_db(username, password)

@@ -15,9 +15,9 @@ Amount = int | float | Decimal | str | None
 
 @dataclass(frozen=True)
 class Financement:
-    financier: str | None
+    financeur: str | None
     mesure: str | None
-    # Mesures the financier allows (the cascade of D3); None when the caller cannot tell.
+    # Mesures the financeur allows (the cascade of D3); None when the caller cannot tell.
     allowed_mesures: Collection[str] | None = None
     nb_places: int | None = None
     prix_total: Amount = None
@@ -37,19 +37,19 @@ _AMOUNTS = (
 
 
 def check_financement(financement: Financement) -> list[Problem]:
-    """F6 for one financement: financier and mesure required, mesure allowed for the
-    financier, places ≥ 1 when given, amounts ≥ 0."""
+    """F6 for one financement: financeur and mesure required, mesure allowed for the
+    financeur, places ≥ 1 when given, amounts ≥ 0."""
     problems: list[Problem] = []
-    if is_blank(financement.financier):
-        problems.append(Problem("financier", "Le financier est obligatoire.", rule="F6"))
+    if is_blank(financement.financeur):
+        problems.append(Problem("financeur", "Le financeur est obligatoire.", rule="F6"))
     if is_blank(financement.mesure):
         problems.append(Problem("mesure", "La mesure (dispositif) est obligatoire.", rule="F6"))
-    elif financement.allowed_mesures is not None and not is_blank(financement.financier):
+    elif financement.allowed_mesures is not None and not is_blank(financement.financeur):
         allowed = {text(m) for m in financement.allowed_mesures}
         if text(financement.mesure) not in allowed:
             problems.append(
                 Problem(
-                    "mesure", "Cette mesure n'est pas proposée par le financier choisi.", rule="F6"
+                    "mesure", "Cette mesure n'est pas proposée par le financeur choisi.", rule="F6"
                 )
             )
     problems += check_number(
@@ -126,12 +126,12 @@ def check_contrat_pro(
 PUBLIC_FINANCEURS = frozenset(
     {"2", "3", "4", "6", "7", "8", "9", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20"}
 )
-# The CPF is public money (Caisse des dépôts) whatever its financier.
+# The CPF is public money (Caisse des dépôts) whatever its financeur.
 PUBLIC_MESURES = frozenset({"CPF"})
 
 
-def is_public_funding(financier: str | None, mesure: str | None = None) -> bool:
-    return text(financier) in PUBLIC_FINANCEURS or text(mesure).upper() in PUBLIC_MESURES
+def is_public_funding(financeur: str | None, mesure: str | None = None) -> bool:
+    return text(financeur) in PUBLIC_FINANCEURS or text(mesure).upper() in PUBLIC_MESURES
 
 
 def check_qualiopi(

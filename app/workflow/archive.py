@@ -5,7 +5,7 @@ from app.models import Formation, FormationEtat, Session, SessionEtat
 
 from .history import record
 
-ACTION_ARCHIVE = "Archivage"
+HISTORY_ARCHIVED = "Archivage"
 
 
 def archive(db_session, items, author=None, comment: str | None = None, motif=None) -> int:
@@ -38,7 +38,7 @@ def _archive_formation(db_session, formation: Formation, author, comment, motif)
         formation.motif_archivage = motif
     if comment:
         formation.commentaire_archivage = comment
-    record(db_session, formation, ACTION_ARCHIVE, author, comment)
+    record(db_session, formation, HISTORY_ARCHIVED, author, comment)
     return count + 1
 
 
@@ -46,5 +46,5 @@ def _archive_session(db_session, session: Session, author, comment) -> int:
     if session.etat == SessionEtat.ARCHIVEE:
         return 0
     session.etat = SessionEtat.ARCHIVEE
-    record(db_session, session, ACTION_ARCHIVE, author, comment)
+    record(db_session, session, HISTORY_ARCHIVED, author, comment)
     return 1

@@ -2,11 +2,12 @@
 `flask workflow archive-ended`, meant to run nightly."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, delete, exists, or_, select
 
 from app.models import Formation, HistoryEntry, Session
+from app.models.base import utcnow
 from app.models.workflow import FormationEtat, SessionEtat
 
 from .history import record
@@ -55,7 +56,7 @@ def purge_drafts(db_session, now: datetime | None = None) -> int:
     """Drop what was saved more than 14 days ago and never submitted (G3): drafts of published
     formations (the published formations are untouched) and formations in creation, with their
     sessions and every child row. Returns how many formations were dropped."""
-    now = now or datetime.now(timezone.utc).replace(tzinfo=None)
+    now = now or utcnow()
     limit = now - timedelta(days=DRAFT_LIFETIME_DAYS)
     formations = db_session.execute(select(Formation).where(Formation.created_at < limit, _purgeable())
                                     .order_by(Formation.id)).scalars().all()

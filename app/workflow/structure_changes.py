@@ -8,11 +8,11 @@ Coordonnées, contacts and lieux are separate lists, outside this request.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 
+from app.models.base import utcnow
 from app.models import Nomenclature, Structure, StructureChange, StructureChangeEtat, StructureEtat
 
 from .diff import display
@@ -31,7 +31,7 @@ E = StructureChangeEtat
 # --- effects: (db_session, change, user, comment) ----------------------------------------------------
 
 def _submit(db_session, change, user, comment, **_):
-    change.submitted_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    change.submitted_at = utcnow()
 
 
 def _accept(db_session, change, user, comment, **_):

@@ -7,12 +7,13 @@ queue (one by one or in bulk) and the commands all go through `fire()`.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 from sqlalchemy.orm import object_session
 
 from app.checks import formation_tree_problems
 from app.models import Formation
+from app.models.base import utcnow
 from app.models.workflow import FormationEtat as F
 from app.models.workflow import SessionEtat as S
 from app.validators import ERROR
@@ -62,10 +63,6 @@ def _archive_requested(formation, actor):
 
 # --- effects: (db_session, formation, user, comment, **kwargs) -> the formation to show next ------
 
-def _now():
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
 def _set_sessions(formation: Formation, etat: str, today: date | None) -> None:
     today = today or date.today()
     for session in formation.sessions:
@@ -82,7 +79,7 @@ def _sessions_follow(etat):
 
 
 def _submit(db_session, formation, user, comment, today=None, **_):
-    formation.submitted_at = _now()
+    formation.submitted_at = utcnow()
     _set_sessions(formation, S.EN_ATTENTE, today)
 
 
@@ -108,7 +105,7 @@ def _reject(db_session, formation, user, comment, today=None, **_):
 
 
 def _request_archive(db_session, formation, user, comment, motif=None, **_):
-    formation.archive_requested_at = _now()
+    formation.archive_requested_at = utcnow()
     formation.motif_archivage = motif
     formation.commentaire_archivage = comment
 

@@ -18,7 +18,7 @@ from app.validators import (
 )
 
 REGION = Financement(
-    financier="F.REG",
+    financeur="F.REG",
     mesure="O780",
     allowed_mesures={"O780", "O781"},
     nb_places=12,
@@ -46,7 +46,7 @@ def test_r_f6_at_least_one_financement() -> None:
 @pytest.mark.parametrize(
     ("changes", "bad"),
     [
-        ({"financier": ""}, {"financier"}),
+        ({"financeur": ""}, {"financeur"}),
         ({"mesure": None}, {"mesure"}),
         ({"mesure": "O132"}, {"mesure"}),  # not offered by F.REG
         ({"allowed_mesures": None, "mesure": "O132"}, set()),  # cascade unknown: not judged
@@ -117,13 +117,13 @@ def test_r_f7_certifiante_with_valid_rncp(certifiante: bool, code: str | None) -
 # --- C6 Qualiopi ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("financier, mesure, public", [
+@pytest.mark.parametrize("financeur, mesure, public", [
     ("2", "CR-PRF", True), ("4", "FT-AIF", True), ("16", "OPCO-PDC", True), ("7", "X", True),
     ("10", "CPF", True), ("10", "AUTOFIN", False), ("5", "ENT-PLAN", False), ("0", "AUTRE", False),
     (None, None, False),
 ])
-def test_r_c6_public_funding_by_financier_or_cpf(financier, mesure, public):
-    assert is_public_funding(financier, mesure) is public
+def test_r_c6_public_funding_by_financeur_or_cpf(financeur, mesure, public):
+    assert is_public_funding(financeur, mesure) is public
 
 
 def test_r_c6_public_funding_needs_qualiopi_action_de_formation():
