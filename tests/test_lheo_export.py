@@ -111,7 +111,7 @@ class Offer:
             contenu="<ul><li>Béton armé</li><li>Coffrage</li></ul>",
             niveau_entree=self.nom("niveau", "1"), objectif_general=self.nom("objectif_general", "6"),
             url_page="https://btp-cfa.example/cap-macon")
-        FormationCertification(formation=formation, certification=certification, principale=True)
+        FormationCertification(formation=formation, certification=certification, principal=True)
         session = Session(
             reference=session_reference, formation=formation, etat="diffusee",
             debut=date(2026, 9, 7), fin=date(2028, 6, 30), contact=contact,

@@ -432,7 +432,7 @@ def test_r_e8_published_formation_keeps_its_rncp_code(login, reset_demo):
     other = db.session.execute(select(FormationCertification.certification_id)
                                .where(FormationCertification.certification_id != link.certification_id)).scalars().first()
     page = client.post(f"/formationcertificationview/edit/{link.id}", data={
-        "formation": str(formation.id), "certification": str(other), "principale": "y"}).get_data(as_text=True)
+        "formation": str(formation.id), "certification": str(other), "principal": "y"}).get_data(as_text=True)
     assert "ne peut pas être changée" in error_next_to(page, "certification")
     client.post(f"/formationcertificationview/delete/{link.id}")
     assert fresh(FormationCertification, link.id) is not None

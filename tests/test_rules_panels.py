@@ -163,7 +163,7 @@ def test_r_e3_education_nationale_certifications_are_exempt(app):
     session = memory_session()
     formation = session.formation
     certification = Certification(id=999999, code_rncp="RNCP99999", intitule="CAP test", education_nationale=False)
-    formation.certifications = [FormationCertification(certification=certification, principale=True)]
+    formation.certifications = [FormationCertification(certification=certification, principal=True)]
     assert habilitation_problems(formation)[0].severity == "warning"
     certification.education_nationale = True
     assert habilitation_problems(formation) == []

@@ -81,7 +81,7 @@ def principal_certification(formation):
     """The principal certification of a formation (the first one when none is marked)."""
     links = list(getattr(formation, "certifications", None) or [])
     for link in links:
-        if link.principale:
+        if link.principal:
             return link.certification
     return links[0].certification if links else None
 
@@ -104,7 +104,7 @@ def formation_problems(formation) -> list[Problem]:
 
 def _choices(formation) -> list[CertificationChoice]:
     return [
-        CertificationChoice(link.certification.code if link.certification else "", bool(link.principale))
+        CertificationChoice(link.certification.code if link.certification else "", bool(link.principal))
         for link in formation.certifications
     ]
 

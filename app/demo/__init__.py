@@ -281,7 +281,7 @@ def _formation(s, code, structure, intitule, cert, etat, apprentissage=False, du
         plus_formation="Plateaux techniques équipés et accompagnement individualisé.",
     )
     if cert is not None:
-        formation.certifications = [FormationCertification(certification=cert, principale=True)]
+        formation.certifications = [FormationCertification(certification=cert, principal=True)]
         formation.formacodes = list(cert.formacodes)
         formation.romes = list(cert.romes)
         formation.nsf = list(cert.nsf)

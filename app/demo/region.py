@@ -709,12 +709,12 @@ class _Planner:
                 principal = (rng.choice(for_apprentissage) if apprentissage
                              else rng.choices(usable, weights=usable_weights)[0])
                 fc_rows.append({"id": self.next_id("formation_certification"), "formation_id": formation_id,
-                                "certification_id": principal.id, "principale": True})
+                                "certification_id": principal.id, "principal": True})
                 others = [c for c in usable if c.id != principal.id]
                 if others and rng.random() < 0.1:
                     fc_rows.append({"id": self.next_id("formation_certification"),
                                     "formation_id": formation_id, "certification_id": rng.choice(others).id,
-                                    "principale": False})
+                                    "principal": False})
             elif formacodes:  # E10: a non-certifying formation has a Formacode
                 ff_rows.append({"formation_id": formation_id, "nomenclature_id": rng.choice(formacodes)})
             metier, _, keywords, metiers = topic(theme)

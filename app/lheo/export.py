@@ -181,10 +181,10 @@ def _schema() -> etree.XMLSchema:
 
 def _formation(offres, formation: Formation, sessions: list[Session], region_prefix) -> None:
     node = el(offres, "formation", numero=formation.reference)
-    links = sorted(formation.certifications, key=lambda link: not link.principale)
+    links = sorted(formation.certifications, key=lambda link: not link.principal)
     certifications = [link.certification for link in links if link.certification is not None]
-    principale = certifications[0] if certifications else None
-    _domaine(node, formation, principale)
+    principal = certifications[0] if certifications else None
+    _domaine(node, formation, principal)
     _text(node, "intitule-formation", formation.intitule, 255, required=True)
     _text(node, "objectif-formation", html_to_text(formation.objectifs), 3000, required=True)
     _text(node, "resultats-attendus", html_to_text(formation.resultats), 3000, required=True)
@@ -200,7 +200,7 @@ def _formation(offres, formation: Formation, sessions: list[Session], region_pre
     _text(node, "objectif-general-formation", code_in(formation.objectif_general, range(1, 10)))
     for certification in [c for c in certifications if _certification_codes(c)][:5]:
         _certification(node, certification)
-    niveau_sortie = formation.niveau_sortie or (principale.niveau_sortie if principale else None)
+    niveau_sortie = formation.niveau_sortie or (principal.niveau_sortie if principal else None)
     _text(node, "code-niveau-sortie", code_in(niveau_sortie, NIVEAUX))
     url_block(node, "url-formation", [formation.url_page, formation.url_brochure, formation.url_video])
     for session in sessions:
@@ -208,10 +208,10 @@ def _formation(offres, formation: Formation, sessions: list[Session], region_pre
     organisme_responsable(node, formation.structure)
 
 
-def _domaine(parent, formation: Formation, principale: Certification | None) -> None:
+def _domaine(parent, formation: Formation, principal: Certification | None) -> None:
     """Formacode, NSF, ROME of the formation, else of its principal certification (E10)."""
     def codes(attribute, length):
-        items = getattr(formation, attribute) or (getattr(principale, attribute) if principale else [])
+        items = getattr(formation, attribute) or (getattr(principal, attribute) if principal else [])
         return unique(compact(item.code)[:length] for item in items if len(compact(item.code)) >= length)
 
     node = el(parent, "domaine-formation")

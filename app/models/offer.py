@@ -94,7 +94,7 @@ class FormationCertification(Model):
     formation = relationship(Formation, back_populates="certifications")
     certification_id = Column(Integer, ForeignKey("certification.id"), nullable=False, index=True)
     certification = relationship(Certification)
-    principale = Column(Boolean, default=False, nullable=False)
+    principal = Column(Boolean, default=False, nullable=False)
 
     def __repr__(self) -> str:
         return f"{self.certification}"

@@ -57,7 +57,7 @@ def check_of_responsable(is_siege: bool, has_nda: bool) -> list[Problem]:
 @dataclass(frozen=True)
 class CertificationChoice:
     code: str  # RNCP or RS code of the chosen certification
-    principale: bool = False
+    principal: bool = False
 
 
 def check_certifications(
@@ -65,7 +65,7 @@ def check_certifications(
     certifications: Sequence[CertificationChoice],
     formacodes: Sequence[str] = (),
 ) -> list[Problem]:
-    """E2 and E10: certifiante ⇒ ≥ 1 certification, exactly one principale;
+    """E2 and E10: certifiante ⇒ ≥ 1 certification, exactly one principal certification;
     non certifiante ⇒ no certification and at least one Formacode (domaine de formation)."""
     problems: list[Problem] = []
     for index, code in enumerate(formacodes):
@@ -120,7 +120,7 @@ def check_certifications(
             )
         )
     problems += check_one_principal(
-        [choice.principale for choice in certifications],
+        [choice.principal for choice in certifications],
         "certifications",
         missing="Désignez la certification principale.",
         too_many="Une seule certification peut être principale.",

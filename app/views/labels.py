@@ -81,7 +81,6 @@ LABELS = {
     "motif_archivage": _("Motif d'archivage"),
     "commentaire_archivage": _("Commentaire d'archivage"),
     "certifications": _("Certifications"),
-    "principale": _("Principale"),
     "sessions": _("Sessions"),
     "formation": _("Formation"),
     "formation.intitule": _("Formation"),

@@ -232,14 +232,15 @@ class FormationCertificationView(ScopedModelView):
     list_title = show_title = "Certifications de la formation"
     add_title = "Ajouter une certification"
     edit_title = "Modifier la certification"
-    list_columns = ["certification", "principale"]
-    search_columns = ["principale"]
-    show_columns = add_columns = edit_columns = ["formation", "certification", "principale"]
+    list_columns = ["certification", "principal"]
+    label_columns = {"principal": "Principale"}  # la certification principale
+    search_columns = ["principal"]
+    show_columns = add_columns = edit_columns = ["formation", "certification", "principal"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {"formation": WRITABLE}
 
     def pre_add(self, item):
         if item.formation is not None:
-            keep_one_principal(item, item.formation.certifications, "principale")
+            keep_one_principal(item, item.formation.certifications, "principal")
 
     pre_update = pre_add
 

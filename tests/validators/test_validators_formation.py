@@ -46,8 +46,8 @@ def test_r_e1_of_responsable_is_siege_with_nda(is_siege: bool, has_nda: bool, ok
 # --- E2 / E10 formacodes -------------------------------------------------------------------
 
 
-def test_r_e2_certifiante_with_one_principale() -> None:
-    choices = [CertificationChoice("RNCP35030", principale=True), CertificationChoice("RS5000")]
+def test_r_e2_certifiante_with_one_principal_certification() -> None:
+    choices = [CertificationChoice("RNCP35030", principal=True), CertificationChoice("RS5000")]
     assert check_certifications(True, choices) == []
 
 
@@ -65,13 +65,13 @@ def test_r_e2_certifiante_needs_a_certification() -> None:
         ([True, True], "Une seule certification peut être principale."),
     ],
 )
-def test_r_e2_exactly_one_principale(flags: list[bool], message: str) -> None:
-    choices = [CertificationChoice(f"RNCP{i + 1}", principale=f) for i, f in enumerate(flags)]
+def test_r_e2_exactly_one_principal_certification(flags: list[bool], message: str) -> None:
+    choices = [CertificationChoice(f"RNCP{i + 1}", principal=f) for i, f in enumerate(flags)]
     assert check_certifications(True, choices) == [Problem("certifications", message, rule="E2")]
 
 
 def test_r_e2_certification_codes_checked_and_not_repeated() -> None:
-    bad = check_certifications(True, [CertificationChoice("BTS", principale=True)])
+    bad = check_certifications(True, [CertificationChoice("BTS", principal=True)])
     assert fields(bad) == {"certifications-0-code"}
     twice = [CertificationChoice("RNCP35030", True), CertificationChoice("35030")]
     assert [p.message for p in check_certifications(True, twice)] == [
