@@ -114,13 +114,20 @@ def register_apis(appbuilder: AppBuilder) -> None:
 
 
 def register_error_pages(app: Flask) -> None:
+    from .imports.workbook import MAX_BYTES as WORKBOOK_MAX_BYTES
+    from .validators.documents import MAX_BYTES as DOCUMENT_MAX_BYTES
+
+    def megabytes(size: int) -> int:
+        return size // (1024 * 1024)
+
     messages = {
         400: "La requête est invalide (formulaire expiré ? rechargez la page).",
         403: "Vous n'avez pas accès à cette page.",
         404: "Cette page n'existe pas ou vous n'y avez pas accès.",
         405: "Cette opération n'est pas permise.",
-        413: "Le fichier envoyé est trop volumineux : 10 Mo au plus par envoi (un classeur Excel : 2 Mo, "
-             "un document : 5 Mo). Réduisez-le et recommencez.",
+        413: f"Le fichier envoyé est trop volumineux : {megabytes(app.config['MAX_CONTENT_LENGTH'])} Mo au plus par "
+             f"envoi (un classeur Excel : {megabytes(WORKBOOK_MAX_BYTES)} Mo, un document : "
+             f"{megabytes(DOCUMENT_MAX_BYTES)} Mo). Réduisez-le et recommencez.",
         429: "Trop de tentatives depuis votre adresse : patientez quelques minutes avant de réessayer.",
         500: "Une erreur inattendue est survenue ; elle a été enregistrée.",
     }
