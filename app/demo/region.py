@@ -84,12 +84,6 @@ def luhn_complete(digits: str) -> str:
     return digits + luhn_check_digit(digits)
 
 
-def luhn_valid(number: str) -> bool:
-    if not number.isdigit():
-        return False
-    return luhn_check_digit(number[:-1]) == number[-1]
-
-
 def make_siren(rng: random.Random) -> str:
     """9 digits, Luhn-valid (as real SIRENs are), never La Poste's 356000000."""
     while True:

@@ -254,7 +254,7 @@ def _check_apprentissage_title(value: str, apprentissage: bool) -> list[Problem]
                 Problem(
                     "intitule",
                     "Seule une formation en apprentissage peut se terminer par "
-                    "« (en apprentissage) ».",
+                    f"« {APPRENTISSAGE_SUFFIX} ».",
                     rule="E4",
                 )
             ]
@@ -264,7 +264,7 @@ def _check_apprentissage_title(value: str, apprentissage: bool) -> list[Problem]
             Problem(
                 "intitule",
                 "L'intitulé d'une formation en apprentissage doit se terminer par "
-                "« (en apprentissage) ».",
+                f"« {APPRENTISSAGE_SUFFIX} ».",
                 rule="E4",
             )
         ]
