@@ -81,3 +81,98 @@ def test_list_page_query_count_does_not_grow_with_rows(login, count_queries, vol
         small = _queries_for(client, count_queries, f"/{view}/list/?psize_{name}=10")
         large = _queries_for(client, count_queries, f"/{view}/list/?psize_{name}=100")
         assert small == large, f"{view} as {username}: {small} queries for 10 rows, {large} for 100"
+
+
+def _add_list_volume(app, count: int) -> None:
+    """Rows for the other lists, each with parents of its own: Contact OF accounts (each with a
+    right, a contact, a coordonnée and history entries), account requests, and formations
+    waiting in the validation queue. Bulk inserts: the ORM is not what is measured here."""
+    from datetime import datetime
+
+    from sqlalchemy import insert
+
+    from app.models import AccountRequest, Coordonnee, HistoryEntry, StructureContact
+    from app.models.workflow import FormationEtat
+
+    sm = app.appbuilder.sm
+    role = sm.find_role("Contact OF")
+    antennas = db.session.execute(select(Structure.id).where(Structure.raison_sociale.like("Antenne de volume %"))
+                                  .order_by(Structure.id)).scalars().all()[:count]
+    now = datetime.now().replace(microsecond=0)
+    users = []
+    for index, structure_id in enumerate(antennas):
+        user = sm.user_model(first_name=f"Prénom{index}", last_name=f"Volume{index:03d}", username=f"volume{index}",
+                             email=f"volume{index}@example.org", active=True, password="x", roles=[role])
+        db.session.add(user)
+        users.append(user)
+    db.session.flush()
+    pairs = list(zip(antennas, users))
+    db.session.execute(insert(StructureRight), [
+        {"user_id": user.id, "structure_id": sid, "niveau": RightLevel.VISUALISATION} for sid, user in pairs])
+    db.session.execute(insert(Coordonnee), [
+        {"structure_id": sid, "nature": "tel", "valeur": f"02310000{index:02d}"[:10], "diffusion": True, "principal": True}
+        for index, (sid, _) in enumerate(pairs)])
+    db.session.execute(insert(StructureContact), [
+        {"structure_id": sid, "nom": f"Contact {index}", "principal": False, "diffusion": True}
+        for index, (sid, _) in enumerate(pairs)])
+    db.session.execute(insert(HistoryEntry), [
+        {"entity": "structure", "entity_id": sid, "at": now, "action": "Modification", "author_id": user.id}
+        for sid, user in pairs])
+    db.session.execute(insert(AccountRequest), [
+        {"siret": "32945614200010", "nda": "28140000014", "nom": f"Demandeur{index}", "prenom": "Jean",
+         "telephone": "0231000000", "email": f"demande{index}@example.org", "consentement": True,
+         "created_at": now, "structure_id": sid}
+        for index, (sid, _) in enumerate(pairs)])
+    db.session.execute(Formation.__table__.update().where(Formation.intitule.like("Formation de volume %"))
+                       .values(etat=FormationEtat.EN_ATTENTE, submitted_at=now))
+    db.session.commit()
+
+
+# Every list page of the portal: (URL, page-size parameter). `/validation/` is not a FAB list but
+# pages the same way.
+LIST_PAGES = {
+    "formations": ("/formationview/list/", "FormationView"),
+    "sessions": ("/sessionview/list/", "SessionView"),
+    "financements": ("/financementview/list/", "FinancementView"),
+    "recrutements": ("/recrutementview/list/", "RecrutementView"),
+    "structures": ("/structureview/list/", "StructureView"),
+    "lieux": ("/lieuview/list/", "LieuView"),
+    "contacts": ("/structurecontactview/list/", "StructureContactView"),
+    "coordonnees": ("/coordonneeview/list/", "CoordonneeView"),
+    "history": ("/historyentryview/list/", "HistoryEntryView"),
+    "account_requests": ("/accountrequestview/list/", "AccountRequestView"),
+    "rights": ("/structurerightview/list/", "StructureRightView"),
+    "contact_accounts": ("/comptes/list/", "ContactAccountView"),
+    "validation_queue": ("/validation/", "ValidationQueueView"),
+}
+MAX_LIST_QUERIES = 12
+
+
+@pytest.fixture(scope="module")
+def list_volume(app, volume):
+    _add_list_volume(app, 110)
+    yield
+
+
+@pytest.mark.parametrize("page", list(LIST_PAGES))
+def test_every_list_page_costs_a_constant_number_of_queries(login, count_queries, list_volume, page):
+    url, name = LIST_PAGES[page]
+    client = login("gestionnaire")
+    small_url, large_url = f"{url}?psize_{name}=10", f"{url}?psize_{name}=100"
+    row_link = "/validation/review/" if page == "validation_queue" else url.replace("/list/", "/show/")
+    rows_small = client.get(small_url).get_data(as_text=True).count(row_link)
+    rows_large = client.get(large_url).get_data(as_text=True).count(row_link)
+    assert rows_large >= 100 > rows_small >= 10, f"{page}: {rows_small} and {rows_large} rows"
+    small = _queries_for(client, count_queries, small_url)
+    large = _queries_for(client, count_queries, large_url)
+    assert small == large, f"{page}: {small} queries for 10 rows, {large} for 100"
+    assert large <= MAX_LIST_QUERIES, f"{page}: {large} queries"
+
+
+def test_validation_queue_pages_keep_their_filters(login, list_volume):
+    client = login("gestionnaire")
+    first = client.get("/validation/?q=volume&type=creation&psize_ValidationQueueView=20").get_data(as_text=True)
+    assert first.count("/validation/review/") == 20
+    assert "page_ValidationQueueView=1" in first and "q=volume" in first and "type=creation" in first
+    last = client.get("/validation/?q=volume&type=creation&psize_ValidationQueueView=20&page_ValidationQueueView=5")
+    assert last.get_data(as_text=True).count("/validation/review/") == 10  # 110 waiting formations

@@ -7,7 +7,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access, permission_name
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.commands import Invalid
@@ -25,7 +25,10 @@ from app.workflow.transitions import TRANSITIONS, available, blocking_problems
 
 DECISIONS = ("accept", "ask_information", "reject")  # the bulk decisions of the queue
 REVIEW_DECISIONS = DECISIONS + ("archive", "refuse_archive")
-PAGE_SIZE = 50
+PAGE_SIZE = 50  # the queue's default page; `psize_ValidationQueueView` chooses up to MAX_PAGE_SIZE
+MAX_PAGE_SIZE = 100
+# Same argument names as FAB's lists (page_<View>, psize_<View>, 0-based pages).
+PAGE_ARG, PSIZE_ARG = "page_ValidationQueueView", "psize_ValidationQueueView"
 
 
 def _label(name: str) -> str:
@@ -41,6 +44,33 @@ def _codification(form) -> Codification:
     lists = {name: tuple(_ids(form.getlist(name))) if name + "_sent" in form else None for name in CODE_LISTS}
     etat = _ids([form.get("etat_dispositif", "")])
     return Codification(**lists, etat_dispositif=etat[0] if etat else None)
+
+
+def _page_args() -> tuple[int, int]:
+    """The page asked for (0-based) and its size, bounded; anything else is the first page."""
+    page, size = request.args.get(PAGE_ARG, ""), request.args.get(PSIZE_ARG, "")
+    page = int(page) if page.isdigit() and int(page) < 2**31 else 0
+    size = min(int(size), MAX_PAGE_SIZE) if size.isdigit() and int(size) > 0 else PAGE_SIZE
+    return page, size
+
+
+def _count(query, column) -> int:
+    """The number of rows of `query` (same FROM and WHERE, no loader options)."""
+    return db.session.execute(query.with_only_columns(func.count(column)).order_by(None)).scalar_one()
+
+
+def _page(query, page: int, size: int) -> list:
+    return db.session.execute(query.limit(size).offset(page * size)).scalars().all()
+
+
+def _queue_url(text: str, kind: str, page: int, size: int) -> str:
+    """A page of the queue with its filters kept in the URL."""
+    args = {name: value for name, value in (("q", text), ("type", kind)) if value}
+    if page:
+        args[PAGE_ARG] = page
+    if size != PAGE_SIZE:
+        args[PSIZE_ARG] = size
+    return url_for("ValidationQueueView.queue", **args)
 
 
 class ValidationQueueView(BaseView):
@@ -61,6 +91,7 @@ class ValidationQueueView(BaseView):
     def queue(self):
         text = request.args.get("q", "").strip()[:100]
         kind = request.args.get("type", "")
+        page, size = _page_args()
         query = self._pending()
         if text:
             like = f"%{text}%"
@@ -72,15 +103,25 @@ class ValidationQueueView(BaseView):
             query = query.where(Formation.draft_of_id.isnot(None))
         elif kind == "archivage":
             query = query.where(Formation.archive_requested_at.isnot(None))
-        rows = db.session.execute(query.order_by(Formation.submitted_at, Formation.id).limit(PAGE_SIZE)).scalars().all()
         # Structure records (C9): the queue is the Carif-Oref's, who sees every structure.
-        changes = db.session.execute(
-            select(StructureChange).where(StructureChange.etat == StructureChangeEtat.EN_ATTENTE)
-            .options(joinedload(StructureChange.structure)).order_by(StructureChange.submitted_at).limit(PAGE_SIZE)
-        ).scalars().all() if kind in ("", "structure") else []
+        changes = (select(StructureChange).where(StructureChange.etat == StructureChangeEtat.EN_ATTENTE)
+                   .options(joinedload(StructureChange.structure)))
+        rows, total, structures, structures_total = [], 0, [], 0
         if kind == "structure":
-            rows = []
-        return self.render_template("portal/queue.html", rows=rows, q=text, kind=kind, changes=changes,
+            # The structure records are the paged list; on the other pages they follow the first page.
+            structures_total = _count(changes, StructureChange.id)
+            structures = _page(changes.order_by(StructureChange.submitted_at, StructureChange.id), page, size)
+            total = structures_total
+        else:
+            total = _count(query, Formation.id)
+            rows = _page(query.order_by(Formation.submitted_at, Formation.id), page, size)
+            if kind == "" and page == 0:
+                structures_total = _count(changes, StructureChange.id)
+                structures = _page(changes.order_by(StructureChange.submitted_at, StructureChange.id), 0, size)
+        pages = max(1, -(-total // size))
+        return self.render_template("portal/queue.html", rows=rows, q=text, kind=kind, changes=structures,
+                                    changes_total=structures_total, total=total, page=page, pages=pages,
+                                    psize=size, page_url=lambda n: _queue_url(text, kind, n, size),
                                     decisions=[TRANSITIONS[name] for name in DECISIONS])
 
     @expose("/bulk", methods=["POST"])
