@@ -48,7 +48,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     """Every menu entry, grouped as users see them; menu names come from the permission
     vocabulary, which the roles grant (app/security/roles.py)."""
     from .security import permissions as P
-    from .views import accounts, espace, offer, referentials, structures, workflow
+    from .views import accounts, espace, offer, referentials, search, structures, workflow
 
     # Ma structure
     appbuilder.add_view(structures.StructureView, P.MENU_STRUCTURES, icon="fa-building", category=P.MENU_STRUCTURE,
@@ -64,6 +64,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     # Offre de formation
     appbuilder.add_view(offer.FormationView, P.MENU_FORMATIONS, icon="fa-graduation-cap", category=P.MENU_OFFER,
                         category_icon="fa-graduation-cap")
+    appbuilder.add_view(search.FormationSearchView, P.MENU_SEARCH, icon="fa-search", category=P.MENU_OFFER)
     appbuilder.add_view(offer.SessionView, P.MENU_SESSIONS, icon="fa-calendar", category=P.MENU_OFFER)
     appbuilder.add_view(offer.FinancementView, P.MENU_FINANCEMENTS, icon="fa-eur", category=P.MENU_OFFER)
     appbuilder.add_view(offer.RecrutementView, P.MENU_RECRUTEMENTS, icon="fa-users", category=P.MENU_OFFER)

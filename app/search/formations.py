@@ -1,0 +1,326 @@
+"""The formations search (SPEC I1–I4): request arguments → `Criteria` → one scoped select.
+
+A page costs two statements whatever its size: the count and the page. Every listed value
+(certification, OF formateur, dispositif, lieu) is a correlated sub-select of the page query, so
+each column can also be sorted on.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+
+from sqlalchemy import case, exists, false, func, or_, select
+from sqlalchemy.orm import aliased
+
+from app.extensions import db
+from app.models import (
+    Certification,
+    Financement,
+    Formation,
+    FormationCertification,
+    Lieu,
+    Mesure,
+    Nomenclature,
+    Session,
+    SessionEtat,
+    SessionFormateur,
+    SessionLieu,
+    Structure,
+)
+from app.security.scope import scoped
+
+from .text import contains, ensure_sqlite_function, equals, folded
+
+PAGE_SIZES = (10, 25, 50, 100)
+DEFAULT_PAGE_SIZE = 25
+MAX_VALUES = 50  # values of a `;` list
+REMOTE_CODES = ("1", "2")  # LHEO modalité d'enseignement: mixte, entièrement à distance
+YES_NO = {"oui": True, "non": False}
+_REFERENCE = re.compile(r"^[A-Z0-9*]{1,20}$")
+_POSTCODE = re.compile(r"^[0-9AB*]{1,5}$")
+
+
+@dataclass(frozen=True)
+class Criteria:
+    q: str = ""  # recherche rapide: intitulé or reference (I1)
+    type_reference: str = ""  # "F", "S" or "" (both)
+    references: tuple[str, ...] = ()  # I2: `*` wildcard, `;` lists
+    intitule: str = ""  # a word, or the exact label (I3)
+    etat: str = ""
+    mesure: int | None = None
+    codes_postaux: tuple[str, ...] = ()
+    departement: str = ""
+    of_responsable: str = ""
+    of_formateur: str = ""
+    niveau_entree: int | None = None
+    niveau_sortie: int | None = None
+    debut_du: date | None = None
+    debut_au: date | None = None
+    fin_du: date | None = None
+    fin_au: date | None = None
+    marche: str = ""
+    certifiante: bool | None = None
+    apprentissage: bool | None = None
+    distance: bool | None = None
+    tri: str = "reference"
+    ordre: str = "asc"
+    page: int = 1
+    taille: int = DEFAULT_PAGE_SIZE
+    errors: tuple[str, ...] = ()
+
+    def url_args(self, **changes) -> dict:
+        """The criteria as URL arguments (pagination and sort links keep the search)."""
+        values = {"q": self.q, "type_reference": self.type_reference, "reference": ";".join(self.references),
+                  "intitule": self.intitule, "etat": self.etat, "mesure": self.mesure,
+                  "code_postal": ";".join(self.codes_postaux), "departement": self.departement,
+                  "of_responsable": self.of_responsable, "of_formateur": self.of_formateur,
+                  "niveau_entree": self.niveau_entree, "niveau_sortie": self.niveau_sortie,
+                  "debut_du": self.debut_du, "debut_au": self.debut_au, "fin_du": self.fin_du,
+                  "fin_au": self.fin_au, "marche": self.marche,
+                  **{name: _yes_no(getattr(self, name)) for name in ("certifiante", "apprentissage", "distance")},
+                  "tri": self.tri, "ordre": self.ordre, "page": self.page, "taille": self.taille}
+        values.update(changes)
+        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items() if v not in ("", None)}
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("oui" if value else "non")
+
+
+def _text(args, name: str, limit: int = 200) -> str:
+    return (args.get(name) or "").strip()[:limit]
+
+
+def _int(args, name: str) -> int | None:
+    value = _text(args, name, 10)
+    return int(value) if value.isdigit() and int(value) < 2**31 else None
+
+
+def _date(args, name: str, label: str, errors: list) -> date | None:
+    value = _text(args, name, 10)
+    if not value:
+        return None
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    errors.append(f"{label} : date invalide « {value} » (jj/mm/aaaa).")
+    return None
+
+
+def _values(args, name: str, pattern: re.Pattern, label: str, errors: list) -> tuple[str, ...]:
+    values = [v.strip().upper() for v in _text(args, name, 2000).split(";") if v.strip()][:MAX_VALUES]
+    bad = [v for v in values if not pattern.match(v)]
+    if bad:
+        errors.append(f"{label} : valeur invalide « {bad[0]} ».")
+    return tuple(v for v in values if pattern.match(v))
+
+
+def parse(args) -> Criteria:
+    """Criteria from request arguments; invalid values are dropped and reported in `errors`."""
+    errors: list[str] = []
+    type_reference = _text(args, "type_reference", 1).upper()
+    tri = _text(args, "tri", 20)
+    taille = _int(args, "taille")
+    values = dict(
+        q=_text(args, "q"),
+        type_reference=type_reference if type_reference in ("F", "S") else "",
+        references=_values(args, "reference", _REFERENCE, "Référence", errors),
+        intitule=_text(args, "intitule", 255),
+        etat=_text(args, "etat", 20) if _text(args, "etat", 20) in SessionEtat.LABELS else "",
+        mesure=_int(args, "mesure"),
+        codes_postaux=_values(args, "code_postal", _POSTCODE, "Code postal", errors),
+        departement=_text(args, "departement", 3).upper(),
+        of_responsable=_text(args, "of_responsable"),
+        of_formateur=_text(args, "of_formateur"),
+        niveau_entree=_int(args, "niveau_entree"),
+        niveau_sortie=_int(args, "niveau_sortie"),
+        debut_du=_date(args, "debut_du", "Début de session du", errors),
+        debut_au=_date(args, "debut_au", "Début de session au", errors),
+        fin_du=_date(args, "fin_du", "Fin de session du", errors),
+        fin_au=_date(args, "fin_au", "Fin de session au", errors),
+        marche=_text(args, "marche", 50),
+        **{name: YES_NO.get(_text(args, name, 3)) for name in ("certifiante", "apprentissage", "distance")},
+        tri=tri if tri in COLUMNS else "reference",
+        ordre="desc" if _text(args, "ordre", 4) == "desc" else "asc",
+        page=max(1, min(_int(args, "page") or 1, 10**6)),
+        taille=taille if taille in PAGE_SIZES else DEFAULT_PAGE_SIZE,
+    )
+    return Criteria(**values, errors=tuple(errors))
+
+
+# --- the query ------------------------------------------------------------------------------------
+
+def _first(column, *where, order=()):
+    """Correlated sub-select: the first value of `column` for the current session row."""
+    return select(column).where(*where).order_by(*order).limit(1).scalar_subquery()
+
+
+def _organisation_name(structure=Structure):
+    return func.coalesce(structure.enseigne, structure.raison_sociale)
+
+
+def _session_lieu(column):
+    return _first(column, SessionLieu.session_id == Session.id, SessionLieu.lieu_id == Lieu.id,
+                  order=(SessionLieu.principal.desc(), SessionLieu.id))
+
+
+_code_postal = _session_lieu(Lieu.code_postal)
+
+# Listed columns: key → SQL expression (also the sort key).
+COLUMNS = {
+    "reference": Formation.reference,
+    "session": Session.reference,
+    "certification": _first(func.coalesce(Certification.code_rncp, Certification.code_rs, Certification.certif_info),
+                            FormationCertification.formation_id == Formation.id,
+                            Certification.id == FormationCertification.certification_id,
+                            order=(FormationCertification.principal.desc(), FormationCertification.id)),
+    "intitule": Formation.intitule,
+    "debut": Session.debut,
+    "fin": Session.fin,
+    "formateur": _first(_organisation_name(), SessionFormateur.session_id == Session.id,
+                        Structure.id == SessionFormateur.structure_id,
+                        order=(SessionFormateur.principal.desc(), SessionFormateur.id)),
+    "dispositif": _first(Mesure.libelle, Financement.session_id == Session.id, Mesure.id == Financement.mesure_id,
+                         order=(Financement.id,)),
+    "etat": Session.etat,
+    "departement": case((func.substr(_code_postal, 1, 2).in_(("97", "98")), func.substr(_code_postal, 1, 3)),
+                        else_=func.substr(_code_postal, 1, 2)),
+    "ville": _session_lieu(Lieu.ville),
+}
+# Text columns sort as French readers expect: "Électricien" between "Bureautique" and "Sécurité".
+FOLDED_SORT = frozenset({"intitule", "formateur", "dispositif", "ville"})
+EXTRA = {
+    "certification_fin": _first(Certification.date_fin_enregistrement,
+                                FormationCertification.formation_id == Formation.id,
+                                Certification.id == FormationCertification.certification_id,
+                                order=(FormationCertification.principal.desc(), FormationCertification.id)),
+    "certification_intitule": _first(Certification.intitule,
+                                     FormationCertification.formation_id == Formation.id,
+                                     Certification.id == FormationCertification.certification_id,
+                                     order=(FormationCertification.principal.desc(), FormationCertification.id)),
+}
+
+
+def _reference_clause(column, values: tuple[str, ...], suffix: str):
+    exact, patterns = [], []
+    for value in values:
+        if "*" in value:
+            patterns.append(value.replace("*", "%"))
+        else:
+            exact.append(value if value.endswith(suffix) or not value[-1].isdigit() else value + suffix)
+    clauses = [column.in_(exact)] if exact else []
+    clauses += [column.like(p) for p in patterns]
+    return or_(*clauses)
+
+
+def _postcode_clause(values: tuple[str, ...]):
+    clauses = [Lieu.code_postal.like(v.replace("*", "%")) if "*" in v else Lieu.code_postal == v for v in values]
+    return _in_lieu(or_(*clauses))
+
+
+def _in_lieu(condition):
+    return exists().where(SessionLieu.session_id == Session.id, Lieu.id == SessionLieu.lieu_id, condition)
+
+
+def _organisation_match(structure, text: str):
+    digits = text.replace(" ", "")
+    if digits.isdigit():
+        return structure.siret.like(f"{digits}%")
+    return or_(contains(structure.raison_sociale, text), contains(structure.enseigne, text))
+
+
+def conditions(c: Criteria) -> list:
+    """WHERE clauses of the criteria (the scope is added by `scoped`)."""
+    where = [Formation.draft_of_id.is_(None), Session.in_draft.is_(False)]
+    # Archived sessions are shown only when asked for (seed: "vous ne voyez plus celles qui sont
+    # définitivement archivées").
+    where.append(Session.etat == c.etat if c.etat else Session.etat != SessionEtat.ARCHIVEE)
+    if c.q:
+        reference = c.q.replace(" ", "").upper()
+        where.append(or_(contains(Formation.intitule, c.q),
+                         Formation.reference.like(f"%{reference}%") if _REFERENCE.match(reference) else false(),
+                         Session.reference.like(f"%{reference}%") if _REFERENCE.match(reference) else false()))
+    if c.references:
+        if c.type_reference == "F":
+            where.append(_reference_clause(Formation.reference, c.references, "F"))
+        elif c.type_reference == "S":
+            where.append(_reference_clause(Session.reference, c.references, "S"))
+        else:
+            where.append(or_(_reference_clause(Formation.reference, c.references, ""),
+                             _reference_clause(Session.reference, c.references, "")))
+    if c.intitule:
+        # A word is looked for inside the label; a label (several words) must match exactly.
+        where.append(contains(Formation.intitule, c.intitule) if " " not in c.intitule
+                     else equals(Formation.intitule, c.intitule))
+    if c.mesure:
+        where.append(exists().where(Financement.session_id == Session.id, Financement.mesure_id == c.mesure))
+    if c.marche:
+        where.append(exists().where(Financement.session_id == Session.id, Financement.numero_marche == c.marche))
+    if c.codes_postaux:
+        where.append(_postcode_clause(c.codes_postaux))
+    if c.departement:
+        where.append(_in_lieu(Lieu.code_postal.like(f"{c.departement[:3]}%")))
+    if c.of_responsable:
+        responsable = aliased(Structure)
+        where.append(exists().where(responsable.id == Formation.structure_id,
+                                    _organisation_match(responsable, c.of_responsable)))
+    if c.of_formateur:
+        where.append(exists().where(SessionFormateur.session_id == Session.id,
+                                    Structure.id == SessionFormateur.structure_id,
+                                    _organisation_match(Structure, c.of_formateur)))
+    if c.niveau_entree:
+        where.append(Formation.niveau_entree_id == c.niveau_entree)
+    if c.niveau_sortie:
+        where.append(Formation.niveau_sortie_id == c.niveau_sortie)
+    for column, bound, op in ((Session.debut, c.debut_du, "ge"), (Session.debut, c.debut_au, "le"),
+                              (Session.fin, c.fin_du, "ge"), (Session.fin, c.fin_au, "le")):
+        if bound is not None:
+            where.append(column >= bound if op == "ge" else column <= bound)
+    if c.certifiante is not None:
+        where.append(Formation.certifiante.is_(c.certifiante))
+    if c.apprentissage is not None:
+        where.append(Formation.apprentissage.is_(c.apprentissage))
+    if c.distance is not None:
+        remote = exists().where(Nomenclature.id == Session.modalite_enseignement_id,
+                                Nomenclature.code.in_(REMOTE_CODES))
+        where.append(remote if c.distance else ~remote)
+    return where
+
+
+def _base(statement, c: Criteria):
+    statement = statement.select_from(Session).join(Formation, Formation.id == Session.formation_id)
+    return scoped(statement.where(*conditions(c)), Session, write=False)
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list
+    total: int
+    criteria: Criteria
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.criteria.taille))
+
+
+def search(c: Criteria) -> Page:
+    """The count and the requested page: two statements."""
+    ensure_sqlite_function(db.session)
+    total = db.session.execute(_base(select(func.count(Session.id)), c)).scalar() or 0
+    sort = folded(COLUMNS[c.tri]) if c.tri in FOLDED_SORT else COLUMNS[c.tri]
+    sort = sort.desc() if c.ordre == "desc" else sort.asc()
+    listed = [expression.label(key) for key, expression in {**COLUMNS, **EXTRA}.items()]
+    page = min(c.page, max(1, -(-total // c.taille)))
+    statement = (_base(select(Session.id.label("id"), Formation.id.label("formation_id"), *listed), c)
+                 .order_by(sort, Formation.reference, Session.debut, Session.id)
+                 .limit(c.taille).offset((page - 1) * c.taille))
+    rows = db.session.execute(statement).mappings().all() if total else []
+    if page != c.page:
+        c = Criteria(**{f.name: getattr(c, f.name) for f in fields(c) if f.name != "page"}, page=page)
+    return Page(rows=rows, total=total, criteria=c)
+
+
+__all__ = ["Criteria", "Page", "parse", "search", "COLUMNS", "PAGE_SIZES"]

@@ -1,0 +1,366 @@
+"""Formations search (SPEC I1–I4): quick search, references, filters, results; always in scope."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import lxml.html
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import (
+    Financement,
+    Formation,
+    Nomenclature,
+    NomenclatureKind,
+    Session,
+    SessionEtat,
+    SessionFormateur,
+    SessionLieu,
+    Structure,
+)
+from app.search.text import fold
+
+URL = "/recherche/formations"
+
+
+def page(client, **args):
+    response = client.get(URL, query_string=args)
+    assert response.status_code == 200, response.status_code
+    return lxml.html.fromstring(response.get_data(as_text=True))
+
+
+def rows(client, **args) -> list[dict]:
+    """The result rows: formation and session references, CSS state class, state text, cells."""
+    tree = page(client, **{"taille": 100, **args})
+    found = []
+    for tr in tree.xpath("//table[@id='resultats']/tbody/tr[@class]"):
+        refs = [a.text_content() for a in tr.xpath("./th/a")]
+        cells = [td.text_content().strip() for td in tr.xpath("./td")]
+        found.append({"formation": refs[0], "session": refs[1], "classe": tr.get("class"),
+                      "etat": tr.xpath("./td[@class='etat']")[0].text_content(), "cells": cells,
+                      "rowid": tr.xpath(".//input[@name='rowid']/@value")[0]})
+    return found
+
+
+def sessions_of(client, **args) -> set[str]:
+    return {r["session"] for r in rows(client, **args)}
+
+
+def refs(*sessions) -> set[str]:
+    return {s.reference for s in sessions}
+
+
+def formation(intitule_start: str) -> Formation:
+    return db.session.execute(select(Formation).where(Formation.intitule.like(f"{intitule_start}%"))).scalar_one()
+
+
+def visible_sessions(formation_obj) -> set[str]:
+    return {s.reference for s in formation_obj.sessions if s.etat != SessionEtat.ARCHIVEE}
+
+
+def all_visible() -> set[str]:
+    return set(db.session.execute(select(Session.reference).where(Session.etat != SessionEtat.ARCHIVEE,
+                                                                  Session.in_draft.is_(False))).scalars())
+
+
+# --- I1: quick search ----------------------------------------------------------------------------
+
+def test_r_i1_fold_removes_accents_and_case():
+    assert fold("Bâtiment ÉLECTRICIEN œuvre") == "batiment electricien oeuvre"
+
+
+@pytest.mark.parametrize("text", ["bâtiment", "batiment", "BATIMENT", "Électricien", "electricien d'équipement"])
+def test_r_i1_quick_search_ignores_accents_and_case(login, text):
+    client = login("gestionnaire")
+    elec = formation("Électricien")
+    assert visible_sessions(elec) <= sessions_of(client, q=text)
+    assert not refs(*formation("BTS").sessions) & sessions_of(client, q=text)
+
+
+def test_r_i1_quick_search_on_formation_and_session_reference(login):
+    client = login("gestionnaire")
+    mco = formation("BTS")
+    assert sessions_of(client, q=mco.reference.lower()) == visible_sessions(mco)
+    session = mco.sessions[0]
+    assert sessions_of(client, q=session.reference) == {session.reference}
+
+
+# --- I2: references --------------------------------------------------------------------------------
+
+def test_r_i2_reference_exact_list_and_wildcard(login):
+    client = login("gestionnaire")
+    mco, bureautique = formation("BTS"), formation("Bureautique")
+    both = f"{mco.reference};{bureautique.reference}"
+    expected = visible_sessions(mco) | visible_sessions(bureautique)
+    assert sessions_of(client, type_reference="F", reference=both) == expected
+    # the suffix letter may be left out; `*` stands for any characters
+    assert sessions_of(client, type_reference="F", reference=mco.reference[:-1]) == visible_sessions(mco)
+    assert sessions_of(client, type_reference="F", reference="*" + mco.reference[-3:]) >= visible_sessions(mco)
+    assert sessions_of(client, type_reference="F", reference="*F") == all_visible()
+    assert sessions_of(client, type_reference="F", reference="*S") == set()
+
+
+def test_r_i2_session_references_with_wildcard(login):
+    client = login("gestionnaire")
+    first, second = formation("Bureautique").sessions
+    assert sessions_of(client, type_reference="S", reference=f"{first.reference}; {second.reference}") == \
+        refs(first, second)
+    assert sessions_of(client, type_reference="S", reference="*" + first.reference[-4:]) >= {first.reference}
+    assert sessions_of(client, reference=first.reference) == {first.reference}  # F or S
+
+
+def test_r_i2_invalid_reference_is_reported_not_run(login):
+    client = login("gestionnaire")
+    tree = page(client, reference="12%; DROP")
+    assert "Référence : valeur invalide" in tree.text_content()
+
+
+# --- I3: filters -----------------------------------------------------------------------------------
+
+def test_r_i3_intitule_word_or_exact_label(login):
+    client = login("gestionnaire")
+    mco = formation("BTS")
+    assert sessions_of(client, intitule="COMMERCIAL") == visible_sessions(mco)
+    assert sessions_of(client, intitule="bts management commercial opérationnel") == visible_sessions(mco)
+    assert sessions_of(client, intitule="BTS management commercial") == set()  # a label is exact
+
+
+def test_r_i3_etat_and_archived_sessions(login):
+    client = login("gestionnaire")
+    archived = set(db.session.execute(select(Session.reference).where(Session.etat == SessionEtat.ARCHIVEE)).scalars())
+    assert archived and not archived & sessions_of(client)
+    assert sessions_of(client, etat=SessionEtat.ARCHIVEE) == archived
+    en_attente = {r["session"] for r in rows(client) if r["classe"] == "etat-en_attente"}
+    assert sessions_of(client, etat=SessionEtat.EN_ATTENTE) == en_attente != set()
+
+
+def test_r_i3_mesure_and_numero_de_marche(login, reset_demo):
+    client = login("gestionnaire")
+    session = formation("BTS").sessions[0]
+    financement = session.financements[0]
+    expected = set(db.session.execute(select(Session.reference).join(Financement).where(
+        Financement.mesure_id == financement.mesure_id, Session.etat != SessionEtat.ARCHIVEE)).scalars())
+    assert sessions_of(client, mesure=financement.mesure_id) == expected
+    financement.numero_marche = "2026-REG-0042"
+    db.session.commit()
+    assert sessions_of(client, marche="2026-REG-0042") == {session.reference}
+    assert sessions_of(client, marche="2026-REG") == set()
+
+
+def _by_postcode(prefix: str) -> set[str]:
+    from app.models import Lieu
+    return set(db.session.execute(select(Session.reference).join(SessionLieu).join(Lieu).where(
+        Lieu.code_postal.like(prefix), Session.etat != SessionEtat.ARCHIVEE)).scalars())
+
+
+def test_r_i3_code_postal_exact_wildcard_and_list(login):
+    client = login("gestionnaire")
+    assert sessions_of(client, code_postal="76000") == _by_postcode("76000") != set()
+    assert sessions_of(client, code_postal="76*") == _by_postcode("76%") > _by_postcode("76000")
+    assert sessions_of(client, code_postal="76000;50*") == _by_postcode("76000") | _by_postcode("50%")
+    assert sessions_of(client, departement="76") == _by_postcode("76%")
+
+
+def test_r_i3_of_responsable_and_formateur_by_name_or_siret(login):
+    client = login("gestionnaire")
+    horizon = db.session.execute(select(Structure).where(
+        Structure.raison_sociale == "Institut Horizon Formation")).scalar_one()
+    own = set(db.session.execute(select(Session.reference).join(Formation).where(
+        Formation.structure_id == horizon.id)).scalars())
+    assert sessions_of(client, of_responsable="institut horizon") == own
+    assert sessions_of(client, of_responsable=horizon.siret) == own
+    caen = db.session.execute(select(Structure).where(Structure.raison_sociale.like("%site de Caen"))).scalar_one()
+    trained = set(db.session.execute(select(Session.reference).join(SessionFormateur).where(
+        SessionFormateur.structure_id == caen.id)).scalars())
+    assert len(trained) == 2  # one CFA session and the shared Horizon session
+    assert sessions_of(client, of_formateur="batiment normandie – site de caen") == trained
+    assert sessions_of(client, of_formateur=caen.siret[:9] + " " + caen.siret[9:]) >= trained
+
+
+def test_r_i3_niveaux_certifiante_apprentissage(login):
+    client = login("gestionnaire")
+    macon = formation("Titre professionnel maçon")
+    assert sessions_of(client, niveau_sortie=macon.niveau_sortie_id) >= visible_sessions(macon)
+    assert sessions_of(client, niveau_entree=macon.niveau_entree_id) == all_visible()
+    assert sessions_of(client, apprentissage="oui") == visible_sessions(macon)
+    bureautique = formation("Bureautique")
+    assert visible_sessions(bureautique) <= sessions_of(client, certifiante="non")
+    assert not visible_sessions(bureautique) & sessions_of(client, certifiante="oui")
+
+
+def test_r_i3_session_dates(login):
+    client = login("gestionnaire")
+    today = date.today()
+    sessions = [s for s in db.session.execute(select(Session)).scalars() if s.etat != SessionEtat.ARCHIVEE]
+    start, end = today, today + timedelta(days=60)
+    assert sessions_of(client, debut_du=start.isoformat(), debut_au=end.strftime("%d/%m/%Y")) == \
+        {s.reference for s in sessions if start <= s.debut <= end}
+    assert sessions_of(client, fin_au=today.isoformat()) == {s.reference for s in sessions if s.fin <= today}
+    assert "date invalide" in page(client, fin_au="31/02/2026").text_content()
+
+
+def test_r_i3_a_distance(login, reset_demo):
+    client = login("gestionnaire")
+    session = formation("BTS").sessions[0]
+    session.modalite_enseignement = db.session.execute(select(Nomenclature).where(
+        Nomenclature.kind == NomenclatureKind.MODALITE_ENSEIGNEMENT, Nomenclature.code == "2")).scalar_one()
+    db.session.commit()
+    assert sessions_of(client, distance="oui") == {session.reference}
+    assert session.reference not in sessions_of(client, distance="non")
+
+
+# --- I4: results -----------------------------------------------------------------------------------
+
+def test_r_i4_columns_colours_legend_and_state_text(login):
+    client = login("gestionnaire")
+    tree = page(client, q="BTS")
+    headers = [th.text_content().replace("(trier)", "").strip()
+               for th in tree.xpath("//table[@id='resultats']/thead/tr/th")]
+    assert headers[1:] == ["Référence", "Certif.", "Intitulé", "Date de début", "Date de fin", "OF formateur",
+                           "Dispositif", "État", "Dpt", "Ville"]
+    assert all(th.get("scope") == "col" for th in tree.xpath("//table[@id='resultats']/thead/tr/th"))
+    (row,) = rows(client, q="BTS")
+    assert row["classe"] == "etat-diffusee" and row["etat"] == "Diffusée"
+    assert row["cells"][-2:] == ["76", "Rouen"] and "Horizon Formation" in row["cells"]
+    certif = tree.xpath("//table[@id='resultats']//td/span[@title]")[0]
+    assert certif.text_content() == "RNCP38362" and "fin d'enregistrement le 31/08/2029" in certif.get("title")
+    legend = tree.xpath("//div[@id='legende-etats']")[0].text_content()
+    assert all(label in legend for label in SessionEtat.LABELS.values())
+    assert tree.xpath("//div[@id='legende-etats']//span[contains(@class, 'pastille etat-diffusee')]")
+
+
+@pytest.mark.parametrize("key", ["reference", "certification", "intitule", "debut", "fin", "formateur",
+                                 "dispositif", "etat", "departement", "ville"])
+def test_r_i4_every_column_sorts_both_ways(login, key):
+    client = login("gestionnaire")
+    for ordre in ("asc", "desc"):
+        tree = page(client, tri=key, ordre=ordre)
+        sorted_th = tree.xpath("//th[@aria-sort]")
+        expected = "ascending" if ordre == "asc" else "descending"
+        assert len(sorted_th) == 1 and sorted_th[0].get("aria-sort") == expected
+    index = {"debut": 3, "intitule": 2, "ville": 9}.get(key)
+    if index is not None:
+        values = [r["cells"][index] for r in rows(client, tri=key)]
+        as_key = (lambda v: v.split("/")[::-1]) if key == "debut" else fold
+        assert values == sorted(values, key=as_key)
+        descending = [r["cells"][index] for r in rows(client, tri=key, ordre="desc")]
+        assert descending == sorted(values, key=as_key, reverse=True)
+
+
+def test_r_i4_pagination_and_page_size_keep_the_search_in_the_url(login):
+    client = login("gestionnaire")
+    assert len(all_visible()) == len(rows(client, taille=10)) == 10  # the demo has 10 visible sessions
+    tree = page(client, taille=10, q="a")
+    assert tree.xpath("//select[@id='taille']/option[@selected]")[0].get("value") == "10"
+    assert tree.xpath("//input[@id='q']/@value") == ["a"]
+    sort_link = tree.xpath("//th/a")[0].get("href")
+    assert "q=a" in sort_link and "taille=10" in sort_link
+    assert page(client, taille=7).xpath("//select[@id='taille']/option[@selected]")[0].get("value") == "25"
+
+
+def test_r_i4_pages_split_the_results(login, reset_demo):
+    _more_sessions(25)
+    client = login("gestionnaire")
+    pages = [sessions_of(client, taille=10, page=n, tri="session") for n in (1, 2, 3, 4)]
+    assert [len(p) for p in pages] == [10, 10, 10, 5]
+    assert set().union(*pages) == all_visible()
+    tree = page(client, taille=10, page=2)
+    assert tree.xpath("//ul[@class='pagination']//a[@aria-current='page']")[0].text_content() == "2"
+    assert sessions_of(client, taille=10, page=99, tri="session") == pages[3]  # past the end: the last page
+
+
+@pytest.mark.parametrize("username", ["contact", "contact.autre"])
+def test_r_i4_a_contact_never_sees_a_row_outside_his_scope(app, login, username):
+    from app.security.scope import scoped
+
+    client = login(username)
+    user = app.appbuilder.sm.find_user(username=username)
+    allowed = set(db.session.execute(scoped(select(Session.reference), Session, write=False, user=user)
+                                     .where(Session.etat != SessionEtat.ARCHIVEE)).scalars())
+    assert allowed and sessions_of(client) == allowed
+    others = all_visible() - allowed
+    assert others
+    for other in others:  # not even by its reference
+        assert sessions_of(client, q=other) == set()
+        assert sessions_of(client, type_reference="S", reference=other) == set()
+    assert sessions_of(client, reference="*F") == allowed
+
+
+def test_r_i4_contact_formateur_sees_the_shared_session_read_only(login):
+    client = login("contact")
+    shared = next(s for s in formation("Bureautique").sessions if len(s.formateurs) > 1)
+    assert shared.reference in sessions_of(client, q="bureautique")
+    assert sessions_of(client, q="bureautique") == {shared.reference}
+
+
+def test_r_i4_bulk_actions_post_the_checked_sessions(login, reset_demo):
+    client = login("contact")
+    assert not page(client).xpath("//select[@id='action']")  # a contact holds none of these actions
+    client = login("gestionnaire")
+    tree = page(client, q="BTS")
+    form = tree.xpath("//form[@id='selection']")[0]
+    assert form.get("action") == "/sessionview/action_post" and form.get("method") == "post"
+    assert [o.get("value") for o in form.xpath(".//select[@name='action']/option")] == [
+        "archive", "close_recruitment", "set_etat_dispositif"]
+    assert all(tree.xpath(f"//label[@for='{box.get('id')}']") for box in form.xpath(".//input[@type='checkbox']"))
+    (row,) = rows(client, q="BTS")
+    response = client.post("/sessionview/action_post", data={"action": "archive", "rowid": [row["rowid"]]})
+    assert response.status_code in (200, 302)
+    assert db.session.get(Session, int(row["rowid"])).etat == SessionEtat.ARCHIVEE
+
+
+def test_r_i4_search_is_in_the_menu_for_contacts_and_managers(login):
+    for username in ("contact", "gestionnaire"):
+        client = login(username)
+        assert URL in client.get("/").get_data(as_text=True)
+        tree = page(client)
+        controls = tree.xpath("//form[@id='recherche']//input[not(@type='hidden')]|//form[@id='recherche']//select")
+        for control in controls:
+            assert tree.xpath(f"//label[@for='{control.get('id')}']"), control.get("id")
+
+
+def _more_sessions(count: int) -> None:
+    """Extra sessions like the demo's (formateur, lieu, financement), under the BTS formation."""
+    model = formation("BTS").sessions[0]
+    financement = model.financements[0]
+    for index in range(count):
+        db.session.add(Session(
+            formation=model.formation, etat=SessionEtat.DIFFUSEE, debut=model.debut + timedelta(days=index),
+            fin=model.fin, formateurs=[SessionFormateur(structure=model.formateurs[0].structure, principal=True)],
+            lieux=[SessionLieu(lieu=model.lieux[0].lieu, principal=True)],
+            financements=[Financement(financeur=financement.financeur, mesure=financement.mesure)]))
+    db.session.commit()
+
+
+def test_r_i4_query_count_does_not_grow_with_the_page_size(login, count_queries, reset_demo):
+    _more_sessions(110)
+    client = login("gestionnaire")
+    counts = {}
+    for size in (10, 100):
+        client.get(URL, query_string={"taille": size})  # warm-up (first request of the user)
+        with count_queries() as n:
+            response = client.get(URL, query_string={"taille": size, "tri": "formateur"})
+        assert response.status_code == 200
+        counts[size] = n()
+        assert len(lxml.html.fromstring(response.get_data(as_text=True)).xpath(
+            "//table[@id='resultats']/tbody/tr[@class]")) == size
+    assert counts[10] == counts[100], counts
+
+
+def test_r_i1_postgresql_folds_like_python_and_indexes_the_intitule(app):
+    from sqlalchemy import func, text
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite registers the Python function itself (app/search/text.py)")
+    samples = ["Bâtiment – l’œuvre « x » …", "ÉLECTRICIEN d'équipement", "Maçon Æ ß", "Saint-Lô\u00a0Évreux"]
+    for sample in samples:
+        assert db.session.execute(select(func.portal_unaccent(sample))).scalar() == fold(sample)
+    index = db.session.execute(text(
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_formation_intitule_trgm'")).scalar()
+    assert index is None or "portal_unaccent(" in index  # absent only where pg_trgm is not installed
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))  # the demo table is tiny
+    plan = "\n".join(db.session.execute(text(
+        "EXPLAIN SELECT id FROM formation WHERE portal_unaccent(intitule) LIKE '%batiment%'")).scalars())
+    db.session.rollback()
+    assert index is None or "ix_formation_intitule_trgm" in plan
