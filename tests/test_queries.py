@@ -8,8 +8,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import (
+    Certification,
     Financement,
     Formation,
+    FormationCertification,
     Lieu,
     Mesure,
     Nomenclature,
@@ -176,3 +178,55 @@ def test_validation_queue_pages_keep_their_filters(login, list_volume):
     assert "page_ValidationQueueView=1" in first and "q=volume" in first and "type=creation" in first
     last = client.get("/validation/?q=volume&type=creation&psize_ValidationQueueView=20&page_ValidationQueueView=5")
     assert last.get_data(as_text=True).count("/validation/review/") == 10  # 110 waiting formations
+
+
+MAX_SHOW_QUERIES = 25
+
+
+def _formation_with_sessions(count: int, children: int = 1) -> Formation:
+    """A formation of the CFA with `count` running sessions, each with `children` formateurs,
+    lieux, financements and recrutements of its own (new structures, lieux and users' rows), so
+    that a lazy load per session or per child would show."""
+    structure = db.session.execute(select(Structure).where(Structure.raison_sociale == "CFA Bâtiment Normandie")).scalar_one()
+    mesures = db.session.execute(select(Mesure).order_by(Mesure.id)).scalars().all()
+    ico = db.session.execute(select(Nomenclature).where(Nomenclature.code == "MR.09")).scalar_one()
+    formation = Formation(structure=structure, intitule=f"Formation de {count} sessions", objectifs="x")
+    certification = db.session.execute(select(Certification).join(Certification.blocs)).scalars().first()
+    formation.certifications = [FormationCertification(certification=certification, principal=True)]
+    for index in range(count):
+        session = Session(formation=formation, debut=date.today() + timedelta(days=index),
+                          fin=date.today() + timedelta(days=index + 30))
+        for child in range(children):
+            antenna = Structure(raison_sociale=f"Antenne {count}-{index}-{child}", siret="32945614200010",
+                                parent=structure)
+            lieu = Lieu(nom=f"Lieu {count}-{index}-{child}", code_postal="14000", ville="Caen", structure=antenna)
+            mesure = mesures[(index + child) % len(mesures)]
+            session.formateurs.append(SessionFormateur(structure=antenna, principal=child == 0))
+            session.lieux.append(SessionLieu(lieu=lieu, principal=child == 0))
+            session.financements.append(Financement(financeur=mesure.financeur, mesure=mesure, nb_places=10))
+            session.recrutements.append(Recrutement(modalite=ico, numero=f"ICO-{index}-{child}",
+                                                    date_debut=date.today()))
+            session.lieu_inscription = session.lieu_inscription or lieu
+        db.session.add(session)
+    db.session.add(formation)
+    db.session.commit()
+    return formation
+
+
+def test_formation_page_costs_the_same_queries_for_5_and_200_sessions(login, count_queries, reset_demo):
+    few, many = _formation_with_sessions(5).id, _formation_with_sessions(200).id
+    client = login("gestionnaire")
+    small = _queries_for(client, count_queries, f"/formationview/show/{few}")
+    large = _queries_for(client, count_queries, f"/formationview/show/{many}")
+    assert small == large, f"formation page: {small} queries for 5 sessions, {large} for 200"
+    assert large <= MAX_SHOW_QUERIES, f"formation page: {large} queries"
+
+
+def test_session_page_costs_the_same_queries_whatever_its_children(login, count_queries, reset_demo):
+    one = _formation_with_sessions(1, children=1).sessions[0].id
+    many = _formation_with_sessions(2, children=30).sessions[0].id
+    client = login("gestionnaire")
+    small = _queries_for(client, count_queries, f"/sessionview/show/{one}")
+    large = _queries_for(client, count_queries, f"/sessionview/show/{many}")
+    assert small == large, f"session page: {small} queries for 1 child per list, {large} for 30"
+    assert large <= MAX_SHOW_QUERIES, f"session page: {large} queries"

@@ -109,12 +109,13 @@ def _choices(formation) -> list[CertificationChoice]:
     ]
 
 
-def formation_record_problems(formation) -> list[Problem]:
-    """The formation with its certifications and its sessions' financements (E2, E3, E7)."""
+def formation_record_problems(formation, habilitation=None) -> list[Problem]:
+    """The formation with its certifications and its sessions' financements (E2, E3, E7).
+    `habilitation`: its `habilitation_problems`, when the caller has them already."""
     problems = formation_problems(formation)
     if formation.certifiante:
         problems += check_certifications(True, _choices(formation), [n.code for n in formation.formacodes])
-    problems += habilitation_problems(formation)
+    problems += habilitation_problems(formation) if habilitation is None else habilitation
     mesures = [f.mesure.nature == MesureKind.APPRENTISSAGE
                for s in formation.sessions for f in s.financements if f.mesure is not None]
     problems += check_apprentissage_financements(bool(formation.apprentissage), mesures)
@@ -298,18 +299,21 @@ def _copy_checks(session) -> list[Problem]:
 FORMATION_WIDE_RULES = frozenset({"E7"})
 
 
-def formation_tree_problems(formation, session_ids=None) -> list[Problem]:
+def formation_tree_problems(formation, session_ids=None, records=None, habilitation=None) -> list[Problem]:
     """The formation and each of its running sessions (finished and archived ones cannot change):
     what the formation page lists and what blocks submitting or accepting it. `session_ids`
     limits the sessions listed (a formateur reading another organisation's formation sees only
-    his own, A3); None lists them all."""
-    problems = formation_record_problems(formation)
+    his own, A3); None lists them all. `records` (session id → `session_record_problems`) are
+    those a page has computed already, as `habilitation` (its `habilitation_problems`)."""
+    records = records or {}
+    problems = formation_record_problems(formation, habilitation)
     for session in formation.sessions:
         if session.etat in (SessionEtat.TERMINEE, SessionEtat.ARCHIVEE):
             continue
         if session_ids is not None and session.id not in session_ids:
             continue
-        own = [p for p in session_record_problems(session) if p.rule not in FORMATION_WIDE_RULES]
+        record = records[session.id] if session.id in records else session_record_problems(session)
+        own = [p for p in record if p.rule not in FORMATION_WIDE_RULES]
         problems += for_session(session.reference, own)
     return problems
 

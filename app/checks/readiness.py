@@ -114,12 +114,14 @@ def completeness(session) -> Completeness:
     return Completeness(items)
 
 
-def partner_readiness(session, today: date | None = None) -> list[Readiness]:
-    """Why the session would not reach each partner flow (J3), in French."""
+def partner_readiness(session, today: date | None = None, *, record=None, habilitation=None) -> list[Readiness]:
+    """Why the session would not reach each partner flow (J3), in French. A page listing many
+    sessions of one formation passes what it has already computed: the session's `record`
+    problems and its formation's `habilitation_problems` (one query per formation, not per session)."""
     today = today or date.today()
     formation = session.formation
-    record = session_record_problems(session, today)
-    common = _common_reasons(session, record, today)
+    record = session_record_problems(session, today) if record is None else record
+    common = _common_reasons(session, record, today, habilitation)
     return [
         _france_travail(session, common, today),
         _parcoursup_affelnet(session, formation, common),
@@ -127,7 +129,7 @@ def partner_readiness(session, today: date | None = None) -> list[Readiness]:
     ]
 
 
-def _common_reasons(session, record, today) -> list[str]:
+def _common_reasons(session, record, today, habilitation=None) -> list[str]:
     reasons: list[str] = []
     if has_errors(record):
         count = sum(1 for p in record if p.severity == ERROR)
@@ -136,7 +138,9 @@ def _common_reasons(session, record, today) -> list[str]:
         reasons.append("La session n'est pas encore validée par le Carif-Oref.")
     if session.fin is not None and session.fin < today - timedelta(days=ENDED_GRACE_DAYS):
         reasons.append(f"La session est terminée depuis plus de {ENDED_GRACE_DAYS} jours.")
-    if session.formation is not None and any(p.severity == WARNING for p in habilitation_problems(session.formation)):
+    if habilitation is None and session.formation is not None:
+        habilitation = habilitation_problems(session.formation)
+    if session.formation is not None and any(p.severity == WARNING for p in habilitation):
         reasons.append("Aucun organisme de la session n'est habilité pour la certification : "
                        "la formation n'est pas diffusée tant que l'avertissement persiste.")
     return reasons

@@ -7,6 +7,7 @@ from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from sqlalchemy import select
+from sqlalchemy.orm import Load, joinedload, selectinload
 
 from app.security.permissions import (
     ACTION_DUPLICATE,
@@ -26,8 +27,10 @@ from app.security.permissions import (
 )
 from app.extensions import db
 from app.models import (
+    Certification,
     CycleAlternance,
     Financement,
+    Financeur,
     Formation,
     FormationCertification,
     Mesure,
@@ -44,6 +47,7 @@ from app.checks import (
     completeness,
     formation_completeness,
     formation_tree_problems,
+    habilitation_problems,
     partner_readiness,
     session_record_problems,
 )
@@ -54,7 +58,7 @@ from app.commands.imports import ImportRecrutements
 from app.commands.records import RECORDS
 from app.commands.transition import FireTransition
 from app.security import may
-from app.security.scope import HIDE_DRAFTS, SCOPE, WRITABLE, current_user, is_manager, scoped
+from app.security.scope import HIDE_DRAFTS, SCOPE, WRITABLE, current_user, is_manager, scope_clause, scoped
 from app.imports.recrutements import (
     COLUMNS as IMPORT_COLUMNS,
     MAX_BYTES,
@@ -70,7 +74,7 @@ from app.workflow.purge import purge_notice
 from app.workflow.transitions import TRANSITIONS, available
 from app.workflow.principal import keep_one_principal
 
-from .base import ScopedModelView, interface
+from .base import ScopedModelView, interface, parse_pk
 from .espace import ESPACE, current_espace
 from .widgets import format_date, format_rich_text, history_rows, rich_text_fields
 from .structures import kind_filter
@@ -167,19 +171,76 @@ def _siege_filter() -> list:
     return WRITABLE + [["parent_id", FilterEqual, None]]
 
 
+def _session_tree(path):
+    """Loader options, under `path` (a session or a list of sessions), for everything the checks and
+    the page read of a session: its panels cost the same queries whatever the number of rows."""
+    return path.options(
+        joinedload(Session.contact), joinedload(Session.type_parcours), joinedload(Session.modalite_enseignement),
+        joinedload(Session.niveau_entree), joinedload(Session.lieu_inscription), joinedload(Session.validation_blocs),
+        # A few rows each: joined with the session rather than a query each.
+        joinedload(Session.rythmes), joinedload(Session.modalites_pedagogiques), joinedload(Session.blocs),
+        joinedload(Session.cycles).joinedload(CycleAlternance.unite_rythme),
+        selectinload(Session.formateurs).joinedload(SessionFormateur.structure),
+        selectinload(Session.lieux).joinedload(SessionLieu.lieu),
+        selectinload(Session.financements).options(
+            joinedload(Financement.financeur).joinedload(Financeur.mesures),
+            joinedload(Financement.mesure), joinedload(Financement.etat_recrutement),
+            joinedload(Financement.etat_dispositif)),
+        selectinload(Session.recrutements).joinedload(Recrutement.modalite),
+    )
+
+
+def _formation_heads(path):
+    """What the checks read of a formation besides its sessions and its domains."""
+    return path.options(
+        joinedload(Formation.structure), joinedload(Formation.draft_of),
+        selectinload(Formation.certifications).joinedload(FormationCertification.certification)
+        .joinedload(Certification.blocs),
+    )
+
+
+# The trees a formation's and a session's pages check (as app/lheo/export.py loads an export's).
+FORMATION_TREE = (
+    _formation_heads(Load(Formation)),
+    joinedload(Formation.niveau_entree), joinedload(Formation.niveau_sortie), joinedload(Formation.objectif_general),
+    selectinload(Formation.formacodes), selectinload(Formation.nsf), selectinload(Formation.romes),
+    _session_tree(selectinload(Formation.sessions)),
+)
+SESSION_TREE = (
+    _session_tree(Load(Session)),
+    # E3 reads the OF formateurs of every session of the formation.
+    _formation_heads(joinedload(Session.formation)).selectinload(Formation.sessions)
+    .joinedload(Session.formateurs).joinedload(SessionFormateur.structure),
+)
+
+
 class ChecksPanelMixin:
     """The record's page shows its checks: errors and warnings of the rules, completeness and
     partner readiness (all from app/checks)."""
 
     show_template = "portal/show_checks.html"
+    # Loader options of the record's tree: loaded once, before the checks read it.
+    show_load_options: tuple = ()
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        item = self._scoped_get(pk)
-        widgets = self._show(item.id)
-        model = type(item)
-        writable = scoped(db.session.query(model.id).filter(model.id == item.id), model, write=True).first()
+        from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
+
+        # The record and its tree in one scoped load (the view's base filters), then FAB 5.3's
+        # `_show` without its second `datamodel.get` of the same row.
+        model = self.datamodel.obj
+        query = db.session.query(model).filter(model.id == parse_pk(pk)).options(*self.show_load_options)
+        item = self._base_filters.apply_all(query).one_or_none()
+        if item is None:
+            abort(404)
+        widgets = self._get_show_widget(item.id, item)
+        self.update_redirect()
+        widgets = self._get_related_views_widgets(item, orders=get_order_args(), pages=get_page_args(),
+                                                  page_sizes=get_page_size_args(), widgets=widgets)
+        # Managers change every row (no scope clause): no query to ask.
+        writable = (True if scope_clause(model, write=True) is None else
+                    scoped(db.session.query(model.id).filter(model.id == item.id), model, write=True).first())
         return self.render_template(
             self.show_template, pk=item.id, title=self.show_title, widgets=widgets,
             related_views=self._related_views, checks=self.checks_for(item), writable=writable is not None,
@@ -409,13 +470,15 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecruitmentActionMixi
         SessionFormateurView, SessionLieuView, FinancementView, RecrutementView, CycleAlternanceView,
     ]
     edit_template = "appbuilder/general/model/edit_cascade.html"
+    show_load_options = SESSION_TREE
 
     @staticmethod
     def checks_for(session) -> dict:
+        record = session_record_problems(session)
         return {
-            "problems": session_record_problems(session),
+            "problems": record,
             "completeness": completeness(session),
-            "readiness": [{"title": "", "partners": partner_readiness(session)}],
+            "readiness": [{"title": "", "partners": partner_readiness(session, record=record)}],
             "links": [("Importer des modalités de recrutement (Excel)",
                        url_for("SessionView.import_recrutements", pk=session.id), "fa-upload")],
         }
@@ -519,6 +582,7 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     }
     related_views = [FormationCertificationView, SessionView]
     formatters_columns = {name: format_rich_text for name in RICH_TEXT}
+    show_load_options = FORMATION_TREE
     add_form_extra_fields = edit_form_extra_fields = rich_text_fields(RICH_TEXT)
 
     # Workflow (app/workflow/transitions.py): a confirmation page with a comment, then `fire`.
@@ -566,15 +630,20 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     @staticmethod
     def checks_for(formation) -> dict:
         # A formateur reading another organisation's formation (A3) sees only his sessions.
-        visible = set(db.session.execute(scoped(select(Session.id).where(Session.formation_id == formation.id),
-                                                Session, write=False)).scalars())
-        live = [s for s in formation.sessions if s.etat != SessionEtat.ARCHIVEE and s.id in visible]
+        # None: every session (a manager's scope has no clause, no query to ask).
+        visible = None if scope_clause(Session, write=False) is None else set(db.session.execute(
+            scoped(select(Session.id).where(Session.formation_id == formation.id), Session, write=False)).scalars())
+        live = [s for s in formation.sessions if s.etat != SessionEtat.ARCHIVEE and (visible is None or s.id in visible)]
+        # Each session checked once, the formation's habilitations read once (not per session).
+        records = {s.id: session_record_problems(s) for s in live}
+        habilitation = habilitation_problems(formation)
         return {
-            "problems": formation_tree_problems(formation, session_ids=visible),
+            "problems": formation_tree_problems(formation, session_ids=visible, records=records,
+                                                habilitation=habilitation),
             "completeness": formation_completeness(formation),
             "readiness": [
                 {"title": f"Session {s.reference} ({format_date(s.debut)} – {format_date(s.fin)})",
-                 "partners": partner_readiness(s)}
+                 "partners": partner_readiness(s, record=records[s.id], habilitation=habilitation)}
                 for s in live
             ],
         }
