@@ -4,6 +4,7 @@ command itself."""
 from __future__ import annotations
 
 import html
+import json
 import re
 from datetime import date, timedelta
 
@@ -11,21 +12,24 @@ import pytest
 from flask import current_app
 from sqlalchemy import select
 
-from app.commands import Forbidden, Invalid, Locked, NotFound
+from app.commands import AlreadyDone, Forbidden, Invalid, Locked, NotFound
 from app.commands.actor import actor_of
 from app.commands.bulk import ArchiveRecords, CloseRecruitment, SetEtatDispositif
 from app.commands.codify import Codification, ReviewDecision
 from app.commands.confirm import ConfirmStructure
+from app.commands.duplicate import PENDING, ROW_JUST_COPIED, DuplicateForNextYear, DuplicateFormation, DuplicateSession
 from app.commands.imports import ImportRecrutements
-from app.commands.records import RECORDS
+from app.commands.records import RECORDS, STRUCTURE_HELD, STRUCTURE_UNCHANGED
 from app.commands.save import SaveRecord
 from app.commands.transition import FireTransition
 from app.extensions import db
-from app.models import Formation, HistoryEntry, Nomenclature, NomenclatureKind as K, Session, Structure
+from app.models import Formation, HistoryEntry, Nomenclature, NomenclatureKind as K, Session, Structure, StructureChange
 from app.models.workflow import FormationEtat as F
 from app.models.workflow import SessionEtat as S
 from app.views.offer import FormationView, SessionView
-from app.workflow.duplicate import duplicate_session
+from app.views.structures import StructureView
+from app.workflow import structure_changes
+from app.workflow.drafts import current_draft
 from app.workflow.locks import SESSION_FINISHED
 from app.workflow.transitions import CONTACT, MANAGER
 from tests.helpers import form_data, formacode_id, formation_like, page_messages, structure
@@ -123,7 +127,7 @@ def test_form_and_api_give_the_same_problems_for_the_same_session(login, api_tok
 @pytest.mark.parametrize("door", DOORS)
 def test_r_f14_saving_a_duplicated_session_clears_its_contact_flag(login, api_token, reset_demo, door):
     client, headers = login("contact"), api_token("contact")
-    copy = duplicate_session(db.session, securite_session(), author=user("contact"))
+    copy = DuplicateSession(securite_session(), user("contact")).run()
     assert copy.contact_a_verifier
     start = date.today() + timedelta(days=40)
     status, messages = save_session(door, client, headers, copy, debut=start, fin=start + timedelta(days=30))
@@ -445,3 +449,248 @@ def test_r_f14_import_into_a_finished_session_is_locked(login, door):
             ImportRecrutements(finished, content, user("contact")).run()
         assert locked.value.reason == SESSION_FINISHED
     assert "ICO-40" not in {r.numero for r in fresh(Session, finished.id).recrutements}
+
+
+# --- duplication (F14, E12): page, bulk action, command ------------------------------------------
+
+
+def finished_macon() -> Session:
+    """A finished session of the published CFA formation « Titre professionnel maçon »."""
+    return next(s for s in formation_like("Titre professionnel maçon%").sessions if s.etat == S.TERMINEE)
+
+
+def shared_horizon_session() -> Session:
+    """Horizon's session where a CFA antenna is OF formateur: the CFA contact reads it, no more."""
+    return next(s for s in formation_like("Bureautique%").sessions if len(s.formateurs) > 1)
+
+
+def _copy_id(response) -> int:
+    return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+
+
+def duplicate_session_by(door: str, client, session: Session, username: str) -> int:
+    """Duplicate `session` through `door`: the id of the copy."""
+    if door == "page":
+        response = client.post(f"/sessionview/duplicate/{session.id}")
+        assert response.status_code == 302 and "/sessionview/edit/" in response.headers["Location"]
+        return _copy_id(response)
+    return DuplicateSession(session, user(username)).run().id
+
+
+def _session_copy(copy: Session) -> dict:
+    return {"dates": (copy.debut, copy.fin), "contact": (copy.contact_id, copy.contact_a_verifier),
+            "lieux": sorted((link.lieu_id, link.a_verifier) for link in copy.lieux),
+            "financements": sorted(f.mesure_id or 0 for f in copy.financements),
+            "recrutements": len(copy.recrutements), "etat": copy.etat, "prerequis": copy.prerequis}
+
+
+@pytest.mark.parametrize("door", ("page", "command"))
+def test_r_f14_a_finished_session_is_duplicated_the_same_way_on_every_door(login, reset_demo, door):
+    client, source = login("contact"), finished_macon()
+    expected = {"dates": (None, None), "contact": (source.contact_id, True),
+                "lieux": sorted((link.lieu_id, True) for link in source.lieux),
+                "financements": sorted(f.mesure_id or 0 for f in source.financements),
+                "recrutements": 0, "etat": S.BROUILLON, "prerequis": source.prerequis}
+    assert source.lieux and source.recrutements  # dated events are not copied
+    copy = fresh(Session, duplicate_session_by(door, client, source, "contact"))
+    assert _session_copy(copy) == expected
+    # the published formation receives the copy through its draft, so it is validated
+    draft = current_draft(db.session, formation_like("Titre professionnel maçon%"))
+    assert copy.formation_id == draft.id and copy.in_draft and copy.draft_of_id is None
+    assert db.session.query(HistoryEntry).filter_by(entity="session", entity_id=copy.id, action="Duplication").count() == 1
+
+
+@pytest.mark.parametrize("door", ("page", "command"))
+def test_r_a3_a_session_seen_read_only_is_not_duplicated(login, door):
+    count, shared = db.session.query(Session).count(), shared_horizon_session()
+    if door == "page":
+        assert login("contact").post(f"/sessionview/duplicate/{shared.id}").status_code == 404
+    else:
+        with pytest.raises(NotFound):
+            DuplicateSession(shared, user("contact")).run()
+    assert db.session.query(Session).count() == count
+    assert current_draft(db.session, formation_like("Bureautique%")) is None
+
+
+@pytest.mark.parametrize("door", ("page", "command"))
+def test_r_f14_no_session_copy_goes_into_a_formation_waiting_for_validation(login, door):
+    count, session = db.session.query(Session).count(), elec().sessions[0]
+    if door == "page":
+        client = login("contact")
+        response = client.post(f"/sessionview/duplicate/{session.id}", follow_redirects=True)
+        assert PENDING in text(response)
+    else:
+        with pytest.raises(Locked) as locked:
+            DuplicateSession(session, user("contact")).run()
+        assert locked.value.reason == PENDING
+    assert db.session.query(Session).count() == count
+
+
+@pytest.mark.parametrize("door", ("page", "command"))
+def test_r_f14_a_duplication_sent_twice_makes_one_copy(login, reset_demo, door):
+    client, source = login("contact"), finished_macon()
+    count = db.session.query(Session).count()
+    first = duplicate_session_by(door, client, source, "contact")
+    if door == "page":
+        again = client.post(f"/sessionview/duplicate/{source.id}")
+        assert again.status_code == 302 and _copy_id(again) == first  # shown the copy already made
+    else:
+        with pytest.raises(AlreadyDone) as done:
+            DuplicateSession(finished_macon(), user("contact")).run()
+        assert done.value.done_id == first
+    drafted = len([s for s in source.formation.sessions if s.etat not in (S.TERMINEE, S.ARCHIVEE)])
+    assert db.session.query(Session).count() == count + drafted + 1  # the draft's sessions and one copy
+
+
+@pytest.mark.parametrize("door", ("page", "command"))
+def test_r_e12_contacts_may_not_duplicate_formations(login, door):
+    count, formation = db.session.query(Formation).count(), formation_like("Sécurité incendie%")
+    if door == "page":
+        assert login("contact").post(f"/formationview/duplicate/{formation.id}").status_code == 403
+    else:
+        with pytest.raises(Forbidden):
+            DuplicateFormation(formation, user("contact")).run()
+    assert db.session.query(Formation).count() == count
+
+
+@pytest.mark.parametrize("door", ("page", "command"))
+def test_r_e12_managers_duplicate_a_formation_once_per_submission(login, reset_demo, door):
+    count, formation = db.session.query(Formation).count(), formation_like("Sécurité incendie%")
+    if door == "page":
+        client = login("gestionnaire")
+        response = client.post(f"/formationview/duplicate/{formation.id}")
+        assert response.status_code == 302
+        copy_id = _copy_id(response)
+        assert _copy_id(client.post(f"/formationview/duplicate/{formation.id}")) == copy_id  # sent twice
+    else:
+        copy_id = DuplicateFormation(formation, user("gestionnaire")).run().id
+        with pytest.raises(AlreadyDone):
+            DuplicateFormation(formation_like("Sécurité incendie%"), user("gestionnaire")).run()
+    copy = fresh(Formation, copy_id)
+    assert db.session.query(Formation).count() == count + 1
+    assert copy.intitule.endswith("(copie)") and copy.etat == F.EN_CREATION
+    assert [(s.debut, s.fin, s.contact_a_verifier) for s in copy.sessions] == [(None, None, True)]
+
+
+def _rentree_selection() -> tuple[Session, Session]:
+    """A Bureautique session (copied a year later) and a published maçon one whose copy would
+    start after the end of its RNCP registration (refused)."""
+    current = next(s for s in formation_like("Bureautique%").sessions if not s.entree_sortie_permanente)
+    late = next(s for s in formation_like("Titre professionnel maçon%").sessions if s.etat == S.DIFFUSEE)
+    return current, late
+
+
+def rentree_by(door: str, client, sessions, username: str) -> tuple[int, int]:
+    """(created, skipped) of a rentrée duplication through `door`."""
+    if door == "action":
+        ids = ",".join(str(s.id) for s in sessions)
+        page = text(client.post("/sessionview/rentree", data={"ids": ids}, follow_redirects=True))
+        found = re.search(r"(\d+) session\(s\) créée\(s\).*?(\d+) écartée\(s\)", page)
+        return int(found.group(1)), int(found.group(2))
+    created, skipped = DuplicateForNextYear(sessions, user(username)).run()
+    return len(created), len(skipped)
+
+
+@pytest.mark.parametrize("door", ("action", "command"))
+def test_r_f14_rentree_duplication_on_every_door(login, reset_demo, door):
+    client, (current, late) = login("gestionnaire"), _rentree_selection()
+    preview = {row["session"].id: row["problems"] for row in DuplicateForNextYear([current, late],
+                                                                                  user("gestionnaire")).preview()}
+    assert preview[current.id] == [] and any("fin d'enregistrement" in p for p in preview[late.id])
+    assert rentree_by(door, client, [current, late], "gestionnaire") == (1, 1)
+    draft = current_draft(db.session, fresh(Formation, current.formation_id))
+    copy = next(s for s in draft.sessions if s.draft_of_id is None)
+    assert (copy.debut, copy.fin) == (current.debut.replace(year=current.debut.year + 1),
+                                      current.fin.replace(year=current.fin.year + 1))
+    assert copy.contact_a_verifier and copy.recrutements == [] and all(link.a_verifier for link in copy.lieux)
+    assert current_draft(db.session, fresh(Formation, late.formation_id)) is None
+    # the same selection sent again right away copies nothing more
+    count = db.session.query(Session).count()
+    assert rentree_by(door, client, [fresh(Session, current.id)], "gestionnaire") == (0, 1)
+    assert db.session.query(Session).count() == count
+    assert ROW_JUST_COPIED in DuplicateForNextYear([fresh(Session, current.id)], user("gestionnaire")).preview()[0][
+        "problems"]
+
+
+def test_r_a3_rentree_command_refuses_sessions_outside_the_writable_scope(app):
+    with pytest.raises(NotFound):
+        DuplicateForNextYear(formation_like("Bureautique%").sessions, user("contact")).run()
+    with pytest.raises(Invalid):
+        DuplicateForNextYear([], user("gestionnaire")).run()
+
+
+# --- C9: a validated structure's edit by its organisation, form and REST API ---------------------
+
+
+C9_EDIT = {"enseigne": "CFA BTP Normandie – Caen", "ville": "Caen Cedex"}
+
+
+def edit_structure(door: str, client, headers, item: Structure, **values):
+    if door == "form":
+        return client.post(f"/structureview/edit/{item.id}", data=form_data(item, StructureView.edit_columns, **values))
+    return client.put(f"/api/v1/structure/{item.id}", json=values, headers=headers)
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_r_c9_a_contacts_edit_of_a_validated_structure_waits_on_every_door(login, api_token, reset_demo, door):
+    client, headers = login("contact"), api_token("contact")
+    cfa = structure("CFA Bâtiment Normandie")
+    validated = (cfa.enseigne, cfa.ville)
+    response = edit_structure(door, client, headers, cfa, **C9_EDIT)
+    change = structure_changes.pending(db.session, fresh(Structure, cfa.id))
+    assert change is not None and change.etat == "brouillon" and json.loads(change.payload) == C9_EDIT
+    if door == "form":
+        assert response.status_code == 302
+        assert STRUCTURE_HELD in text(client.get(response.headers["Location"]))
+    else:
+        assert response.status_code == 202
+        assert response.json["message"] == STRUCTURE_HELD and response.json["change_id"] == change.id
+    structure_now = fresh(Structure, cfa.id)
+    assert (structure_now.enseigne, structure_now.ville) == validated
+    page = text(client.get(f"/structureview/show/{cfa.id}"))
+    assert "Ville Caen Caen Cedex" in page and "Soumettre pour validation" in page
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_r_c9_a_managers_edit_of_a_validated_structure_is_written_on_every_door(login, api_token, reset_demo, door):
+    client, headers = login("gestionnaire"), api_token("gestionnaire")
+    cfa = structure("CFA Bâtiment Normandie")
+    response = edit_structure(door, client, headers, cfa, **C9_EDIT)
+    assert response.status_code == SAVED[door], response.get_data(as_text=True)
+    written = fresh(Structure, cfa.id)
+    assert (written.enseigne, written.ville) == tuple(C9_EDIT.values())
+    assert structure_changes.pending(db.session, written) is None
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_r_c9_an_edit_while_the_request_waits_for_validation_is_refused_on_every_door(login, api_token, reset_demo,
+                                                                                       door):
+    client, headers = login("contact"), api_token("contact")
+    cfa = structure("CFA Bâtiment Normandie")
+    client.post(f"/structureview/edit/{cfa.id}", data=form_data(cfa, StructureView.edit_columns, **C9_EDIT))
+    client.post(f"/structureview/change/submit/{cfa.id}")
+    response = edit_structure(door, client, headers, fresh(Structure, cfa.id), ville="Ifs")
+    if door == "form":
+        assert response.status_code == 200 and "en attente de validation" in text(response)
+    else:
+        assert response.status_code == 422 and "en attente de validation" in response.json["message"]["_schema"][0]
+    change = structure_changes.pending(db.session, fresh(Structure, cfa.id))
+    assert json.loads(change.payload) == C9_EDIT and fresh(Structure, cfa.id).ville == "Caen"
+
+
+def test_r_c9_an_api_put_without_change_drops_the_draft_request(client, api_token, reset_demo):
+    headers, cfa = api_token("contact"), structure("CFA Bâtiment Normandie")
+    assert client.put(f"/api/v1/structure/{cfa.id}", json={"ville": "Ifs"}, headers=headers).status_code == 202
+    response = client.put(f"/api/v1/structure/{cfa.id}", json={"ville": "Caen"}, headers=headers)
+    assert response.status_code == 200 and response.json["message"] == STRUCTURE_UNCHANGED
+    assert response.json["result"]["ville"] == "Caen"
+    assert db.session.query(StructureChange).count() == 0
+
+
+def test_r_c9_the_save_command_holds_the_change_whoever_calls_it(app, reset_demo):
+    contact, cfa = user("contact"), structure("CFA Bâtiment Normandie")
+    cfa.ville = "Ifs"  # in memory: the change is read from the session, before anything is flushed
+    result = SaveRecord(cfa, created=False, user=contact).run()
+    assert result.diverted and result.diversion.message == STRUCTURE_HELD
+    assert fresh(Structure, cfa.id).ville == "Caen"
+    assert json.loads(fresh(StructureChange, result.diversion.kept.id).payload) == {"ville": "Ifs"}

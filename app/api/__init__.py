@@ -3,7 +3,8 @@
 Relations are left out of add/edit columns on purpose: FAB 5.3 does not check the scope of a
 related id on writes (FAB-NOTES G3). Writes go through SaveRecord (app/commands/save.py), the
 forms' command: it checks the parent's scope (a plain id here), the lock and the rules, and this
-module maps its refusals to 404 and 422 {field: [French messages]}.
+module maps its refusals to 404 and 422 {field: [French messages]}. A contact's PUT on a validated
+structure is kept by the command as a change request (C9): 202 {message, change_id}.
 """
 from __future__ import annotations
 
@@ -101,12 +102,23 @@ class ScopedRestApi(ModelRestApi):
             return self.response_422(message={"_schema": [locked.reason]})
         except Invalid as invalid:
             return self.response_422(message=_by_field(invalid.errors, rename))
+        if result.diversion is not None:  # kept as a change request (C9): the record is unchanged
+            return self._diverted(result, rename)
         (self.post_add if created else self.post_update)(item)
         schema = self.add_model_schema if created else self.edit_model_schema
         body = {"result": schema.dump(item, many=False), "warnings": _by_field(result.warnings, rename)}
         if created:
             body["id"] = self.datamodel.get_pk_value(item)
         return self.response(201 if created else 200, **body)
+
+    def _diverted(self, result, rename: dict):
+        """202 with the French message and the id of the change request that keeps the edit; 200
+        with the unchanged record when nothing differed from it (a draft request is dropped)."""
+        kept, warnings = result.diversion.kept, _by_field(result.warnings, rename)
+        if kept is None:
+            return self.response(200, message=result.diversion.message,
+                                 result=self.edit_model_schema.dump(result.item, many=False), warnings=warnings)
+        return self.response(202, message=result.diversion.message, change_id=kept.id, warnings=warnings)
 
 
 def _malformed_ids(model, payload: dict) -> dict[str, list[str]]:

@@ -3,14 +3,16 @@ gathers every problem and raises one exception (exceptions.py) carrying all of t
 validate() and writes in one transaction. Forms, the REST API, bulk actions and imports call the
 same command and only map its exceptions to their answer.
 
-- save.py      SaveRecord: one record from a form or the API (per-model knowledge: records.py)
+- save.py      SaveRecord: one record from a form or the API (per-model knowledge: records.py,
+               including C9: a contact's edit of a validated structure kept as a change request)
 - transition.py FireTransition, FireTransitions (queue), FireStructureChange (C9)
 - codify.py    ReviewDecision with the codification at acceptance (K4)
 - confirm.py   ConfirmStructure, the yearly confirmation (C10)
+- duplicate.py DuplicateSession, DuplicateFormation, DuplicateForNextYear (F14, E12)
 - bulk.py      CloseRecruitment, SetEtatDispositif, ArchiveRecords (K2, F16, E11)
 - imports.py   ImportRecrutements, the Excel recruitment calendar (F13)
 - actor.py     actor_of(user): manager or contact, for the workflow
 """
-from .exceptions import CommandError, Forbidden, Invalid, Locked, NotFound
+from .exceptions import AlreadyDone, CommandError, Forbidden, Invalid, Locked, NotFound
 
-__all__ = ["CommandError", "Forbidden", "Invalid", "Locked", "NotFound"]
+__all__ = ["AlreadyDone", "CommandError", "Forbidden", "Invalid", "Locked", "NotFound"]

@@ -40,6 +40,15 @@ class Locked(CommandError):
         self.reason = reason
 
 
+class AlreadyDone(CommandError):
+    """The same user did the same operation a moment ago (a form sent twice): `done_id` is the
+    record it made, for the entry point to show instead of making a second one."""
+
+    def __init__(self, message: str, done_id: int):
+        super().__init__(message)
+        self.done_id = done_id
+
+
 class Invalid(CommandError):
     """The rules refuse the operation; carries every problem found, warnings included."""
 

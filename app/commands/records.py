@@ -1,6 +1,7 @@
 """What each model needs when one of its records is saved, declared once for every door (forms,
 REST API, imports): its record check (app/checks), its rich-text columns, the values derived on
-save, and the parent whose scope a new record must be in (FAB-NOTES G3). SaveRecord applies it."""
+save, the parent whose scope a new record must be in (FAB-NOTES G3), and where a checked change
+goes instead of the record (a validated structure's change request, C9). SaveRecord applies it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,7 +35,22 @@ from app.models import (
     Structure,
     StructureContact,
 )
+from app.extensions import db
+from app.security.scope import is_manager
 from app.validators import Problem, compute_duree_totale
+from app.workflow import structure_changes
+from app.workflow.engine import TransitionRefused
+
+from .exceptions import refused
+
+
+@dataclass(frozen=True)
+class Diversion:
+    """A checked save kept elsewhere instead of written: what to tell the user (French) and the
+    row that keeps it (None when nothing differed from the record)."""
+
+    message: str
+    kept: Any = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +59,9 @@ class Record:
     rich_text: tuple[str, ...] = ()  # sanitised before writing (app/checks/richtext.py)
     derive: Callable[[Any, bool], None] | None = None  # (item, created): values computed on save
     parent: str | None = None  # many-to-one relation whose row the user must be able to change
+    # (item, created, user) -> Diversion when the change is kept elsewhere, None to write it;
+    # raises Invalid when it can be neither.
+    divert: Callable[[Any, bool, Any], Diversion | None] | None = None
 
 
 def _session_derived(session, created: bool) -> None:
@@ -56,8 +75,30 @@ def _session_lieu_derived(link, created: bool) -> None:
         link.a_verifier = False  # saved by the organisation: checked (F14 duplication)
 
 
+STRUCTURE_HELD = ("Modifications enregistrées en brouillon : la fiche validée reste inchangée jusqu'à la validation "
+                  "du Carif-Oref. Cliquez sur « Soumettre pour validation ».")
+STRUCTURE_UNCHANGED = "Aucune modification par rapport à la fiche validée."
+
+
+def _structure_change(structure, created: bool, user) -> Diversion | None:
+    """C9: an organisation's edit of its validated structure becomes the structure's change request
+    (app/workflow/structure_changes.py); the validated record stays as it is until the Carif-Oref
+    accepts. Managers' saves, new structures and structures not yet validated are written."""
+    # No autoflush: a query (the user's roles, a lazy list) must not write the edit before it is
+    # read as a change and rolled back.
+    with db.session.no_autoflush:
+        if created or not structure_changes.needs_validation(structure, is_manager(user)):
+            return None
+        try:
+            change = structure_changes.stage(db.session, structure, user)
+        except TransitionRefused as refusal:  # a request already waits for validation
+            db.session.rollback()
+            raise refused(str(refusal)) from None
+    return Diversion(STRUCTURE_HELD if change is not None else STRUCTURE_UNCHANGED, change)
+
+
 RECORDS: dict[type, Record] = {
-    Structure: Record(check=structure_problems),
+    Structure: Record(check=structure_problems, divert=_structure_change),
     Coordonnee: Record(check=coordonnee_problems, parent="structure"),
     StructureContact: Record(check=contact_problems, parent="structure"),
     Lieu: Record(check=lieu_problems, parent="structure"),

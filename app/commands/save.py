@@ -4,7 +4,9 @@ validate() runs, in this order: the user's write scope on the saved row and on t
 record (FAB-NOTES G3), the lock of its state (app/workflow/locks.py), the entry point's own
 preparation (FAB's pre_add/pre_update hook), the derived values, then the record check of
 app/checks; it gathers every problem and raises once. run() then sanitises the rich text and
-writes in one transaction. Per-model knowledge comes from records.RECORDS.
+writes in one transaction — unless the model's declaration keeps the change elsewhere (C9: a
+contact's edit of a validated structure becomes its change request), which SaveResult says.
+Per-model knowledge comes from records.RECORDS.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from app.workflow.locks import lock_reason
 
 from ._access import require_writable, writable_ids
 from .exceptions import CommandError, Invalid, Locked
-from .records import Record, record_of
+from .records import Diversion, Record, record_of
 
 OUT_OF_SCOPE = "Valeur inconnue ou hors de votre périmètre."
 DATABASE_REFUSED = "L'enregistrement a été refusé par la base de données : vérifiez les valeurs saisies."
@@ -32,6 +34,7 @@ class SaveResult:
     item: object
     warnings: list[Problem] = field(default_factory=list)
     diverted: bool = False  # kept elsewhere instead of written (a structure change request, C9)
+    diversion: Diversion | None = None  # what the record's declaration did instead (message, row)
 
 
 class SaveRecord:
@@ -40,7 +43,9 @@ class SaveRecord:
         self.item, self.created, self.user = item, created, user
         self.record = record or record_of(type(item))
         self.prepare = prepare  # the entry point's hook; a ValueError is a refusal (e.g. a document)
-        self.divert = divert  # (item) -> True when it kept the change elsewhere
+        # The entry point's hook, before the record's own diversion: (item) -> True when it kept
+        # the change itself (the structure form runs the record's diversion there to say so).
+        self.divert = divert
 
     def validate(self) -> list[Problem]:
         """Raises NotFound, Locked or Invalid (every problem); returns the warnings."""
@@ -75,6 +80,9 @@ class SaveRecord:
             setattr(self.item, name, sanitize_rich_text(getattr(self.item, name, None)))
         if self.divert is not None and self.divert(self.item):
             return SaveResult(self.item, warnings, diverted=True)
+        diversion = self.record.divert(self.item, self.created, self.user) if self.record.divert else None
+        if diversion is not None:  # Invalid when it can be neither kept nor written
+            return SaveResult(self.item, warnings, diverted=True, diversion=diversion)
         try:
             db.session.add(self.item)
             db.session.commit()

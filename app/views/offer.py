@@ -51,9 +51,10 @@ from app.checks import (
     partner_readiness,
     session_record_problems,
 )
-from app.commands import Invalid, Locked
+from app.commands import AlreadyDone, Invalid, Locked
 from app.commands.actor import actor_of
 from app.commands.bulk import ArchiveRecords, CloseRecruitment, SetEtatDispositif
+from app.commands.duplicate import DuplicateForNextYear, DuplicateFormation, DuplicateSession
 from app.commands.imports import ImportRecrutements
 from app.commands.records import RECORDS
 from app.commands.transition import FireTransition
@@ -68,7 +69,6 @@ from app.imports.recrutements import (
     template_workbook,
 )
 from app.workflow.drafts import current_draft
-from app.workflow.duplicate import duplicate_for_next_year, duplicate_formation, duplicate_session, rentree_preview
 from app.workflow.locks import IMPORTED, lock_reason
 from app.workflow.purge import purge_notice
 from app.workflow.transitions import TRANSITIONS, available
@@ -143,14 +143,14 @@ class SessionBulkMixin:
     @has_access
     @permission_name(ACTION_DUPLICATE_NEXT_YEAR)
     def rentree(self):
-        sessions = self._selected()
-        if request.method == "POST" and sessions:
-            created, skipped = duplicate_for_next_year(db.session, sessions, author=g.user)
+        command = DuplicateForNextYear(self._selected(), g.user)
+        if request.method == "POST" and command.sessions:
+            created, skipped = command.run()
             flash(f"{len(created)} session(s) créée(s) pour la rentrée suivante (brouillons à vérifier et à "
                   f"soumettre) ; {len(skipped)} écartée(s).", "success" if created else "warning")
             return redirect(url_for("SessionView.list"))
-        return self.render_template("portal/rentree.html", rows=rentree_preview(sessions),
-                                    ids=",".join(str(s.id) for s in sessions))
+        return self.render_template("portal/rentree.html", rows=command.preview(),
+                                    ids=",".join(str(s.id) for s in command.sessions))
 
 
 class ArchiveActionMixin:
@@ -514,10 +514,12 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecruitmentActionMixi
         """F14: a copy with everything but the dates; lieux and contact to be checked."""
         session = self._scoped_get(pk)
         if request.method == "POST":
-            try:
-                copy = duplicate_session(db.session, session, author=g.user)
-            except ValueError as refused:
-                db.session.rollback()
+            try:  # NotFound and Forbidden answer 404 and 403 by themselves
+                copy = DuplicateSession(session, g.user).run()
+            except AlreadyDone as done:
+                flash(str(done), "info")
+                return redirect(url_for("SessionView.edit", pk=done.done_id))
+            except (Locked, Invalid) as refused:
                 flash(str(refused), "danger")
                 return redirect(url_for("SessionView.show", pk=session.id))
             flash("Session dupliquée : renseignez ses dates, vérifiez ses lieux et son contact, puis soumettez "
@@ -619,7 +621,14 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
         """E12: only the Carif-Oref duplicates a formation (a permission of the Gestionnaire)."""
         formation = self._scoped_get(pk)
         if request.method == "POST":
-            copy = duplicate_formation(db.session, formation, author=g.user)
+            try:  # NotFound and Forbidden answer 404 and 403 by themselves
+                copy = DuplicateFormation(formation, g.user).run()
+            except AlreadyDone as done:
+                flash(str(done), "info")
+                return redirect(url_for("FormationView.show", pk=done.done_id))
+            except Invalid as refused:
+                flash(str(refused), "danger")
+                return redirect(url_for("FormationView.show", pk=formation.id))
             flash("Formation dupliquée : la copie est en cours de création, avec ses sessions sans dates.", "success")
             return redirect(url_for("FormationView.show", pk=copy.id))
         return self.render_template(

@@ -39,12 +39,12 @@ from app.models import (
 from app.commands import Invalid
 from app.commands.actor import actor_of
 from app.commands.confirm import ConfirmStructure
+from app.commands.records import RECORDS
 from app.commands.transition import FireStructureChange
 from app.extensions import db
 from app.models import HistoryEntry
 from app.security.scope import SCOPE, WRITABLE, current_user, is_manager, scoped
 from app.workflow import structure_changes
-from app.workflow.transitions import TransitionRefused
 from app.workflow.principal import keep_one_principal
 from app.validators.documents import MAX_BYTES, document_problems, download_headers, safe_filename, sniff_mime
 
@@ -228,22 +228,14 @@ class StructureView(ScopedModelView):
     related_views = [CoordonneeView, StructureContactView, LieuView, HabilitationView, StructureDocumentView]
     show_template = "portal/show_structure.html"
 
-    # C9: an organisation's edit of a validated record becomes a change request
-    # (app/workflow/structure_changes.py); the validated record stays as it is until accepted.
+    # C9: an organisation's edit of a validated record becomes a change request; the save command
+    # decides it (RECORDS[Structure].divert, the API's too). The form runs it here only to say what
+    # happened; a request already waiting (Invalid) is shown on the form.
     def divert_save(self, item, created: bool) -> bool:
-        if created or not structure_changes.needs_validation(item, is_manager(current_user())):
+        diversion = RECORDS[Structure].divert(item, created, g.user)
+        if diversion is None:
             return False
-        try:
-            change = structure_changes.stage(db.session, item, g.user)
-        except TransitionRefused as refused:
-            db.session.rollback()
-            flash(str(refused), "danger")
-            return True
-        if change is None:
-            flash("Aucune modification par rapport à la fiche validée.", "info")
-        else:
-            flash("Modifications enregistrées en brouillon : la fiche validée reste inchangée jusqu'à la validation "
-                  "du Carif-Oref. Cliquez sur « Soumettre pour validation ».", "success")
+        flash(diversion.message, "success" if diversion.kept is not None else "info")
         return True
 
     def prefill_form(self, form, pk):

@@ -1,5 +1,7 @@
 """Duplication (SPEC F14, E12): a session is copied with everything but its dates, its lieux
-and contact flagged for checking; only the Carif-Oref duplicates formations."""
+and contact flagged for checking; only the Carif-Oref duplicates formations. These functions
+copy and flush; the commands (app/commands/duplicate.py) check scope, permission and state first
+and commit."""
 from __future__ import annotations
 
 from app.models import Formation, Session
@@ -8,16 +10,27 @@ from app.models.workflow import FormationEtat, SessionEtat
 from . import drafts
 from .history import record
 
+# History of a copy (action, and a comment naming its source): the commands also read them back
+# to recognise a form sent twice.
+COPIED = "Duplication"
+COPIED_FOR_NEXT_YEAR = "Duplication pour la rentrée suivante"
+
+
+def copy_comment(source) -> str:
+    kind = "formation" if isinstance(source, Formation) else "session"
+    return f"Copie de la {kind} {source.reference}."
+
+
+def next_year_comment(session: Session) -> str:
+    return f"Copie de la session {session.reference}, dates décalées d'un an."
+
 
 def duplicate_session(db_session, session: Session, author=None) -> Session:
     """A new draft session like `session`, dates cleared, lieux and contact to be checked. On a
     published formation the copy goes into its draft (opened if needed), so it is validated."""
     formation = session.formation
     in_draft = formation.draft_of_id is not None
-    if formation.etat in (FormationEtat.DIFFUSEE, FormationEtat.EN_ATTENTE) and not in_draft:
-        if formation.etat == FormationEtat.EN_ATTENTE:
-            raise ValueError("La formation est en attente de validation : annulez votre demande de vérification "
-                             "avant de dupliquer une session.")
+    if formation.etat == FormationEtat.DIFFUSEE and not in_draft:
         formation = drafts.open_draft(db_session, formation)
         in_draft = True
         record(db_session, session.formation, "Demande de modification", author,
@@ -28,8 +41,7 @@ def duplicate_session(db_session, session: Session, author=None) -> Session:
         link.a_verifier = True
     copy.recrutements = []  # dated events belong to the old session
     db_session.flush()
-    record(db_session, copy, "Duplication", author, f"Copie de la session {session.reference}.")
-    db_session.commit()
+    record(db_session, copy, COPIED, author, copy_comment(session))
     return copy
 
 
@@ -52,8 +64,7 @@ def duplicate_formation(db_session, formation: Formation, author=None) -> Format
             link.a_verifier = True
     db_session.add(copy)
     db_session.flush()
-    record(db_session, copy, "Duplication", author, f"Copie de la formation {formation.reference}.")
-    db_session.commit()
+    record(db_session, copy, COPIED, author, copy_comment(formation))
     return copy
 
 
@@ -91,12 +102,12 @@ def rentree_preview(sessions) -> list[dict]:
     return rows
 
 
-def duplicate_for_next_year(db_session, sessions, author=None) -> tuple[list[Session], list[dict]]:
-    """Copies of `sessions` one year later (F14 applied to a whole rentrée). Sessions whose copy
-    would be refused are skipped and returned with their reasons; published formations receive
-    their copies through a draft, so they are validated."""
+def duplicate_for_next_year(db_session, rows, author=None) -> tuple[list[Session], list[dict]]:
+    """Copies one year later (F14 applied to a whole rentrée) of the sessions of `rows`, the
+    preview's rows checked by the command: rows with problems are skipped and returned. Published
+    formations receive their copies through a draft, so they are validated."""
     created, skipped = [], []
-    for row in rentree_preview(sessions):
+    for row in rows:
         if row["problems"]:
             skipped.append(row)
             continue
@@ -112,8 +123,6 @@ def duplicate_for_next_year(db_session, sessions, author=None) -> tuple[list[Ses
         for link in copy.lieux:
             link.a_verifier = True
         db_session.flush()
-        record(db_session, copy, "Duplication pour la rentrée suivante", author,
-               f"Copie de la session {session.reference}, dates décalées d'un an.")
+        record(db_session, copy, COPIED_FOR_NEXT_YEAR, author, next_year_comment(session))
         created.append(copy)
-    db_session.commit()
     return created, skipped
