@@ -1,5 +1,6 @@
-"""Benchmark of the region-sized dataset (`app.demo.region.load_region`) and of a few list
-queries on it. Prints figures only.
+"""Benchmark of the region-sized dataset (`app.demo.region.load_region`), of a few list
+queries on it, then of every list page and the formation page (scripts/bench_pages.py: server
+time against the raw SQL of the same page, queries for 10 and 100 rows). Prints figures only.
 
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_scratch \\
         .venv/bin/python scripts/bench_region.py
@@ -44,12 +45,15 @@ def main() -> None:
 
     from app.factory import create_app  # one create_app() per process (Flask-AppBuilder)
 
-    app = create_app(SQLALCHEMY_DATABASE_URI=url)
+    # The pages are measured through the test client, logged in as the demo gestionnaire.
+    app = create_app(SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False, AUTH_RATE_LIMITED=False,
+                     RATELIMIT_ENABLED=False)
     with app.app_context():
         from flask_appbuilder import Model
         from flask_migrate import upgrade
         from sqlalchemy import func, select
 
+        from app.demo import load_demo
         from app.demo.region import TABLES, load_region
         from app.extensions import db
         from app.models import Formation, Session, Structure
@@ -61,6 +65,7 @@ def main() -> None:
         load_all(db.session)
         print(f"Schéma et référentiels : {time.perf_counter() - started:.1f} s")
 
+        print(load_demo(db.session, referentials=False))  # demo users (the gestionnaire) and region
         started = time.perf_counter()
         summary = load_region(db.session)
         elapsed = time.perf_counter() - started
@@ -114,6 +119,11 @@ def main() -> None:
         print(f"  nombre de sessions par état : {ms:7.1f} ms "
               f"({', '.join(f'{etat} {count}' for etat, count in per_etat)})")
         db.session.remove()
+
+    # Outside the application context: each request of the test client gets its own, as in production.
+    from scripts.bench_pages import run as bench_pages
+
+    bench_pages(app, repeat=int(os.environ.get("BENCH_REPEAT", "5")))
 
 
 if __name__ == "__main__":
