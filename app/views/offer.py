@@ -171,15 +171,16 @@ def _siege_filter() -> list:
     return WRITABLE + [["parent_id", FilterEqual, None]]
 
 
-def _session_tree(path):
+def _session_tree(path, few=joinedload):
     """Loader options, under `path` (a session or a list of sessions), for everything the checks and
-    the page read of a session: its panels cost the same queries whatever the number of rows."""
+    the page read of a session: its panels cost the same queries whatever the number of rows.
+    `few` loads the short lists (rythmes, blocs…): joined with one session, a query each for many
+    (joined with hundreds of sessions, their product costs more than the queries saved)."""
     return path.options(
         joinedload(Session.contact), joinedload(Session.type_parcours), joinedload(Session.modalite_enseignement),
         joinedload(Session.niveau_entree), joinedload(Session.lieu_inscription), joinedload(Session.validation_blocs),
-        # A few rows each: joined with the session rather than a query each.
-        joinedload(Session.rythmes), joinedload(Session.modalites_pedagogiques), joinedload(Session.blocs),
-        joinedload(Session.cycles).joinedload(CycleAlternance.unite_rythme),
+        few(Session.rythmes), few(Session.modalites_pedagogiques), few(Session.blocs),
+        few(Session.cycles).joinedload(CycleAlternance.unite_rythme),
         selectinload(Session.formateurs).joinedload(SessionFormateur.structure),
         selectinload(Session.lieux).joinedload(SessionLieu.lieu),
         selectinload(Session.financements).options(
@@ -203,8 +204,9 @@ def _formation_heads(path):
 FORMATION_TREE = (
     _formation_heads(Load(Formation)),
     joinedload(Formation.niveau_entree), joinedload(Formation.niveau_sortie), joinedload(Formation.objectif_general),
-    selectinload(Formation.formacodes), selectinload(Formation.nsf), selectinload(Formation.romes),
-    _session_tree(selectinload(Formation.sessions)),
+    # One formation: its few domain codes joined with it.
+    joinedload(Formation.formacodes), joinedload(Formation.nsf), joinedload(Formation.romes),
+    _session_tree(selectinload(Formation.sessions), few=selectinload),
 )
 SESSION_TREE = (
     _session_tree(Load(Session)),
