@@ -239,13 +239,25 @@ def test_r_i4_every_column_sorts_both_ways(login, key):
         sorted_th = tree.xpath("//th[@aria-sort]")
         expected = "ascending" if ordre == "asc" else "descending"
         assert len(sorted_th) == 1 and sorted_th[0].get("aria-sort") == expected
-    index = {"debut": 3, "intitule": 2, "ville": 9}.get(key)
+    index = {"debut": 3, "intitule": 2, "etat": 7, "ville": 9}.get(key)
     if index is not None:
         values = [r["cells"][index] for r in rows(client, tri=key)]
         as_key = (lambda v: v.split("/")[::-1]) if key == "debut" else fold
         assert values == sorted(values, key=as_key)
         descending = [r["cells"][index] for r in rows(client, tri=key, ordre="desc")]
         assert descending == sorted(values, key=as_key, reverse=True)
+
+
+@pytest.mark.parametrize("key", ["certification", "formateur", "dispositif", "departement", "ville"])
+def test_r_i4_large_results_sort_derived_columns_by_a_join_in_the_same_order(login, monkeypatch, key):
+    from app.search import formations
+
+    client = login("gestionnaire")
+    for ordre in ("asc", "desc"):
+        per_row = [r["session"] for r in rows(client, tri=key, ordre=ordre)]
+        monkeypatch.setattr(formations, "JOIN_SORT_FROM", 0)
+        assert [r["session"] for r in rows(client, tri=key, ordre=ordre)] == per_row
+        monkeypatch.setattr(formations, "JOIN_SORT_FROM", 1000)
 
 
 def test_r_i4_pagination_and_page_size_keep_the_search_in_the_url(login):
@@ -331,6 +343,20 @@ def _more_sessions(count: int) -> None:
             lieux=[SessionLieu(lieu=model.lieux[0].lieu, principal=True)],
             financements=[Financement(financeur=financement.financeur, mesure=financement.mesure)]))
     db.session.commit()
+
+
+def test_r_i4_a_search_is_two_statements_the_count_and_the_page(app, count_queries):
+    from flask import g
+
+    from app.search.formations import parse, search
+
+    with app.test_request_context(URL, query_string={"taille": 100, "q": "a", "tri": "formateur"}):
+        g.user = app.appbuilder.sm.find_user(username="contact")
+        assert g.user.roles  # loaded by the login in a request
+        with count_queries() as n:
+            result = search(parse({"taille": "100", "q": "a", "tri": "formateur"}))
+        assert result.total == len(result.rows) > 0
+        assert n() == 2
 
 
 def test_r_i4_query_count_does_not_grow_with_the_page_size(login, count_queries, reset_demo):

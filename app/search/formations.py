@@ -190,8 +190,11 @@ COLUMNS = {
                         else_=func.substr(_code_postal, 1, 2)),
     "ville": _session_lieu(Lieu.ville),
 }
-# Text columns sort as French readers expect: "Électricien" between "Bureautique" and "Sécurité".
+# Text columns sort as French readers expect: "Électricien" between "Bureautique" and "Sécurité";
+# the état by its label, as shown.
 FOLDED_SORT = frozenset({"intitule", "formateur", "dispositif", "ville"})
+_ETAT_ORDER = {code: rank for rank, (code, _) in enumerate(sorted(SessionEtat.LABELS.items(), key=lambda i: i[1]))}
+SORTS = {"etat": case(_ETAT_ORDER, value=Session.etat, else_=len(_ETAT_ORDER))}
 EXTRA = {
     "certification_fin": _first(Certification.date_fin_enregistrement,
                                 FormationCertification.formation_id == Formation.id,
@@ -306,21 +309,75 @@ class Page:
         return max(1, -(-self.total // self.criteria.taille))
 
 
+def _one_per_row(key: str):
+    """For a derived column, (sub-select of one sort value per session or formation, ON clause):
+    joined (a hash join) instead of evaluating the listed correlated sub-select for every matching
+    row, which costs seconds at regional scale. Principal rows only, as displayed (F3, F4: one is
+    principal); the dispositif sorts on the first mesure label of the session's financements."""
+    fold_it = folded if key in FOLDED_SORT else (lambda e: e)
+    if key == "formateur":
+        sub = (select(SessionFormateur.session_id.label("sid"), func.min(fold_it(_organisation_name())).label("k"))
+               .join(Structure, Structure.id == SessionFormateur.structure_id)
+               .where(SessionFormateur.principal.is_(True)).group_by(SessionFormateur.session_id))
+    elif key == "dispositif":
+        sub = (select(Financement.session_id.label("sid"), func.min(fold_it(Mesure.libelle)).label("k"))
+               .join(Mesure, Mesure.id == Financement.mesure_id).group_by(Financement.session_id))
+    elif key in ("ville", "departement"):
+        value = fold_it(Lieu.ville) if key == "ville" else Lieu.code_postal
+        sub = (select(SessionLieu.session_id.label("sid"), func.min(value).label("k"))
+               .join(Lieu, Lieu.id == SessionLieu.lieu_id)
+               .where(SessionLieu.principal.is_(True)).group_by(SessionLieu.session_id))
+    elif key == "certification":
+        code = func.coalesce(Certification.code_rncp, Certification.code_rs, Certification.certif_info)
+        sub = (select(FormationCertification.formation_id.label("sid"), func.min(code).label("k"))
+               .join(Certification, Certification.id == FormationCertification.certification_id)
+               .where(FormationCertification.principal.is_(True)).group_by(FormationCertification.formation_id))
+        sub = sub.subquery()
+        return sub, sub.c.sid == Formation.id, sub.c.k
+    else:
+        return None
+    sub = sub.subquery()
+    return sub, sub.c.sid == Session.id, sub.c.k
+
+
+JOIN_SORT_FROM = 1000  # matching rows from which a derived sort key is joined, not sub-selected per row
+
+
+def _sort_key(key: str, total: int):
+    """(sort expression, sub-select to join or None)."""
+    joined = _one_per_row(key) if total >= JOIN_SORT_FROM else None
+    if joined is not None:
+        sub, on, value = joined
+        if key == "departement":  # the same two or three first digits as displayed
+            value = case((func.substr(value, 1, 2).in_(("97", "98")), func.substr(value, 1, 3)),
+                         else_=func.substr(value, 1, 2))
+        return value, (sub, on)
+    return SORTS.get(key, folded(COLUMNS[key]) if key in FOLDED_SORT else COLUMNS[key]), None
+
+
 def search(c: Criteria) -> Page:
-    """The count and the requested page: two statements."""
+    """The count and the requested page: two statements. The page statement sorts and cuts the
+    matching ids first (inner select), then computes the listed columns for those rows only."""
     ensure_sqlite_function(db.session)
     total = db.session.execute(_base(select(func.count(Session.id)), c)).scalar() or 0
-    sort = folded(COLUMNS[c.tri]) if c.tri in FOLDED_SORT else COLUMNS[c.tri]
-    sort = sort.desc() if c.ordre == "desc" else sort.asc()
-    listed = [expression.label(key) for key, expression in {**COLUMNS, **EXTRA}.items()]
     page = min(c.page, max(1, -(-total // c.taille)))
-    statement = (_base(select(Session.id.label("id"), Formation.id.label("formation_id"), *listed), c)
-                 .order_by(sort, Formation.reference, Session.debut, Session.id)
-                 .limit(c.taille).offset((page - 1) * c.taille))
-    rows = db.session.execute(statement).mappings().all() if total else []
     if page != c.page:
         c = Criteria(**{f.name: getattr(c, f.name) for f in fields(c) if f.name != "page"}, page=page)
-    return Page(rows=rows, total=total, criteria=c)
+    if not total:
+        return Page(rows=[], total=0, criteria=c)
+    key, join = _sort_key(c.tri, total)
+    direction = (lambda e: e.desc()) if c.ordre == "desc" else (lambda e: e.asc())
+    ids = _base(select(Session.id.label("sid"), key.label("k")), c)
+    if join is not None:
+        ids = ids.outerjoin(*join)
+    ids = (ids.order_by(direction(key), Formation.reference, Session.debut, Session.id)
+           .limit(c.taille).offset((page - 1) * c.taille).subquery())
+    listed = [expression.label(name) for name, expression in {**COLUMNS, **EXTRA}.items()]
+    statement = (select(Session.id.label("id"), Formation.id.label("formation_id"), *listed)
+                 .select_from(Session).join(Formation, Formation.id == Session.formation_id)
+                 .join(ids, ids.c.sid == Session.id)
+                 .order_by(direction(ids.c.k), Formation.reference, Session.debut, Session.id))
+    return Page(rows=db.session.execute(statement).mappings().all(), total=total, criteria=c)
 
 
 __all__ = ["Criteria", "Page", "parse", "search", "COLUMNS", "PAGE_SIZES"]
