@@ -299,6 +299,17 @@ def test_r_i4_a_contact_never_sees_a_row_outside_his_scope(app, login, username)
     assert sessions_of(client, reference="*F") == allowed
 
 
+def test_r_i4_the_espace_structure_narrows_the_search(login):
+    client = login("contact")
+    caen = db.session.execute(select(Structure).where(Structure.raison_sociale.like("%site de Caen"))).scalar_one()
+    trained = set(db.session.execute(select(Session.reference).join(SessionFormateur).where(
+        SessionFormateur.structure_id == caen.id)).scalars())
+    everything = sessions_of(client)
+    client.post("/espace/choisir", data={"espace": str(caen.id), "next": URL})
+    assert sessions_of(client) == trained < everything
+    assert "site de Caen" in page(client).xpath("//p[@id='espace-recherche']")[0].text_content()
+
+
 def test_r_i4_contact_formateur_sees_the_shared_session_read_only(login):
     client = login("contact")
     shared = next(s for s in formation("Bureautique").sessions if len(s.formateurs) > 1)

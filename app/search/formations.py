@@ -175,8 +175,10 @@ def conditions(c: Criteria) -> list:
     return where
 
 
-def _base(statement, c: Criteria):
+def _base(statement, c: Criteria, within=None):
     statement = statement.select_from(Session).join(Formation, Formation.id == Session.formation_id)
+    if within is not None:
+        statement = statement.where(within)
     return scoped(statement.where(*conditions(c)), Session, write=False)
 
 
@@ -237,11 +239,13 @@ def _sort_key(key: str, total: int):
     return SORTS.get(key, folded(COLUMNS[key]) if key in FOLDED_SORT else COLUMNS[key]), None
 
 
-def search(c: Criteria) -> Page:
+def search(c: Criteria, within=None) -> Page:
     """The count and the requested page: two statements. The page statement sorts and cuts the
-    matching ids first (inner select), then computes the listed columns for those rows only."""
+    matching ids first (inner select), then computes the listed columns for those rows only.
+    `within`: an extra clause on the sessions (the user's espace structure, A4); the scope
+    applies whatever it is."""
     ensure_sqlite_function(db.session)
-    total = db.session.execute(_base(select(func.count(Session.id)), c)).scalar() or 0
+    total = db.session.execute(_base(select(func.count(Session.id)), c, within)).scalar() or 0
     page = min(c.page, max(1, -(-total // c.taille)))
     if page != c.page:
         c = replace(c, page=page)
@@ -249,7 +253,7 @@ def search(c: Criteria) -> Page:
         return Page(rows=[], total=0, criteria=c)
     key, join = _sort_key(c.tri, total)
     direction = (lambda e: e.desc()) if c.ordre == "desc" else (lambda e: e.asc())
-    ids = _base(select(Session.id.label("sid"), key.label("k")), c)
+    ids = _base(select(Session.id.label("sid"), key.label("k")), c, within)
     if join is not None:
         ids = ids.outerjoin(*join)
     ids = (ids.order_by(direction(key), Formation.reference, Session.debut, Session.id)

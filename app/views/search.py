@@ -9,7 +9,7 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Departement, Financeur, Mesure, Nomenclature, NomenclatureKind, SessionEtat
+from app.models import Departement, Financeur, Mesure, Nomenclature, NomenclatureKind, Session, SessionEtat
 from app.search.formations import PAGE_SIZES, parse, search
 from app.security.permissions import (
     ACTION_ARCHIVE,
@@ -20,6 +20,8 @@ from app.security.permissions import (
     RESOURCE_SESSION,
     perm,
 )
+
+from .espace import current_espace, espace_clause
 
 # The SessionView bulk actions offered on the selected rows: (action name, permission, label).
 BULK_ACTIONS = (
@@ -62,10 +64,11 @@ class FormationSearchView(BaseView):
     @has_access
     @permission_name(ACTION_READ)
     def formations(self):
-        page = search(parse(request.args))
+        espace = current_espace()  # the espace structure narrows the search, as on the lists (A4)
+        page = search(parse(request.args), within=espace_clause(Session, espace) if espace else None)
         sm = self.appbuilder.sm
         actions = [(name, label) for name, action, label in BULK_ACTIONS
                    if sm.has_access(perm(action), RESOURCE_SESSION)]
         return self.render_template("portal/search_formations.html", page=page, c=page.criteria,
                                     headers=HEADERS, page_sizes=PAGE_SIZES, actions=actions,
-                                    etat_labels=SessionEtat.LABELS, **choices())
+                                    etat_labels=SessionEtat.LABELS, espace=espace, **choices())
