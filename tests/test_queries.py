@@ -23,6 +23,7 @@ from app.models import (
     Structure,
     StructureRight,
 )
+from app.models.workflow import SessionEtat
 from tests.conftest import reload_demo
 
 
@@ -184,7 +185,7 @@ MAX_SHOW_QUERIES = 25
 
 
 def _formation_with_sessions(count: int, children: int = 1) -> Formation:
-    """A formation of the CFA with `count` running sessions, each with `children` formateurs,
+    """A formation of the CFA with `count` sessions (a third archived), each with `children` formateurs,
     lieux, financements and recrutements of its own (new structures, lieux and users' rows), so
     that a lazy load per session or per child would show."""
     structure = db.session.execute(select(Structure).where(Structure.raison_sociale == "CFA Bâtiment Normandie")).scalar_one()
@@ -196,6 +197,8 @@ def _formation_with_sessions(count: int, children: int = 1) -> Formation:
     for index in range(count):
         session = Session(formation=formation, debut=date.today() + timedelta(days=index),
                           fin=date.today() + timedelta(days=index + 30))
+        if index % 3 == 2:  # archived sessions are in the formation's rules (E3, E7), not checked one by one
+            session.etat = SessionEtat.ARCHIVEE
         for child in range(children):
             antenna = Structure(raison_sociale=f"Antenne {count}-{index}-{child}", siret="32945614200010",
                                 parent=structure)

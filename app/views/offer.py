@@ -171,24 +171,36 @@ def _siege_filter() -> list:
     return WRITABLE + [["parent_id", FilterEqual, None]]
 
 
-def _session_tree(path, few=joinedload):
-    """Loader options, under `path` (a session or a list of sessions), for everything the checks and
-    the page read of a session: its panels cost the same queries whatever the number of rows.
-    `few` loads the short lists (rythmes, blocs…): joined with one session, a query each for many
-    (joined with hundreds of sessions, their product costs more than the queries saved)."""
+def _session_heads(path):
+    """What the checks read of every session of a formation, running or not: the session's own
+    references, its OF formateurs (E3) and financements (E7)."""
     return path.options(
         joinedload(Session.contact), joinedload(Session.type_parcours), joinedload(Session.modalite_enseignement),
         joinedload(Session.niveau_entree), joinedload(Session.lieu_inscription), joinedload(Session.validation_blocs),
-        few(Session.rythmes), few(Session.modalites_pedagogiques), few(Session.blocs),
-        few(Session.cycles).joinedload(CycleAlternance.unite_rythme),
         selectinload(Session.formateurs).joinedload(SessionFormateur.structure),
-        selectinload(Session.lieux).joinedload(SessionLieu.lieu),
         selectinload(Session.financements).options(
             joinedload(Financement.financeur).joinedload(Financeur.mesures),
             joinedload(Financement.mesure), joinedload(Financement.etat_recrutement),
             joinedload(Financement.etat_dispositif)),
+    )
+
+
+def _session_details(path, few=joinedload):
+    """The session's other child lists, read by its own checks. `few` loads the short lists
+    (rythmes, blocs…): joined with one session, a query each for many (joined with hundreds of
+    sessions, their product costs more than the queries saved)."""
+    return path.options(
+        few(Session.rythmes), few(Session.modalites_pedagogiques), few(Session.blocs),
+        few(Session.cycles).joinedload(CycleAlternance.unite_rythme),
+        selectinload(Session.lieux).joinedload(SessionLieu.lieu),
         selectinload(Session.recrutements).joinedload(Recrutement.modalite),
     )
+
+
+def _session_tree(path, few=joinedload):
+    """Everything the checks and the page read of a session: its panels cost the same queries
+    whatever the number of rows."""
+    return _session_details(_session_heads(path), few)
 
 
 def _formation_heads(path):
@@ -206,8 +218,11 @@ FORMATION_TREE = (
     joinedload(Formation.niveau_entree), joinedload(Formation.niveau_sortie), joinedload(Formation.objectif_general),
     # One formation: its few domain codes joined with it.
     joinedload(Formation.formacodes), joinedload(Formation.nsf), joinedload(Formation.romes),
-    _session_tree(selectinload(Formation.sessions), few=selectinload),
+    _session_heads(selectinload(Formation.sessions)),
 )
+# The running sessions' other lists (FormationView.load_details): the archived ones, half of a
+# formation's sessions at regional scale, are never checked one by one.
+RUNNING_SESSION_DETAILS = _session_details(Load(Session), few=selectinload)
 SESSION_TREE = (
     _session_tree(Load(Session)),
     # E3 reads the OF formateurs of every session of the formation.
@@ -224,6 +239,9 @@ class ChecksPanelMixin:
     # Loader options of the record's tree: loaded once, before the checks read it.
     show_load_options: tuple = ()
 
+    def load_details(self, item) -> None:
+        """Hook: load more of the tree after the record (the same queries whatever its size)."""
+
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
@@ -236,6 +254,7 @@ class ChecksPanelMixin:
         item = self._base_filters.apply_all(query).one_or_none()
         if item is None:
             abort(404)
+        self.load_details(item)
         widgets = self._get_show_widget(item.id, item)
         self.update_redirect()
         widgets = self._get_related_views_widgets(item, orders=get_order_args(), pages=get_page_args(),
@@ -587,6 +606,12 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     related_views = [FormationCertificationView, SessionView]
     formatters_columns = {name: format_rich_text for name in RICH_TEXT}
     show_load_options = FORMATION_TREE
+
+    def load_details(self, formation) -> None:
+        # Into the sessions already loaded (identity map): their lists not loaded yet are filled.
+        db.session.execute(select(Session).where(Session.formation_id == formation.id,
+                                                 Session.etat != SessionEtat.ARCHIVEE)
+                           .options(RUNNING_SESSION_DETAILS)).scalars().all()
     add_form_extra_fields = edit_form_extra_fields = rich_text_fields(RICH_TEXT)
 
     # Workflow (app/workflow/transitions.py): a confirmation page with a comment, then `fire`.
