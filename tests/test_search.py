@@ -333,6 +333,14 @@ def test_r_i4_bulk_actions_post_the_checked_sessions(login, reset_demo):
     assert db.session.get(Session, int(row["rowid"])).etat == SessionEtat.ARCHIVEE
 
 
+def test_r_i4_the_search_page_is_in_french(login):
+    from tests.test_french_pages import english_in
+
+    for username in ("contact", "gestionnaire"):
+        client = login(username)
+        assert english_in(client.get(URL, query_string={"taille": 10}).get_data(as_text=True)) == []
+
+
 def test_r_i4_search_is_in_the_menu_for_contacts_and_managers(login):
     for username in ("contact", "gestionnaire"):
         client = login(username)
