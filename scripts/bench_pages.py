@@ -110,6 +110,12 @@ def pages(models) -> list[Page]:
             user.c.id, user.c.username, user.c.first_name, user.c.last_name, user.c.email, user.c.active,
             user.c.last_login).where(contact_accounts).order_by(user.c.last_name), count(user, contact_accounts),
             PAGE)),
+        # The floor: the same structures page filtered to no row (authentication, menu, templates).
+        Page("empty list (floor)", "/structureview/list/?_flt_0_siret=00000000000000", "StructureView",
+             lambda c: _page(c, select(St.c.id, St.c.reference, St.c.raison_sociale, St.c.siret, St.c.nda,
+                                       St.c.parent_id, St.c.code_postal, St.c.ville, St.c.etat)
+                             .where(St.c.siret == "00000000000000"), count(St, St.c.siret == "00000000000000"),
+                             PAGE)),
         Page("validation queue", "/validation/", "ValidationQueueView", lambda c: _page(c, select(
             F.c.id, F.c.reference, F.c.intitule, St.c.raison_sociale, F.c.archive_requested_at, F.c.submitted_at,
             draft_f.c.reference).join(St, St.c.id == F.c.structure_id)

@@ -121,7 +121,8 @@ class ValidationQueueView(BaseView):
         pages = max(1, -(-total // size))
         return self.render_template("portal/queue.html", rows=rows, q=text, kind=kind, changes=structures,
                                     changes_total=structures_total, total=total, page=page, pages=pages,
-                                    psize=size, page_url=lambda n: _queue_url(text, kind, n, size),
+                                    psize=size, default_psize=PAGE_SIZE,
+                                    page_url=lambda n: _queue_url(text, kind, n, size),
                                     decisions=[TRANSITIONS[name] for name in DECISIONS])
 
     @expose("/bulk", methods=["POST"])
