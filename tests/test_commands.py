@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.commands import AlreadyDone, Forbidden, Invalid, Locked, NotFound
 from app.commands.actor import actor_of
-from app.commands.bulk import ArchiveRecords, CloseRecruitment, SetEtatDispositif
+from app.commands.bulk import ArchiveRecords, CloseRecrutement, SetEtatDispositif
 from app.commands.codify import Codification, ReviewDecision
 from app.commands.confirm import ConfirmStructure
 from app.commands.duplicate import PENDING, ROW_JUST_COPIED, DuplicateForNextYear, DuplicateFormation, DuplicateSession
@@ -346,36 +346,36 @@ def test_r_c10_yearly_confirmation(login, reset_demo, door):
 # --- bulk actions (K2, F16, E11) ----------------------------------------------------------------
 
 
-def _recruitment_states(sessions) -> set:
+def _recrutement_states(sessions) -> set:
     db.session.expire_all()
     return {getattr(f.etat_recrutement, "code", None) for s in sessions for f in fresh(Session, s.id).financements}
 
 
 @pytest.mark.parametrize("door", ("action", "command"))
-def test_r_f16_close_recruitment(login, reset_demo, door):
+def test_r_f16_close_recrutement(login, reset_demo, door):
     sessions = formation_like("Bureautique%").sessions
     if door == "action":
         page = text(login("gestionnaire").post("/sessionview/action_post", data={
-            "action": "close_recruitment", "rowid": [s.id for s in sessions]}, follow_redirects=True))
+            "action": "close_recrutement", "rowid": [s.id for s in sessions]}, follow_redirects=True))
         assert "Recrutement fermé sur" in page
     else:
-        result = CloseRecruitment(sessions, user("gestionnaire")).run()
+        result = CloseRecrutement(sessions, user("gestionnaire")).run()
         assert result.changed + result.unchanged > 0
-    assert _recruitment_states(sessions) == {"2"}
+    assert _recrutement_states(sessions) == {"2"}
 
 
 @pytest.mark.parametrize("door", ("action", "command"))
-def test_r_k2_contacts_may_not_close_recruitment(login, door):
+def test_r_k2_contacts_may_not_close_recrutement(login, door):
     sessions = formation_like("Bureautique%").sessions
-    before = _recruitment_states(sessions)
+    before = _recrutement_states(sessions)
     if door == "action":
         response = login("contact.autre").post("/sessionview/action_post", data={
-            "action": "close_recruitment", "rowid": [s.id for s in sessions]})
+            "action": "close_recrutement", "rowid": [s.id for s in sessions]})
         assert response.status_code == 403
     else:
         with pytest.raises(Forbidden):
-            CloseRecruitment(sessions, user("contact.autre")).run()
-    assert _recruitment_states(sessions) == before
+            CloseRecrutement(sessions, user("contact.autre")).run()
+    assert _recrutement_states(sessions) == before
 
 
 @pytest.mark.parametrize("door", ("page", "command"))
@@ -414,7 +414,7 @@ def test_r_e11_archive_in_bulk_never_deletes(login, reset_demo, door):
     assert db.session.query(Session).count() == sessions
 
 
-# --- Excel import of the recruitment calendar (F13) ----------------------------------------------
+# --- Excel import of the recrutement calendar (F13) ----------------------------------------------
 
 
 @pytest.mark.parametrize("door", ("page", "command"))

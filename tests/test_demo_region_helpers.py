@@ -140,9 +140,9 @@ def test_plan_rows_keep_the_rules_the_benchmark_relies_on():
     for row in rows["recrutement"]:
         by_session.setdefault(row["session_id"], []).append(row)
     assert set(by_session) == set(sessions)
-    for session_id, recruitments in by_session.items():
-        assert {r["modalite_id"] for r in recruitments} & positioning
-        for r in recruitments:
+    for session_id, recrutements in by_session.items():
+        assert {r["modalite_id"] for r in recrutements} & positioning
+        for r in recrutements:
             if r["modalite_id"] in (108, 109):
                 assert r["date_debut"] == r["date_fin"] <= sessions[session_id]["fin"]
                 assert time(7, 0) <= r["heure_debut"] < r["heure_fin"] <= time(20, 0)

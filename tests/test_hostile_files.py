@@ -1,4 +1,4 @@
-"""Hostile files: workbooks sent to the recruitment-calendar import (F13) and documents uploaded
+"""Hostile files: workbooks sent to the recrutement-calendar import (F13) and documents uploaded
 to a structure (C8) or with an account request (B1).
 
 Every hostile workbook is refused with a French message on the import page, in bounded memory;

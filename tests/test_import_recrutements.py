@@ -1,4 +1,4 @@
-"""Import of a session's recruitment calendar from Excel (F13 through the form's checks)."""
+"""Import of a session's recrutement calendar from Excel (F13 through the form's checks)."""
 from __future__ import annotations
 
 import html

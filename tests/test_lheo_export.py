@@ -254,7 +254,7 @@ def test_r_j1_apprentissage_formation_maps_every_block_and_validates():
     assert one(organisme, "l:contact-organisme/l:coordonnees/l:prenom") == "Claire"
 
 
-def test_r_j1_recruitment_modalities_ico_rdvi_isc():
+def test_r_j1_recrutement_modalities_ico_rdvi_isc():
     formation = Offer().apprentissage(reference="100010F", session_reference="100123S")
     root = parse(export_formations([formation], region_prefix="14"))
     ico, rdvi, isc = root.findall(".//l:session/l:recrutement", NS)

@@ -20,7 +20,7 @@ from app.models import (
     Session,
 )
 from app.models.workflow import SessionEtat
-from app.workflow.bulk import close_recruitment
+from app.workflow.bulk import close_recrutement
 from tests.helpers import formation_like, memory_session
 
 
@@ -151,7 +151,7 @@ def test_r_f7_contrat_pro_mixed_with_another_dispositif_blocks_kairos(app):
     assert any("mélangé à d'autres dispositifs" in r for r in _france_travail(session).reasons)
 
 
-def test_completeness_lists_missing_recruitment_and_duration(app):
+def test_completeness_lists_missing_recrutement_and_duration(app):
     session = memory_session(duree_centre=None)  # no duration typed
     session.recrutements = []
     missing = [item.label for item in completeness(session).missing]
@@ -170,30 +170,30 @@ def test_r_e3_education_nationale_certifications_are_exempt(app):
     assert all(p.field != "certifications" or p.severity == "warning" for p in session_record_problems(session))
 
 
-# --- bulk close recruitment (K2, F16) goes through the checks ----------------------------------
+# --- bulk close recrutement (K2, F16) goes through the checks ----------------------------------
 
 
-def test_r_f16_r_k2_bulk_close_recruitment_sets_ferme_and_records_history(login, reset_demo):
+def test_r_f16_r_k2_bulk_close_recrutement_sets_ferme_and_records_history(login, reset_demo):
     from app.extensions import db
     from app.models import HistoryEntry
 
     client = login("gestionnaire")
     session = formation_like("Sécurité incendie%").sessions[0]
-    response = client.post("/sessionview/action_post", data={"action": "close_recruitment", "rowid": [session.id]},
+    response = client.post("/sessionview/action_post", data={"action": "close_recrutement", "rowid": [session.id]},
                            follow_redirects=True)
     assert "Recrutement fermé sur 1 financement(s)" in response.get_data(as_text=True)
     db.session.expire_all()
     assert [f.etat_recrutement.libelle for f in db.session.get(Session, session.id).financements] == ["Fermé"]
     assert db.session.query(HistoryEntry).filter_by(entity="session", entity_id=session.id,
                                                     action="Fermeture du recrutement").count() == 1
-    again = close_recruitment(db.session, [db.session.get(Session, session.id)])
+    again = close_recrutement(db.session, [db.session.get(Session, session.id)])
     assert (again.changed, again.unchanged) == (0, 1)
 
 
-def test_r_k2_contacts_cannot_close_recruitment_in_bulk(login):
+def test_r_k2_contacts_cannot_close_recrutement_in_bulk(login):
     client = login("contact")
     session = formation_like("Sécurité incendie%").sessions[0]
-    response = client.post("/sessionview/action_post", data={"action": "close_recruitment", "rowid": [session.id]})
+    response = client.post("/sessionview/action_post", data={"action": "close_recrutement", "rowid": [session.id]})
     assert response.status_code in (302, 403)
     from app.extensions import db
 
@@ -201,12 +201,12 @@ def test_r_k2_contacts_cannot_close_recruitment_in_bulk(login):
     assert [f.etat_recrutement.code for f in db.session.get(Session, session.id).financements] == ["1"]
 
 
-def test_r_f14_bulk_close_recruitment_leaves_finished_sessions_alone(login, reset_demo):
+def test_r_f14_bulk_close_recrutement_leaves_finished_sessions_alone(login, reset_demo):
     from app.extensions import db
 
     client = login("gestionnaire")
     finished = next(s for s in formation_like("Titre professionnel maçon%").sessions if s.etat == SessionEtat.TERMINEE)
-    response = client.post("/sessionview/action_post", data={"action": "close_recruitment", "rowid": [finished.id]},
+    response = client.post("/sessionview/action_post", data={"action": "close_recrutement", "rowid": [finished.id]},
                            follow_redirects=True)
     assert "Cette session est terminée" in html.unescape(response.get_data(as_text=True))
     db.session.expire_all()

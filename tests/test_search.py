@@ -325,7 +325,7 @@ def test_r_i4_bulk_actions_post_the_checked_sessions(login, reset_demo):
     form = tree.xpath("//form[@id='selection']")[0]
     assert form.get("action") == "/sessionview/action_post" and form.get("method") == "post"
     assert [o.get("value") for o in form.xpath(".//select[@name='action']/option")] == [
-        "archive", "close_recruitment", "set_etat_dispositif"]
+        "archive", "close_recrutement", "set_etat_dispositif"]
     assert all(tree.xpath(f"//label[@for='{box.get('id')}']") for box in form.xpath(".//input[@type='checkbox']"))
     (row,) = rows(client, q="BTS")
     response = client.post("/sessionview/action_post", data={"action": "archive", "rowid": [row["rowid"]]})

@@ -16,7 +16,7 @@ from app.validators import (
     Financement,
     LieuFormation,
     Problem,
-    RecruitmentEvent,
+    RecrutementEvent,
     check_apprentissage_financements,
     check_blocs,
     check_blocs_of_formation,
@@ -45,9 +45,9 @@ from app.validators import (
     check_of_responsable,
     check_presentation,
     check_qualiopi,
-    check_recruitment_against,
-    check_recruitment_event,
-    check_recruitments,
+    check_recrutement_against,
+    check_recrutement_event,
+    check_recrutements,
     check_session_contact,
     check_session_dates,
     check_start_before_certification_end,
@@ -280,7 +280,7 @@ def session_record_problems(session, today: date | None = None) -> list[Problem]
         problems += check_apprentissage_financements(bool(formation.apprentissage), apprentissage)
         problems += on_field(qualiopi_problems(formation, financements), "financements")
         # Saved events are judged without "not in the past", which applies when they are typed.
-        problems += check_recruitments([_event(r) for r in session.recrutements], session_fin=session.fin,
+        problems += check_recrutements([_event(r) for r in session.recrutements], session_fin=session.fin,
                                        today=date.min)
         problems += check_cycles([_cycle(c) for c in session.cycles], formation.duree_cycle,
                                  bool(formation.apprentissage))
@@ -393,8 +393,8 @@ def qualiopi_problems(formation, financements) -> list[Problem]:
     )
 
 
-def _event(recrutement) -> RecruitmentEvent:
-    return RecruitmentEvent(
+def _event(recrutement) -> RecrutementEvent:
+    return RecrutementEvent(
         modalite=code(recrutement.modalite),
         numero=recrutement.numero,
         date_debut=recrutement.date_debut,
@@ -421,10 +421,10 @@ def recrutement_problems(recrutement, today: date | None = None) -> list[Problem
     # "Not in the past" applies to a date being typed, not to a saved one left unchanged.
     typed = recrutement.id is None or sa_inspect(recrutement).attrs.date_debut.history.has_changes()
     today = (today or date.today()) if typed else date.min
-    problems = check_recruitment_event(_event(recrutement), session_fin=fin, today=today)
+    problems = check_recrutement_event(_event(recrutement), session_fin=fin, today=today)
     if session is not None:
         others = [_event(r) for r in siblings(session.recrutements, recrutement)[:-1]]
-        problems += check_recruitment_against(_event(recrutement), others)
+        problems += check_recrutement_against(_event(recrutement), others)
     return renamed(problems, RECRUTEMENT_RENAMES)
 
 

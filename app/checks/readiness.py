@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from app.models import MesureKind
 from app.models.workflow import SessionEtat
 from app.validators import ERROR, WARNING, has_errors, is_valid_siret
-from app.validators.recruitment import ICO, POSITIONING, RDVI, normalize_modalite
+from app.validators.recrutement import ICO, POSITIONING, RDVI, normalize_modalite
 
 from ._util import code
 from .offer import (

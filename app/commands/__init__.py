@@ -9,8 +9,8 @@ same command and only map its exceptions to their answer.
 - codify.py    ReviewDecision with the codification at acceptance (K4)
 - confirm.py   ConfirmStructure, the yearly confirmation (C10)
 - duplicate.py DuplicateSession, DuplicateFormation, DuplicateForNextYear (F14, E12)
-- bulk.py      CloseRecruitment, SetEtatDispositif, ArchiveRecords (K2, F16, E11)
-- imports.py   ImportRecrutements, the Excel recruitment calendar (F13)
+- bulk.py      CloseRecrutement, SetEtatDispositif, ArchiveRecords (K2, F16, E11)
+- imports.py   ImportRecrutements, the Excel recrutement calendar (F13)
 - actor.py     actor_of(user): manager or contact, for the workflow
 """
 from .exceptions import AlreadyDone, CommandError, Forbidden, Invalid, Locked, NotFound

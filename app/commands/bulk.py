@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import Formation, Nomenclature, NomenclatureKind, Session
 from app.security.permissions import (
     ACTION_ARCHIVE,
-    ACTION_CLOSE_RECRUITMENT,
+    ACTION_CLOSE_RECRUTEMENT,
     ACTION_SET_ETAT,
     RESOURCE_FORMATION,
     RESOURCE_SESSION,
@@ -23,8 +23,8 @@ CHOOSE_ETAT = "Choisissez un état du dispositif et des sessions."
 ARCHIVED = {Formation: RESOURCE_FORMATION, Session: RESOURCE_SESSION}  # model → resource of its permission
 
 
-class CloseRecruitment:
-    """F16: the recruitment of every financement of the sessions becomes *fermé*."""
+class CloseRecrutement:
+    """F16: the recrutement of every financement of the sessions becomes *fermé*."""
 
     def __init__(self, sessions, user):
         self.sessions, self.user = list(sessions), user
@@ -32,12 +32,12 @@ class CloseRecruitment:
     def validate(self) -> None:
         if not self.sessions:
             raise refused(NOTHING_SELECTED)
-        require_permission(self.user, ACTION_CLOSE_RECRUITMENT, RESOURCE_SESSION)
+        require_permission(self.user, ACTION_CLOSE_RECRUTEMENT, RESOURCE_SESSION)
         require_writable(self.sessions, self.user)
 
     def run(self) -> bulk.BulkResult:
         self.validate()
-        return bulk.close_recruitment(db.session, self.sessions, author=self.user)
+        return bulk.close_recrutement(db.session, self.sessions, author=self.user)
 
 
 class SetEtatDispositif:

@@ -1,4 +1,4 @@
-"""F13: import of a session's recruitment calendar from Excel. The file is read and every line
+"""F13: import of a session's recrutement calendar from Excel. The file is read and every line
 checked with the form's record check (app/imports/recrutements.py); this command adds what a
 save checks once for the whole file: the write scope and the lock of the session."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Import of a session's recruitment calendar (ICO, RDVI, ISC… SPEC F13) from an Excel sheet.
+"""Import of a session's recrutement calendar (ICO, RDVI, ISC… SPEC F13) from an Excel sheet.
 
 Organisations publish many information sessions a year; typing them one by one is what users of
 OFeli complain about. One line per modality, the columns of `COLUMNS`; the whole file is checked

@@ -248,7 +248,7 @@ class Financement(Model):
 
 
 class Recrutement(Model):
-    """A recruitment modality of the session (F13): ICO, RDVI, ISC and the others."""
+    """A recrutement modality of the session (F13): ICO, RDVI, ISC and the others."""
 
     __tablename__ = "recrutement"
     id = Column(Integer, primary_key=True)

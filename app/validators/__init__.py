@@ -119,14 +119,14 @@ from .identifiers import (  # noqa: E402
     normalize_uai,
     normalize_url,
 )
-from .recruitment import (  # noqa: E402
+from .recrutement import (  # noqa: E402
     ICO,
     ISC,
     RDVI,
-    RecruitmentEvent,
-    check_recruitment_against,
-    check_recruitment_event,
-    check_recruitments,
+    RecrutementEvent,
+    check_recrutement_against,
+    check_recrutement_event,
+    check_recrutements,
     normalize_modalite,
 )
 from .session import (  # noqa: E402
@@ -173,7 +173,7 @@ __all__ = [
     "RDVI",
     "REGIONS_2007",
     "REGIONS_2016",
-    "RecruitmentEvent",
+    "RecrutementEvent",
     "WARNING",
     "check_ape",
     "check_apprentissage_financements",
@@ -216,9 +216,9 @@ __all__ = [
     "check_phone",
     "check_presentation",
     "check_qualiopi",
-    "check_recruitment_against",
-    "check_recruitment_event",
-    "check_recruitments",
+    "check_recrutement_against",
+    "check_recrutement_event",
+    "check_recrutements",
     "check_rncp",
     "check_rome",
     "check_rs",

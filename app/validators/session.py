@@ -2,7 +2,7 @@
 duplicated sessions F14.
 
 Financements (F6, F7) live in financement.py, cycles (F8) in alternance.py, blocs (F9) in
-blocs.py, durations (F10) in durations.py and recruitment (F13) in recruitment.py.
+blocs.py, durations (F10) in durations.py and recrutement (F13) in recrutement.py.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from app.commands.save import SaveRecord
 from app.extensions import db
 from app.security.permissions import (
     ACTION_ARCHIVE,
-    ACTION_CLOSE_RECRUITMENT,
+    ACTION_CLOSE_RECRUTEMENT,
     ACTION_CODIFY,
     ACTION_DUPLICATE_NEXT_YEAR,
     ACTION_READ,
@@ -122,7 +122,7 @@ class ScopedModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
     method_permission_name = {
         **MODEL_VIEW_METHODS,
         "archive": ACTION_ARCHIVE,
-        "close_recruitment": ACTION_CLOSE_RECRUITMENT,
+        "close_recrutement": ACTION_CLOSE_RECRUTEMENT,
         "set_etat_dispositif_action": ACTION_SET_ETAT,
         "duplicate_next_year_action": ACTION_DUPLICATE_NEXT_YEAR,
         "download_document": ACTION_READ,

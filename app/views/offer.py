@@ -53,7 +53,7 @@ from app.checks import (
 )
 from app.commands import AlreadyDone, Invalid, Locked
 from app.commands.actor import actor_of
-from app.commands.bulk import ArchiveRecords, CloseRecruitment, SetEtatDispositif
+from app.commands.bulk import ArchiveRecords, CloseRecrutement, SetEtatDispositif
 from app.commands.duplicate import DuplicateForNextYear, DuplicateFormation, DuplicateSession
 from app.commands.imports import ImportRecrutements
 from app.commands.records import RECORDS
@@ -80,14 +80,14 @@ from .widgets import format_date, format_rich_text, history_rows, rich_text_fiel
 from .structures import kind_filter
 
 
-class CloseRecruitmentActionMixin:
+class CloseRecrutementActionMixin:
     """Bulk *Fermer le recrutement* for managers (K2, F16), through the financement checks."""
 
-    @action("close_recruitment", "Fermer le recrutement",
+    @action("close_recrutement", "Fermer le recrutement",
             "Fermer le recrutement de toutes les sessions sélectionnées ?", "fa-lock", single=False)
-    def close_recruitment(self, items):
+    def close_recrutement(self, items):
         sessions = items if isinstance(items, list) else [items]
-        result = CloseRecruitment(sessions, g.user).run()
+        result = CloseRecrutement(sessions, g.user).run()
         flash(f"Recrutement fermé sur {result.changed} financement(s) ; {result.unchanged} l'étaient déjà.",
               "success")
         for reason in result.refused:
@@ -442,7 +442,7 @@ class CycleAlternanceView(ScopedModelView):
     }
 
 
-class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecruitmentActionMixin, ArchiveActionMixin, ScopedModelView):
+class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecrutementActionMixin, ArchiveActionMixin, ScopedModelView):
     datamodel = interface(Session)
     class_permission_name = RESOURCE_SESSION
     exclude_route_methods = EXCLUDED_VIEW_ROUTES | NO_DELETE  # archived, never deleted (E11, F15)
@@ -504,7 +504,7 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecruitmentActionMixi
                        url_for("SessionView.import_recrutements", pk=session.id), "fa-upload")],
         }
 
-    # Import of the recruitment calendar from Excel (app/imports): write scope (the endpoint is a
+    # Import of the recrutement calendar from Excel (app/imports): write scope (the endpoint is a
     # write endpoint in app/security/scope.py), same checks as the form.
     @expose("/import_recrutements/<pk>", methods=["GET", "POST"])
     @has_access

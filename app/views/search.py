@@ -13,7 +13,7 @@ from app.models import Departement, Financeur, Mesure, Nomenclature, Nomenclatur
 from app.search.formations import PAGE_SIZES, parse, search
 from app.security.permissions import (
     ACTION_ARCHIVE,
-    ACTION_CLOSE_RECRUITMENT,
+    ACTION_CLOSE_RECRUTEMENT,
     ACTION_READ,
     ACTION_SET_ETAT,
     RESOURCE_FORMATION,
@@ -26,7 +26,7 @@ from .espace import current_espace, espace_clause
 # The SessionView bulk actions offered on the selected rows: (action name, permission, label).
 BULK_ACTIONS = (
     ("archive", ACTION_ARCHIVE, "Archiver"),
-    ("close_recruitment", ACTION_CLOSE_RECRUITMENT, "Fermer le recrutement"),
+    ("close_recrutement", ACTION_CLOSE_RECRUTEMENT, "Fermer le recrutement"),
     ("set_etat_dispositif", ACTION_SET_ETAT, "Changer l'état du dispositif"),
 )
 

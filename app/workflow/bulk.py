@@ -1,4 +1,4 @@
-"""Bulk changes of financements (SPEC K2, F16): close recruitment, set the état du dispositif.
+"""Bulk changes of financements (SPEC K2, F16): close recrutement, set the état du dispositif.
 
 Every changed financement goes through the same record check as its form
 (app.checks.financement_problems); a row the rules refuse is left unchanged and reported.
@@ -54,7 +54,7 @@ def _apply(db_session, sessions, attr: str, value, action: str, author) -> BulkR
     return result
 
 
-def close_recruitment(db_session, sessions, author=None) -> BulkResult:
+def close_recrutement(db_session, sessions, author=None) -> BulkResult:
     """F16: the état de recrutement of every financement of the sessions becomes *fermé*."""
     ferme = db_session.execute(
         select(Nomenclature).where(Nomenclature.kind == NomenclatureKind.ETAT_RECRUTEMENT, Nomenclature.code == FERME)

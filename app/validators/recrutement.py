@@ -1,4 +1,4 @@
-"""Recruitment modalities of a session (F13), as France Travail consumes them.
+"""Recrutement modalities of a session (F13), as France Travail consumes them.
 
 ICO (information collective, MR.09) and RDVI (rendez-vous individuel, MR.08) are one-day
 events with hours, places and an address; ISC (inscription sur candidature, MR.07) is a
@@ -41,7 +41,7 @@ _CODE = re.compile(r"^(?:MR)?\.?0?([0-9])$")
 
 
 @dataclass(frozen=True)
-class RecruitmentEvent:
+class RecrutementEvent:
     modalite: str  # "MR.01".."MR.09"
     numero: str | None = None  # unique within the session
     date_debut: date | None = None  # ICO/RDVI: the day; ISC: start of the candidature period
@@ -65,8 +65,8 @@ def normalize_modalite(value: object) -> str:
     return f"MR.0{match.group(1)}" if match else code
 
 
-def check_recruitment_event(
-    event: RecruitmentEvent, *, session_fin: date | None, today: date
+def check_recrutement_event(
+    event: RecrutementEvent, *, session_fin: date | None, today: date
 ) -> list[Problem]:
     """F13 for one modality (the "Ajouter" dialog).
 
@@ -93,7 +93,7 @@ def check_recruitment_event(
     return problems
 
 
-def _check_numero(event: RecruitmentEvent) -> list[Problem]:
+def _check_numero(event: RecrutementEvent) -> list[Problem]:
     return check_required(
         event.numero,
         "numero",
@@ -102,7 +102,7 @@ def _check_numero(event: RecruitmentEvent) -> list[Problem]:
     )
 
 
-def _check_meeting(event: RecruitmentEvent, session_fin: date | None, today: date) -> list[Problem]:
+def _check_meeting(event: RecrutementEvent, session_fin: date | None, today: date) -> list[Problem]:
     problems = _check_numero(event)
     problems += _check_meeting_date(event, session_fin, today)
     problems += _check_hours(event.heure_debut, event.heure_fin)
@@ -121,7 +121,7 @@ def _check_meeting(event: RecruitmentEvent, session_fin: date | None, today: dat
 
 
 def _check_meeting_date(
-    event: RecruitmentEvent, session_fin: date | None, today: date
+    event: RecrutementEvent, session_fin: date | None, today: date
 ) -> list[Problem]:
     day = event.date_debut
     if day is None:
@@ -187,7 +187,7 @@ def _check_hours(debut: time | None, fin: time | None) -> list[Problem]:
     return problems
 
 
-def _check_address(event: RecruitmentEvent) -> list[Problem]:
+def _check_address(event: RecrutementEvent) -> list[Problem]:
     """France Travail's address rules for every LHEO address (unless the event is à distance)."""
     problems = check_required(
         event.adresse_ligne1,
@@ -203,7 +203,7 @@ def _check_address(event: RecruitmentEvent) -> list[Problem]:
     return problems
 
 
-def _check_isc(event: RecruitmentEvent, session_fin: date | None) -> list[Problem]:
+def _check_isc(event: RecrutementEvent, session_fin: date | None) -> list[Problem]:
     problems = _check_numero(event)
     problems += check_number(
         event.nb_places,
@@ -252,8 +252,8 @@ def _check_isc(event: RecruitmentEvent, session_fin: date | None) -> list[Proble
     return problems
 
 
-def check_recruitments(
-    events: Sequence[RecruitmentEvent], *, session_fin: date | None, today: date
+def check_recrutements(
+    events: Sequence[RecrutementEvent], *, session_fin: date | None, today: date
 ) -> list[Problem]:
     """F13 for the session: one of ISC/RDVI/ICO at least, each event valid, numbers unique,
     ISC periods never overlapping."""
@@ -270,7 +270,7 @@ def check_recruitments(
         )
     for index, event in enumerate(events):
         problems += nested(
-            check_recruitment_event(event, session_fin=session_fin, today=today),
+            check_recrutement_event(event, session_fin=session_fin, today=today),
             "recrutements",
             index,
             "Modalité de recrutement",
@@ -280,7 +280,7 @@ def check_recruitments(
     return problems
 
 
-def _check_unique_numbers(events: Sequence[RecruitmentEvent]) -> list[Problem]:
+def _check_unique_numbers(events: Sequence[RecrutementEvent]) -> list[Problem]:
     numbers = [text(event.numero) for event in events if text(event.numero)]
     duplicates = sorted({n for n in numbers if numbers.count(n) > 1})
     return [
@@ -293,7 +293,7 @@ def _check_unique_numbers(events: Sequence[RecruitmentEvent]) -> list[Problem]:
     ]
 
 
-def _check_isc_overlaps(events: Sequence[RecruitmentEvent], kinds: Sequence[str]) -> list[Problem]:
+def _check_isc_overlaps(events: Sequence[RecrutementEvent], kinds: Sequence[str]) -> list[Problem]:
     """Periods are inclusive: one ending the day another starts overlaps it (both are open
     that day), so consecutive periods must leave a day between end and next start."""
     periods = [
@@ -318,12 +318,12 @@ def _check_isc_overlaps(events: Sequence[RecruitmentEvent], kinds: Sequence[str]
     return problems
 
 
-def check_recruitment_against(
-    event: RecruitmentEvent, others: Sequence[RecruitmentEvent]
+def check_recrutement_against(
+    event: RecrutementEvent, others: Sequence[RecrutementEvent]
 ) -> list[Problem]:
     """F13 for one modality being added or changed, against the session's other ones: its
     number is not used by another, and an ISC period overlaps no other ISC period (inclusive,
-    as in `check_recruitments`)."""
+    as in `check_recrutements`)."""
     problems: list[Problem] = []
     numero = text(event.numero)
     if numero and any(text(other.numero) == numero for other in others):

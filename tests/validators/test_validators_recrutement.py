@@ -1,4 +1,4 @@
-"""Recruitment modalities F13 (ICO, RDVI, ISC)."""
+"""Recrutement modalities F13 (ICO, RDVI, ISC)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from app.validators import (
     ISC,
     RDVI,
     Problem,
-    RecruitmentEvent,
-    check_recruitment_event,
-    check_recruitments,
+    RecrutementEvent,
+    check_recrutement_event,
+    check_recrutements,
     has_errors,
     normalize_modalite,
 )
@@ -22,7 +22,7 @@ from app.validators import (
 TODAY = date(2026, 3, 10)
 SESSION_END = date(2026, 8, 31)
 
-ICO_EVENT = RecruitmentEvent(
+ICO_EVENT = RecrutementEvent(
     modalite=ICO,
     numero="ICO-1",
     date_debut=date(2026, 4, 2),
@@ -35,7 +35,7 @@ ICO_EVENT = RecruitmentEvent(
     code_postal="76290",
 )
 RDVI_EVENT = replace(ICO_EVENT, modalite=RDVI, numero="RDVI-1", nb_places=5)
-ISC_EVENT = RecruitmentEvent(
+ISC_EVENT = RecrutementEvent(
     modalite=ISC,
     numero="ISC-1",
     date_debut=date(2026, 3, 1),
@@ -44,8 +44,8 @@ ISC_EVENT = RecruitmentEvent(
 )
 
 
-def check(event: RecruitmentEvent) -> list[Problem]:
-    return check_recruitment_event(event, session_fin=SESSION_END, today=TODAY)
+def check(event: RecrutementEvent) -> list[Problem]:
+    return check_recrutement_event(event, session_fin=SESSION_END, today=TODAY)
 
 
 def fields(problems: list[Problem]) -> set[str]:
@@ -60,20 +60,20 @@ MEETINGS = pytest.mark.parametrize("event", [ICO_EVENT, RDVI_EVENT], ids=["ico",
 
 @pytest.mark.parametrize(
     "events",
-    [[ICO_EVENT], [RDVI_EVENT], [ISC_EVENT], [RecruitmentEvent("MR.03"), ISC_EVENT]],
+    [[ICO_EVENT], [RDVI_EVENT], [ISC_EVENT], [RecrutementEvent("MR.03"), ISC_EVENT]],
 )
-def test_r_f13_one_positioning_modality_is_enough(events: list[RecruitmentEvent]) -> None:
-    assert check_recruitments(events, session_fin=SESSION_END, today=TODAY) == []
+def test_r_f13_one_positioning_modality_is_enough(events: list[RecrutementEvent]) -> None:
+    assert check_recrutements(events, session_fin=SESSION_END, today=TODAY) == []
 
 
-@pytest.mark.parametrize("events", [[], [RecruitmentEvent("MR.03"), RecruitmentEvent("MR.02")]])
-def test_r_f13_isc_rdvi_or_ico_required(events: list[RecruitmentEvent]) -> None:
-    problems = check_recruitments(events, session_fin=SESSION_END, today=TODAY)
+@pytest.mark.parametrize("events", [[], [RecrutementEvent("MR.03"), RecrutementEvent("MR.02")]])
+def test_r_f13_isc_rdvi_or_ico_required(events: list[RecrutementEvent]) -> None:
+    problems = check_recrutements(events, session_fin=SESSION_END, today=TODAY)
     assert fields(problems) == {"recrutements"}
 
 
 def test_r_f13_unknown_modality_refused() -> None:
-    assert fields(check(RecruitmentEvent("MR.10"))) == {"modalite"}
+    assert fields(check(RecrutementEvent("MR.10"))) == {"modalite"}
 
 
 @pytest.mark.parametrize(
@@ -88,7 +88,7 @@ def test_r_f13_modality_code_normalised(raw: str, code: str) -> None:
 
 
 @MEETINGS
-def test_r_f13_ico_rdvi_valid(event: RecruitmentEvent) -> None:
+def test_r_f13_ico_rdvi_valid(event: RecrutementEvent) -> None:
     assert check(event) == []
 
 
@@ -97,7 +97,7 @@ def test_r_f13_ico_rdvi_valid(event: RecruitmentEvent) -> None:
     ("start", "ok"),
     [(time(7, 0), True), (time(6, 59), False), (time(7, 1), True), (time(0, 0), False)],
 )
-def test_r_f13_ico_start_time_bounds(event: RecruitmentEvent, start: time, ok: bool) -> None:
+def test_r_f13_ico_start_time_bounds(event: RecrutementEvent, start: time, ok: bool) -> None:
     problems = check(replace(event, heure_debut=start))
     assert (problems == []) is ok
     if not ok:
@@ -111,7 +111,7 @@ def test_r_f13_ico_start_time_bounds(event: RecruitmentEvent, start: time, ok: b
     ("end", "ok"),
     [(time(20, 0), True), (time(20, 1), False), (time(19, 59), True), (time(23, 0), False)],
 )
-def test_r_f13_ico_end_time_bounds(event: RecruitmentEvent, end: time, ok: bool) -> None:
+def test_r_f13_ico_end_time_bounds(event: RecrutementEvent, end: time, ok: bool) -> None:
     problems = check(replace(event, heure_debut=time(18, 0), heure_fin=end))
     assert (problems == []) is ok
     if not ok:
@@ -130,7 +130,7 @@ def test_r_f13_ico_end_time_bounds(event: RecruitmentEvent, end: time, ok: bool)
     ],
 )
 def test_r_f13_ico_end_after_start(
-    event: RecruitmentEvent, start: time, end: time, ok: bool
+    event: RecrutementEvent, start: time, end: time, ok: bool
 ) -> None:
     problems = check(replace(event, heure_debut=start, heure_fin=end))
     assert (problems == []) is ok
@@ -143,7 +143,7 @@ def test_r_f13_ico_end_after_start(
 
 
 @MEETINGS
-def test_r_f13_ico_hours_required(event: RecruitmentEvent) -> None:
+def test_r_f13_ico_hours_required(event: RecrutementEvent) -> None:
     problems = check(replace(event, heure_debut=None, heure_fin=None))
     assert fields(problems) == {"heure_debut", "heure_fin"}
 
@@ -153,7 +153,7 @@ def test_r_f13_ico_hours_required(event: RecruitmentEvent) -> None:
     ("places", "ok"),
     [(1, True), (299, True), (0, False), (300, False), (None, False), (-1, False), (12.5, False)],
 )
-def test_r_f13_ico_places_1_to_299(event: RecruitmentEvent, places: object, ok: bool) -> None:
+def test_r_f13_ico_places_1_to_299(event: RecrutementEvent, places: object, ok: bool) -> None:
     problems = check(replace(event, nb_places=places))
     assert (problems == []) is ok
     if not ok:
@@ -173,7 +173,7 @@ def test_r_f13_ico_places_1_to_299(event: RecruitmentEvent, places: object, ok: 
     ],
 )
 def test_r_f13_ico_date_between_today_and_session_end(
-    event: RecruitmentEvent, day: date, ok: bool
+    event: RecrutementEvent, day: date, ok: bool
 ) -> None:
     problems = check(replace(event, date_debut=day, date_fin=day))
     assert (problems == []) is ok
@@ -182,21 +182,21 @@ def test_r_f13_ico_date_between_today_and_session_end(
 
 
 @MEETINGS
-def test_r_f13_ico_one_day_only(event: RecruitmentEvent) -> None:
+def test_r_f13_ico_one_day_only(event: RecrutementEvent) -> None:
     problems = check(replace(event, date_fin=event.date_debut + timedelta(days=1)))
     assert fields(problems) == {"date_fin"}
     assert check(replace(event, date_fin=None)) == []  # end defaults to the same day
 
 
 @MEETINGS
-def test_r_f13_ico_date_and_numero_required(event: RecruitmentEvent) -> None:
+def test_r_f13_ico_date_and_numero_required(event: RecrutementEvent) -> None:
     assert fields(check(replace(event, date_debut=None, date_fin=None))) == {"date_debut"}
     assert fields(check(replace(event, numero=" "))) == {"numero"}
 
 
 @MEETINGS
 @pytest.mark.parametrize(("length", "ok"), [(500, True), (501, False)])
-def test_r_f13_ico_comment_500_characters(event: RecruitmentEvent, length: int, ok: bool) -> None:
+def test_r_f13_ico_comment_500_characters(event: RecrutementEvent, length: int, ok: bool) -> None:
     problems = check(replace(event, commentaire="x" * length))
     assert (problems == []) is ok
 
@@ -214,13 +214,13 @@ def test_r_f13_ico_comment_500_characters(event: RecruitmentEvent, length: int, 
     ],
 )
 def test_r_f13_ico_address_required(
-    event: RecruitmentEvent, changes: dict[str, str], bad: set[str]
+    event: RecrutementEvent, changes: dict[str, str], bad: set[str]
 ) -> None:
     assert fields(check(replace(event, **changes))) == bad
 
 
 @MEETINGS
-def test_r_f13_ico_a_distance_needs_no_address(event: RecruitmentEvent) -> None:
+def test_r_f13_ico_a_distance_needs_no_address(event: RecrutementEvent) -> None:
     remote = replace(
         event,
         a_distance=True,
@@ -301,7 +301,7 @@ def test_r_f13_isc_periods_never_overlap(
     second_start: date, second_end: date, overlap: bool
 ) -> None:
     second = replace(ISC_EVENT, numero="ISC-2", date_debut=second_start, date_fin=second_end)
-    problems = check_recruitments([ISC_EVENT, second], session_fin=SESSION_END, today=TODAY)
+    problems = check_recrutements([ISC_EVENT, second], session_fin=SESSION_END, today=TODAY)
     assert bool(problems) is overlap
     if overlap:
         assert problems == [
@@ -316,7 +316,7 @@ def test_r_f13_isc_periods_never_overlap(
 
 def test_r_f13_ico_dates_do_not_count_as_isc_overlap() -> None:
     ico_inside = replace(ICO_EVENT, numero="ICO-9")
-    assert check_recruitments([ISC_EVENT, ico_inside], session_fin=SESSION_END, today=TODAY) == []
+    assert check_recrutements([ISC_EVENT, ico_inside], session_fin=SESSION_END, today=TODAY) == []
 
 
 # --- session level -------------------------------------------------------------------------
@@ -324,7 +324,7 @@ def test_r_f13_ico_dates_do_not_count_as_isc_overlap() -> None:
 
 def test_r_f13_numbers_unique_within_the_session() -> None:
     twin = replace(ICO_EVENT, date_debut=date(2026, 4, 9), date_fin=date(2026, 4, 9))
-    problems = check_recruitments([ICO_EVENT, twin], session_fin=SESSION_END, today=TODAY)
+    problems = check_recrutements([ICO_EVENT, twin], session_fin=SESSION_END, today=TODAY)
     assert problems == [
         Problem(
             "recrutements",
@@ -334,13 +334,13 @@ def test_r_f13_numbers_unique_within_the_session() -> None:
     ]
     other_kind = replace(ISC_EVENT, numero="ICO-1")
     assert has_errors(
-        check_recruitments([ICO_EVENT, other_kind], session_fin=SESSION_END, today=TODAY)
+        check_recrutements([ICO_EVENT, other_kind], session_fin=SESSION_END, today=TODAY)
     )
 
 
 def test_r_f13_event_problems_are_numbered_fieldlist_entries() -> None:
     late = replace(RDVI_EVENT, heure_debut=time(6, 59))
-    problems = check_recruitments([ISC_EVENT, late], session_fin=SESSION_END, today=TODAY)
+    problems = check_recrutements([ISC_EVENT, late], session_fin=SESSION_END, today=TODAY)
     assert problems == [
         Problem(
             "recrutements-1-heure_debut",
@@ -361,5 +361,5 @@ def test_r_f13_problems_name_their_rule() -> None:
         ("code_postal", "F13"),
         ("url", "C3"),
     }
-    listed = check_recruitments([ISC_EVENT, ISC_EVENT], session_fin=SESSION_END, today=TODAY)
+    listed = check_recrutements([ISC_EVENT, ISC_EVENT], session_fin=SESSION_END, today=TODAY)
     assert listed and {p.rule for p in listed} == {"F13"}
