@@ -9,6 +9,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from app.security.headers import QuietRequestHandler
 from tests.conftest import PASSWORDS
 
 pytestmark = pytest.mark.browser
@@ -29,12 +30,13 @@ def submit(page, selector: str) -> None:
 
 @pytest.fixture(scope="module")
 def live_server(app):
-    """The application served on a free loopback port, in a thread."""
+    """The application served on a free loopback port, in a thread, with the portal's quiet
+    request handler (no server banner)."""
     app.config["WTF_CSRF_ENABLED"] = True  # the real forms, with their tokens
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietRequestHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"

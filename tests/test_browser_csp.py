@@ -4,15 +4,11 @@ counter, the espace selector, confirmations). Same fixtures as test_browser.py."
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from app.security.headers import QuietRequestHandler
 from tests.conftest import PASSWORDS
-from tests.test_browser import ARGS, CHROMIUM, submit
+from tests.test_browser import ARGS, CHROMIUM, live_server, submit  # noqa: F401  (live_server: a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -23,21 +19,6 @@ document.addEventListener('securitypolicyviolation', function (e) {
                   ' at ' + e.sourceFile + ':' + e.lineNumber);
 });
 """
-
-
-@pytest.fixture(scope="module")
-def live_server(app):
-    """The application on a free loopback port, served with the portal's quiet request handler."""
-    app.config["WTF_CSRF_ENABLED"] = True
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    app.config["WTF_CSRF_ENABLED"] = False
 
 
 @pytest.fixture(scope="module")
