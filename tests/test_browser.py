@@ -64,7 +64,7 @@ def test_r_a3_contact_browses_formations_and_a_session_in_french(live_server, pa
     page.wait_for_url(f"{live_server}/")
     assert "Bienvenue Camille" in page.inner_text("body")
 
-    submit(page, "a.btn:has-text('Formations')")
+    submit(page, "a.btn:text-is('Formations')")
     page.wait_for_url("**/formationview/list/**")
     body = page.inner_text("body")
     assert "Titre professionnel maçon" in body
