@@ -25,18 +25,8 @@ from app.models import AccountRequest, AccountRequestEtat, RightLevel, Structure
 from app.security.headers import public_url
 from app.security.permissions import ROLE_CONTACT
 from app.security.sessions import was_deactivated
-from app.validators import (
-    Problem,
-    check_email,
-    check_nda,
-    check_phone,
-    check_siret,
-    normalize_email,
-    normalize_nda,
-    normalize_phone,
-    normalize_siret,
-)
-from app.validators.common import check_max_length, check_required
+from app.validators import Problem, normalize_email, normalize_nda, normalize_phone, normalize_siret
+from app.validators.accounts import DUPLICATE_EMAIL, check_account_request, check_contact_account
 from app.validators.documents import document_problems, safe_filename, sniff_mime
 from app.validators.passwords import password_problems
 
@@ -51,8 +41,6 @@ REJECTION_REASONS = (
     "Demande en double",
     "Autre motif (voir le commentaire)",
 )
-DUPLICATE_EMAIL = ("Une demande ou un compte existe déjà pour cette adresse e-mail. Si c'est le vôtre, utilisez "
-                   "« Mot de passe oublié » ; sinon, indiquez une autre adresse.")
 
 
 class LinkError(ValueError):
@@ -129,22 +117,12 @@ def email_taken(email: str) -> bool:
 
 
 def request_problems(data: RequestInput) -> list[Problem]:
-    """B1, B2: identifiers, contact details, consent, the optional document, one account per e-mail."""
-    problems = check_siret(data.siret, "siret", required=True)
-    problems += check_nda(data.nda, "nda", required=True)
-    for field, label, value in (("nom", "Le nom", data.nom), ("prenom", "Le prénom", data.prenom)):
-        problems += check_required(value, field, f"{label} est obligatoire.")
-        problems += check_max_length(value, field, label, 64)
-    problems += check_phone(data.telephone, "telephone", required=True)
-    problems += check_email(data.email, "email", required=True)
-    if not data.consentement:
-        problems.append(Problem("consentement", "Acceptez la politique de protection des données personnelles "
-                                                "pour envoyer votre demande."))
-    if data.document:
-        problems += [Problem("document", message) for message in document_problems(data.document_nom, data.document)]
-    if not any(p.field == "email" for p in problems) and email_taken(data.email):
-        problems.append(Problem("email", DUPLICATE_EMAIL))
-    return problems
+    """B1, B2 (app/validators/accounts.py): the address is looked up here, the rules decide."""
+    return check_account_request(
+        siret=data.siret, nda=data.nda, nom=data.nom, prenom=data.prenom, telephone=data.telephone,
+        email=data.email, consentement=data.consentement,
+        document_problems=document_problems(data.document_nom, data.document) if data.document else [],
+        email_taken=email_taken(data.email))
 
 
 def create_request(data: RequestInput) -> AccountRequest:
@@ -245,15 +223,11 @@ def _send(recipient: str, subject: str, lines: list[str]) -> bool:
 
 
 def account_problems(user) -> list[Problem]:
-    """A manager's edit of a Contact OF account (B5): names required, a valid address that no
-    other account or pending request uses (B2)."""
-    problems = [*check_required(user.first_name, "first_name", "Indiquez le prénom."),
-                *check_required(user.last_name, "last_name", "Indiquez le nom."),
-                *check_email(user.email, "email", required=True)]
+    """A manager's edit of a Contact OF account (app/validators/accounts.py, B2: the address of no
+    other account)."""
     user.email = normalize_email(user.email)
     user_model = current_app.appbuilder.sm.user_model
     other = db.session.execute(select(user_model.id).where(
         func.lower(user_model.email) == user.email, user_model.id != user.id)).first()
-    if other is not None:
-        problems.append(Problem("email", "Cette adresse e-mail est déjà celle d'un autre compte."))
-    return problems
+    return check_contact_account(first_name=user.first_name, last_name=user.last_name, email=user.email,
+                                 email_taken=other is not None)
