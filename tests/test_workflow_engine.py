@@ -280,7 +280,7 @@ def test_r_g3_purge_drops_a_formation_in_creation_never_submitted_after_14_days(
     db.session.commit()
 
     result = app.test_cli_runner().invoke(args=["workflow", "purge-drafts"])
-    assert result.exit_code == 0 and "1 brouillon(s) non soumis supprimé(s)." in result.output
+    assert result.exit_code == 0 and "1 brouillon(s) ou formation(s) en cours de création non soumis supprimé(s)." in result.output
 
     db.session.expire_all()
     assert db.session.get(Formation, old_id) is None

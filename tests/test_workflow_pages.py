@@ -197,7 +197,7 @@ def test_r_g3_purge_drafts_command_drops_old_unsubmitted_drafts(app, reset_demo)
     fresh_draft = open_draft(formation_like("Titre professionnel maçon%"))
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["workflow", "purge-drafts"])
-    assert result.exit_code == 0 and "1 brouillon(s) non soumis supprimé(s)." in result.output
+    assert result.exit_code == 0 and "1 brouillon(s) ou formation(s) en cours de création non soumis supprimé(s)." in result.output
     db.session.expire_all()
     assert current_draft(db.session, bureautique()) is None
     assert current_draft(db.session, formation_like("Titre professionnel maçon%")).id == fresh_draft.id

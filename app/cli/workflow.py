@@ -9,10 +9,12 @@ workflow_cli = AppGroup("workflow", help="Tâches planifiées du circuit de vali
 
 @workflow_cli.command("purge-drafts")
 def purge_drafts_command():
-    """Supprime les brouillons de modification non soumis depuis 14 jours."""
+    """Supprime les brouillons de modification et les formations en cours de création jamais soumis
+    depuis 14 jours (G3)."""
     from app.workflow.purge import purge_drafts
 
-    click.echo(f"{purge_drafts(db.session)} brouillon(s) non soumis supprimé(s).")
+    click.echo(f"{purge_drafts(db.session)} brouillon(s) ou formation(s) en cours de création non soumis "
+               "supprimé(s).")
 
 
 @workflow_cli.command("archive-ended")
