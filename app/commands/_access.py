@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
-from app.security.permissions import perm
+from app.security import may
 from app.security.scope import scoped
 
 from .exceptions import Forbidden, NotFound
@@ -37,7 +36,5 @@ def require_writable(items, user) -> None:
 
 def require_permission(user, action: str, resource: str) -> None:
     """Forbidden unless one of `user`'s roles holds `action` on `resource`."""
-    # FAB 5.3's has_access() asks about the request's user only; _has_view_access() is the check
-    # it delegates to, for a given user (roles as code and roles in the database alike).
-    if user is None or not current_app.appbuilder.sm._has_view_access(user, perm(action), resource):
+    if not may(action, resource, user):
         raise Forbidden()

@@ -24,8 +24,9 @@ from app.security.permissions import (
     ACTION_SET_ETAT,
     EXCLUDED_VIEW_ROUTES,
     MODEL_VIEW_METHODS,
-    perm,
+
 )
+from app.security import may
 from app.security.scope import SCOPE, choice_filters, current_user, is_manager
 from app.validators import ERROR, WARNING, Problem
 from app.workflow.locks import lock_reason
@@ -152,7 +153,7 @@ class ScopedModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
         self._mark_manager_only(form)
 
     def may_codify(self) -> bool:
-        return self.appbuilder.sm.has_access(perm(ACTION_CODIFY), self.class_permission_name)
+        return may(ACTION_CODIFY, self.class_permission_name)
 
     def _mark_manager_only(self, form) -> None:
         if not self.may_codify():

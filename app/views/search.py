@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Departement, Financeur, Mesure, Nomenclature, NomenclatureKind, Session, SessionEtat
 from app.search.formations import PAGE_SIZES, parse, search
+from app.security import may
 from app.security.permissions import (
     ACTION_ARCHIVE,
     ACTION_CLOSE_RECRUTEMENT,
@@ -18,7 +19,6 @@ from app.security.permissions import (
     ACTION_SET_ETAT,
     RESOURCE_FORMATION,
     RESOURCE_SESSION,
-    perm,
 )
 
 from .espace import current_espace, espace_clause
@@ -66,9 +66,7 @@ class FormationSearchView(BaseView):
     def formations(self):
         espace = current_espace()  # the espace structure narrows the search, as on the lists (A4)
         page = search(parse(request.args), within=espace_clause(Session, espace) if espace else None)
-        sm = self.appbuilder.sm
-        actions = [(name, label) for name, action, label in BULK_ACTIONS
-                   if sm.has_access(perm(action), RESOURCE_SESSION)]
+        actions = [(name, label) for name, action, label in BULK_ACTIONS if may(action, RESOURCE_SESSION)]
         return self.render_template("portal/search_formations.html", page=page, c=page.criteria,
                                     headers=HEADERS, page_sizes=PAGE_SIZES, actions=actions,
                                     etat_labels=SessionEtat.LABELS, espace=espace, **choices())
