@@ -187,13 +187,28 @@ def test_r_a2_r_a3_the_foreign_rows_are_there_for_the_manager(app, login, userna
     assert len(shown) >= len(foreign) // 2, sorted(foreign - shown)
 
 
-def test_g13_no_relation_in_search_columns(app):
-    """FAB renders a relation search filter as a drop-down of every row of the related table."""
-    offenders = []
+# Code lists a filter may offer whole: a few dozen rows each.
+SHORT_LISTS = {"Financeur", "Mesure", "Nomenclature"}
+
+
+def test_g13_relation_filters_are_remote_pickers(app):
+    """FAB renders a relation search filter as a drop-down of every row of the related table: a
+    relation filter on a business table must be a remote picker (app/views/pickers.py)."""
+    from app.views.pickers import RemoteSelectField, RemoteSelectMultipleField
+
+    offenders, pickers = [], 0
     for view in model_views(app):
-        relations = {r.key for r in sa_inspect(view.datamodel.obj).relationships}
-        offenders += [f"{type(view).__name__}.{name}" for name in view.search_columns if name in relations]
+        relations = {r.key: r.mapper.class_.__name__ for r in sa_inspect(view.datamodel.obj).relationships}
+        for name in view.search_columns:
+            if name not in relations:
+                continue
+            field_class = vars(view.search_form)[name].field_class
+            if issubclass(field_class, (RemoteSelectField, RemoteSelectMultipleField)):
+                pickers += 1
+            elif relations[name] not in SHORT_LISTS:
+                offenders.append(f"{type(view).__name__}.{name}")
     assert not offenders
+    assert pickers >= 10
 
 
 def test_r_a3_history_names_the_carif_oref_not_its_staff(login):
@@ -226,3 +241,40 @@ def test_r_a3_refusals_do_not_name_the_foreign_row(app, login, api_token, reset_
         assert not leaks(response.get_data(as_text=True), foreign), url
     response = client.post("/api/v1/session/", json={"formation_id": formation.id}, headers=api_token("contact"))
     assert response.status_code == 422 and not leaks(json_text(response), foreign)
+
+
+def picker_urls(app) -> list[str]:
+    """Every remote picker of every model view (app/views/pickers.py), for a form and for a
+    filter, listed whole (first pages) and searched."""
+    from wtforms.fields.core import UnboundField
+
+    from app.views.pickers import RemoteSelectField, RemoteSelectMultipleField
+
+    urls = []
+    for view in model_views(app):
+        for form, suffix in ((view.add_form, ""), (view.edit_form, ""), (view.search_form, "/filtre")):
+            for name, unbound in vars(form or object).items():
+                if isinstance(unbound, UnboundField) and issubclass(
+                        unbound.field_class, (RemoteSelectField, RemoteSelectMultipleField)):
+                    base = f"{view.route_base}/choix/{name}{suffix}"
+                    urls += [base, f"{base}?page=2", f"{base}?q=a", f"{base}?q=formation", f"{base}?q=1"]
+    return sorted(set(urls))
+
+
+@pytest.mark.parametrize("username", CONTACTS)
+def test_r_a3_remote_pickers_answer_only_scoped_rows(app, login, username):
+    """What a picker suggests while the contact types is his scope only (I3 pickers, A3)."""
+    _, foreign = visible_and_foreign(app, username)
+    client = login(username)
+    urls = picker_urls(app)
+    assert len(urls) >= 50
+    found, answered = {}, 0
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code in (200, 403, 404), f"{url}: {response.status_code}"
+        if response.status_code == 200:
+            answered += len(response.get_json()["results"])
+            if hit := leaks(json_text(response), foreign):
+                found[url] = hit
+    assert not found, "\n".join(f"{url}: {sorted(hit)}" for url, hit in found.items())
+    assert answered >= 20  # the pickers did answer his own rows

@@ -32,8 +32,10 @@ def perm(action: str) -> str:
 
 # Method → action maps for `method_permission_name` (Superset's read/write collapse, finer here
 # because a contact edits a structure he may not create).
+# The pickers of a view's forms and filters (app/views/pickers.py) answer rows of the user's scope
+# only: reading the view is enough to ask them.
 MODEL_VIEW_METHODS = {"list": ACTION_READ, "show": ACTION_READ, "add": ACTION_ADD, "edit": ACTION_EDIT,
-                      "delete": ACTION_DELETE}
+                      "delete": ACTION_DELETE, "pick": ACTION_READ, "pick_filter": ACTION_READ}
 MODEL_API_METHODS = {"get": ACTION_READ, "get_list": ACTION_READ, "info": ACTION_READ, "post": ACTION_ADD,
                      "put": ACTION_EDIT, "delete": ACTION_DELETE}
 # Routes of FAB's ModelView/ModelRestApi that the portal never exposes: FAB's file download serves

@@ -48,7 +48,7 @@ from .permissions import MANAGER_ROLES, ROLE_CONTACT
 # Endpoints that change data even when reached with GET (their forms lead to a write).
 WRITE_ENDPOINTS = frozenset({"add", "edit", "delete", "action", "action_post", "import_recrutements", "transition",
                              "change_transition", "confirm",
-                             "duplicate"})
+                             "duplicate", "pick"})  # pick: a form's choices
 
 
 def current_user():

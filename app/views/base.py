@@ -31,6 +31,8 @@ from app.security.scope import SCOPE, choice_filters, current_user, is_manager
 from app.validators import ERROR, WARNING, Problem
 from app.workflow.locks import lock_reason
 from app.views.labels import LABELS
+from app.views.pickers import answer as picker_answer
+from app.views.pickers import remote_fields
 from app.views.widgets import (
     format_bool,
     format_date,
@@ -66,6 +68,27 @@ class SafeListMixin:
         return super()._get_list_widget(
             filters, order_column=order_column, order_direction=order_direction, **kwargs
         )
+
+
+class PickersMixin:
+    """Relation fields and filters pointing to business tables are remote pickers
+    (app/views/pickers.py); the view answers their requests for rows, through the same filters."""
+
+    def _init_forms(self):
+        super()._init_forms()
+        remote_fields(self)
+
+    @expose("/choix/<field>")
+    @has_access
+    def pick(self, field):
+        """Choices of a form's field: rows the user may point to (write scope)."""
+        return picker_answer(self, field, for_filter=False)
+
+    @expose("/choix/<field>/filtre")
+    @has_access
+    def pick_filter(self, field):
+        """Choices of a list filter: rows the user may read."""
+        return picker_answer(self, field, for_filter=True)
 
 
 class FrenchFieldsMixin:
@@ -107,7 +130,7 @@ class FrenchFieldsMixin:
         self.edit_form_extra_fields = edit_extra
 
 
-class ScopedModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
+class ScopedModelView(PickersMixin, FrenchFieldsMixin, SafeListMixin, ModelView):
     """A FAB ModelView limited to the user's scope (app/security/scope.py), in French.
 
     - `base_filters` applies the row-level scope to list, show, edit, delete and related lists;
@@ -306,7 +329,7 @@ def show_problems(form, problems) -> None:
         flash("Le formulaire contient des erreurs : corrigez les champs signalés.", "danger")
 
 
-class ReferentialModelView(FrenchFieldsMixin, SafeListMixin, ModelView):
+class ReferentialModelView(PickersMixin, FrenchFieldsMixin, SafeListMixin, ModelView):
     """Views of reference data (not scoped: it is public), in French."""
 
     page_size = 50

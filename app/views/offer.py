@@ -390,7 +390,7 @@ class FinancementView(ScopedModelView):
         "numero_marche", "prix_total", "frais_inscription", "frais_materiel", "prix_ht", "tva",
         "prix_ttc", "commentaire", "conditions_prise_en_charge",
     ]
-    search_columns = ["numero_marche", "nb_places", "prix_total"]
+    search_columns = ["session", "financeur", "mesure", "numero_marche", "nb_places", "prix_total"]
     manager_only_columns = ("etat_dispositif",)
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "session": WRITABLE,
@@ -413,12 +413,13 @@ class RecrutementView(ScopedModelView):
         "session", "modalite", "numero", "date_debut", "date_fin", "heure_debut", "heure_fin",
         "nb_places", "a_distance", "url", "ligne", "code_postal", "ville", "commentaire",
     ]
-    search_columns = ["numero", "date_debut", "code_postal", "ville", "a_distance"]
+    search_columns = ["session", "modalite", "numero", "date_debut", "code_postal", "ville", "a_distance"]
     base_order = ("date_debut", "asc")
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "session": WRITABLE,
         "modalite": kind_filter(NomenclatureKind.MODALITE_RECRUTEMENT),
     }
+    search_form_query_rel_fields = {"modalite": kind_filter(NomenclatureKind.MODALITE_RECRUTEMENT)}
 
 
 class CycleAlternanceView(ScopedModelView):
@@ -452,7 +453,7 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecrutementActionMixi
     add_title = "Créer une session"
     edit_title = "Modifier la session"
     list_columns = ["reference", "formation.intitule", "debut", "fin", "etat_libelle"]
-    search_columns = ["reference", "debut", "fin", "etat"]
+    search_columns = ["reference", "formation", "debut", "fin", "etat"]
     order_columns = ["reference", "debut", "fin"]
     base_order = ("debut", "desc")
     show_fieldsets = [
@@ -578,7 +579,7 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     add_title = "Créer une formation"
     edit_title = "Modifier la formation"
     list_columns = ["reference", "intitule", "structure.raison_sociale", "certifiante", "etat_libelle"]
-    search_columns = ["reference", "intitule", "certifiante", "apprentissage", "etat"]
+    search_columns = ["reference", "intitule", "structure", "certifiante", "apprentissage", "etat"]
     order_columns = ["reference", "intitule"]
     show_fieldsets = [
         ("Formation", {"fields": ["reference", "intitule", "structure", "etat_libelle", "certifiante",
@@ -604,6 +605,7 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
         "romes": kind_filter(NomenclatureKind.ROME),
     }
     related_views = [FormationCertificationView, SessionView]
+    remote_columns = ("formacodes", "nsf", "romes")  # code lists of hundreds or thousands of codes: pickers
     formatters_columns = {name: format_rich_text for name in RICH_TEXT}
     show_load_options = FORMATION_TREE
 

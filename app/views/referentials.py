@@ -89,6 +89,7 @@ class CertificationView(ReferentialModelView):
         "romes": [["kind", FilterEqual, NomenclatureKind.ROME]],
     }
     related_views = [BlocCompetencesView]
+    remote_columns = ("nsf", "formacodes", "romes")  # hundreds or thousands of codes: pickers
 
 
 class MesureView(ReferentialModelView):
@@ -151,8 +152,8 @@ class StructureRightView(ScopedModelView):
     show_columns = ["user", "structure", "niveau_libelle"]
     add_columns = edit_columns = ["user", "structure", "niveau"]
     # Rights are given to Contact OF accounts only (managers see everything without one).
-    add_form_query_rel_fields = edit_form_query_rel_fields = {"user": CONTACT_ACCOUNTS}
-    search_columns = ["niveau"]
+    add_form_query_rel_fields = edit_form_query_rel_fields = search_form_query_rel_fields = {"user": CONTACT_ACCOUNTS}
+    search_columns = ["user", "structure", "niveau"]
     add_form_extra_fields = edit_form_extra_fields = {
         "niveau": SelectField("Droit", choices=list(RightLevel.LABELS.items()), validators=[DataRequired()]),
     }

@@ -74,7 +74,7 @@ class CoordonneeView(ScopedModelView):
     label_columns = {"structure.raison_sociale": "Structure"}
     add_columns = edit_columns = ["structure", "nature", "valeur", "type_libelle", "diffusion", "principal"]
     show_columns = add_columns
-    search_columns = ["nature", "valeur", "principal"]
+    search_columns = ["structure", "nature", "valeur", "principal"]
     formatters_columns = {"nature": lambda v: CoordonneeKind.LABELS.get(v, v)}
 
     def pre_add(self, item):
@@ -99,7 +99,7 @@ class StructureContactView(ScopedModelView):
         "structure", "civilite", "nom", "prenom", "type_contact", "fonction", "service",
         "email", "telephone", "principal", "diffusion",
     ]
-    search_columns = ["nom", "prenom", "fonction", "email"]
+    search_columns = ["structure", "nom", "prenom", "fonction", "email"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "structure": WRITABLE,
         "type_contact": kind_filter(NomenclatureKind.TYPE_CONTACT),
@@ -124,7 +124,7 @@ class LieuView(ScopedModelView):
         "structure", "nom", "ligne", "complement", "bp_cs", "code_postal", "ville", "code_insee",
         "latitude", "longitude", "telephone", "siret", "uai",
     ]
-    search_columns = ["nom", "code_postal", "ville"]
+    search_columns = ["structure", "nom", "code_postal", "ville"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {"structure": WRITABLE}
 
 
@@ -136,7 +136,7 @@ class HabilitationView(ScopedModelView):
     edit_title = "Modifier une habilitation"
     list_columns = ["certification", "nature", "date_fin"]
     show_columns = add_columns = edit_columns = ["structure", "certification", "nature", "date_fin"]
-    search_columns = ["nature", "date_fin"]
+    search_columns = ["structure", "certification", "nature", "date_fin"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {"structure": WRITABLE}
     formatters_columns = {"nature": lambda v: HabilitationNature.LABELS.get(v, v)}
     add_form_extra_fields = edit_form_extra_fields = {
@@ -155,7 +155,7 @@ class StructureDocumentView(ScopedModelView):
     list_columns = ["nom", "mime_type", "taille", "depose_le", "structure.raison_sociale"]
     label_columns = {"structure.raison_sociale": "Structure"}
     show_columns = ["structure", "nom", "mime_type", "taille", "depose_le"]
-    search_columns = ["nom", "mime_type", "taille", "depose_le"]
+    search_columns = ["structure", "nom", "mime_type", "taille", "depose_le"]
     add_columns = ["structure", "fichier"]
     add_form_extra_fields = {"fichier": FileField("Fichier (PDF, PNG ou JPEG, 5 Mo au plus)", validators=[DataRequired()])}
     add_form_query_rel_fields = {"structure": WRITABLE}
@@ -198,7 +198,7 @@ class StructureView(ScopedModelView):
     add_title = "Créer une structure"
     edit_title = "Modifier la structure"
     list_columns = ["reference", "raison_sociale", "siret", "nda_affiche", "code_postal", "ville", "etat_libelle"]
-    search_columns = ["reference", "raison_sociale", "siret", "nda", "code_postal", "ville", "etat"]
+    search_columns = ["reference", "raison_sociale", "siret", "nda", "parent", "code_postal", "ville", "etat"]
     order_columns = ["reference", "raison_sociale", "siret", "code_postal", "ville"]
     show_fieldsets = [
         ("Identité", {"fields": ["reference", "raison_sociale", "enseigne", "siret", "nda_affiche", "ape",
@@ -227,6 +227,7 @@ class StructureView(ScopedModelView):
     }
     related_views = [CoordonneeView, StructureContactView, LieuView, HabilitationView, StructureDocumentView]
     show_template = "portal/show_structure.html"
+    remote_columns = ("potentiel_formacodes",)  # the Formacode: thousands of codes once loaded
 
     # C9: an organisation's edit of a validated record becomes a change request; the save command
     # decides it (RECORDS[Structure].divert, the API's too). The form runs it here only to say what
