@@ -323,14 +323,76 @@ def test_r_i4_bulk_actions_post_the_checked_sessions(login, reset_demo):
     client = login("gestionnaire")
     tree = page(client, q="BTS")
     form = tree.xpath("//form[@id='selection']")[0]
-    assert form.get("action") == "/sessionview/action_post" and form.get("method") == "post"
+    assert form.get("action") == "/recherche/formations/actions" and form.get("method") == "post"
     assert [o.get("value") for o in form.xpath(".//select[@name='action']/option")] == [
         "archive", "close_recrutement", "set_etat_dispositif"]
-    assert all(tree.xpath(f"//label[@for='{box.get('id')}']") for box in form.xpath(".//input[@type='checkbox']"))
+    # The search travels with the selection (the answer comes back to it).
+    assert form.xpath(".//input[@type='hidden'][@name='q']/@value") == ["BTS"]
+    assert all(tree.xpath(f"//label[@for='{box.get('id')}']") or box.xpath("ancestor::label")
+               for box in form.xpath(".//input[@type='checkbox']"))
     (row,) = rows(client, q="BTS")
-    response = client.post("/sessionview/action_post", data={"action": "archive", "rowid": [row["rowid"]]})
-    assert response.status_code in (200, 302)
+    response = client.post("/recherche/formations/actions", data={"action": "archive", "rowid": [row["rowid"]],
+                                                                  "q": "BTS"})
+    assert response.status_code == 302 and "/recherche/formations?q=BTS&" in response.headers["Location"]
     assert db.session.get(Session, int(row["rowid"])).etat == SessionEtat.ARCHIVEE
+    assert "1 session(s) archivée(s)" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_r_i4_selection_across_pages_reaches_the_action(login, reset_demo):
+    """Rows checked on two pages are posted together (the page's script adds the other pages'
+    ids to the form; here the browser's post is written out)."""
+    _more_sessions(15)
+    client = login("gestionnaire")
+    first = rows(client, taille=10, page=1, etat="diffusee")[:2]
+    second = rows(client, taille=10, page=2, etat="diffusee")[:2]
+    assert first and second and not {r["rowid"] for r in first} & {r["rowid"] for r in second}
+    chosen = [r["rowid"] for r in first + second]
+    response = client.post("/recherche/formations/actions", data={
+        "action": "archive", "rowid": chosen, "etat": "diffusee", "taille": 10, "page": 2})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert {db.session.get(Session, int(i)).etat for i in chosen} == {SessionEtat.ARCHIVEE}
+    # The page says how the selection is kept: the key is the search, not its page.
+    keys = {page(client, taille=10, page=n, etat="diffusee").xpath("//form[@id='selection']/@data-recherche")[0]
+            for n in (1, 2)}
+    assert len(keys) == 1 and "etat=diffusee" in keys.pop()
+
+
+def test_r_i4_an_action_on_every_session_of_the_search(login, reset_demo):
+    client = login("gestionnaire")
+    found = {r["rowid"] for r in rows(client, q="bureautique")}
+    others = db.session.execute(select(Session.id).where(Session.etat != SessionEtat.ARCHIVEE,
+                                                        Session.id.not_in([int(i) for i in found]))).scalars().all()
+    assert found and others
+    response = client.post("/recherche/formations/actions", data={"action": "archive", "tout": "1",
+                                                                  "q": "bureautique", "rowid": []})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert {db.session.get(Session, int(i)).etat for i in found} == {SessionEtat.ARCHIVEE}
+    assert SessionEtat.ARCHIVEE not in {db.session.get(Session, i).etat for i in others}
+
+
+def test_r_k2_etat_du_dispositif_from_the_search(login, reset_demo):
+    client = login("gestionnaire")
+    etat = db.session.execute(select(Nomenclature).where(Nomenclature.kind == NomenclatureKind.ETAT_DISPOSITIF)
+                              .order_by(Nomenclature.ordre.desc())).scalars().first()
+    chosen = [r["rowid"] for r in rows(client, q="BTS")]
+    refused = client.post("/recherche/formations/actions", data={"action": "set_etat_dispositif",
+                                                                 "rowid": chosen, "etat": ""},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Choisissez un état du dispositif" in refused
+    client.post("/recherche/formations/actions", data={"action": "set_etat_dispositif", "rowid": chosen,
+                                                       "etat": etat.id})
+    db.session.expire_all()
+    assert {f.etat_dispositif_id for i in chosen for f in db.session.get(Session, int(i)).financements} == {etat.id}
+
+
+def test_r_k2_contacts_cannot_run_the_search_actions(login):
+    client = login("contact")
+    (row,) = [r for r in rows(client) if r["etat"] != "Archivée"][:1]
+    response = client.post("/recherche/formations/actions", data={"action": "archive", "rowid": [row["rowid"]]})
+    assert response.status_code == 403
+    assert db.session.get(Session, int(row["rowid"])).etat != SessionEtat.ARCHIVEE
 
 
 def test_r_i4_the_search_page_is_in_french(login):

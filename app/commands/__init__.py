@@ -9,7 +9,7 @@ same command and only map its exceptions to their answer.
 - codify.py    ReviewDecision with the codification at acceptance (K4)
 - confirm.py   ConfirmStructure, the yearly confirmation (C10)
 - duplicate.py DuplicateSession, DuplicateFormation, DuplicateForNextYear (F14, E12)
-- bulk.py      CloseRecrutement, SetEtatDispositif, ArchiveRecords (K2, F16, E11)
+- bulk.py      CloseRecrutement, SetEtatDispositif, ArchiveSessions (set operations), ArchiveFormations (K2, F16, E11)
 - imports.py   ImportRecrutements, the Excel recrutement calendar (F13)
 - actor.py     actor_of(user): manager or contact, for the workflow
 """

@@ -1,5 +1,8 @@
-"""Bulk actions of the lists (SPEC K2, F16, E11): thin commands over app/workflow/bulk.py and
-archive.py, which check each financement with the form's rules and report the rows left alone."""
+"""Bulk actions of the lists and of the search (SPEC K2, F16, F15, E11): thin commands over
+app/workflow/bulk.py, which changes any number of sessions as set operations (chunks of ids, one
+UPDATE and one INSERT … SELECT of history each) in one transaction, and reports the rows the rules
+left alone. They take ids (or rows, for convenience): a selection of 10,000 sessions is never
+loaded as objects."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -13,68 +16,111 @@ from app.security.permissions import (
     RESOURCE_FORMATION,
     RESOURCE_SESSION,
 )
-from app.workflow import archive, bulk
+from app.security.scope import scoped
+from app.workflow import bulk
 
-from ._access import require_permission, require_writable
-from .exceptions import refused
+from ._access import require_permission
+from .exceptions import NotFound, refused
+from .transition import FireTransitions
 
 NOTHING_SELECTED = "Aucune ligne sélectionnée."
 CHOOSE_ETAT = "Choisissez un état du dispositif et des sessions."
-ARCHIVED = {Formation: RESOURCE_FORMATION, Session: RESOURCE_SESSION}  # model → resource of its permission
 
 
-class CloseRecrutement:
-    """F16: the recrutement of every financement of the sessions becomes *fermé*."""
+def ids_of(rows_or_ids) -> list[int]:
+    """Ids of rows or ids as given (strings from a form included); anything else is dropped."""
+    ids = []
+    for value in rows_or_ids:
+        value = getattr(value, "id", value)
+        if str(value).isdigit() and int(value) < 2**31:
+            ids.append(int(value))
+    return ids
+
+
+class _SessionsCommand:
+    """A bulk change of sessions: the permission, a selection, the user's write scope."""
+
+    action = ""
 
     def __init__(self, sessions, user):
-        self.sessions, self.user = list(sessions), user
+        self.ids, self.user = ids_of(sessions), user
+
+    def within(self, statement):
+        return scoped(statement, Session, write=True, user=self.user)
 
     def validate(self) -> None:
-        if not self.sessions:
+        require_permission(self.user, self.action, RESOURCE_SESSION)
+        if not self.ids:
             raise refused(NOTHING_SELECTED)
-        require_permission(self.user, ACTION_CLOSE_RECRUTEMENT, RESOURCE_SESSION)
-        require_writable(self.sessions, self.user)
 
     def run(self) -> bulk.BulkResult:
         self.validate()
-        return bulk.close_recrutement(db.session, self.sessions, author=self.user)
+        try:
+            return self.apply()
+        except bulk.OutOfScope:
+            db.session.rollback()
+            raise NotFound() from None
+
+    def apply(self) -> bulk.BulkResult:
+        raise NotImplementedError
 
 
-class SetEtatDispositif:
+class CloseRecrutement(_SessionsCommand):
+    """F16: the recrutement of every financement of the sessions becomes *fermé*."""
+
+    action = ACTION_CLOSE_RECRUTEMENT
+
+    def apply(self) -> bulk.BulkResult:
+        return bulk.close_recrutement(db.session, self.ids, self.within, author=self.user)
+
+
+class SetEtatDispositif(_SessionsCommand):
     """K2: the état du dispositif (a code of its list, by id) of every financement of the sessions."""
 
+    action = ACTION_SET_ETAT
+
     def __init__(self, sessions, etat_id, user):
-        self.sessions, self.etat_id, self.user = list(sessions), etat_id, user
-        self.etat = None
+        super().__init__(sessions, user)
+        self.etat_id, self.etat = etat_id, None
 
     def validate(self) -> None:
-        require_permission(self.user, ACTION_SET_ETAT, RESOURCE_SESSION)
+        require_permission(self.user, self.action, RESOURCE_SESSION)
         etat_id = str(self.etat_id or "")
         if etat_id.isdigit() and int(etat_id) < 2**31:
             self.etat = db.session.execute(select(Nomenclature).where(
                 Nomenclature.kind == NomenclatureKind.ETAT_DISPOSITIF, Nomenclature.id == int(etat_id))).scalar_one_or_none()
-        if self.etat is None or not self.sessions:
+        if self.etat is None or not self.ids:
             raise refused(CHOOSE_ETAT, "etat")
-        require_writable(self.sessions, self.user)
 
-    def run(self) -> bulk.BulkResult:
-        self.validate()
-        return bulk.set_etat_dispositif(db.session, self.sessions, self.etat, author=self.user)
+    def apply(self) -> bulk.BulkResult:
+        return bulk.set_etat_dispositif(db.session, self.ids, self.within, self.etat, author=self.user)
 
 
-class ArchiveRecords:
-    """Archive formations and/or sessions (never deleted, F15); returns how many were archived."""
+class ArchiveSessions(_SessionsCommand):
+    """F15, K2: archive sessions (never deleted)."""
 
-    def __init__(self, items, user):
-        self.items, self.user = list(items), user
+    action = ACTION_ARCHIVE
 
-    def validate(self) -> None:
-        if not self.items:
+    def apply(self) -> bulk.BulkResult:
+        return bulk.archive_sessions(db.session, self.ids, self.within, author=self.user)
+
+
+class ArchiveFormations:
+    """E11, K2: each formation through the workflow's *Archiver* transition (its sessions archived
+    with it, the history written, the organisation told by e-mail); returns (done, refusals)."""
+
+    def __init__(self, formations, user):
+        self.ids, self.user = ids_of(formations), user
+
+    def run(self) -> tuple[int, list[str]]:
+        require_permission(self.user, ACTION_ARCHIVE, RESOURCE_FORMATION)
+        if not self.ids:
             raise refused(NOTHING_SELECTED)
-        for model in {type(item) for item in self.items}:
-            require_permission(self.user, ACTION_ARCHIVE, ARCHIVED.get(model, ""))
-        require_writable(self.items, self.user)
-
-    def run(self) -> int:
-        self.validate()
-        return archive.archive(db.session, self.items, author=self.user)
+        formations = []
+        for chunk in bulk.chunks(self.ids):
+            found = db.session.execute(scoped(select(Formation).where(Formation.id.in_(chunk)), Formation,
+                                              write=True, user=self.user)).scalars().all()
+            if len(found) != len(chunk):
+                raise NotFound()
+            formations += found
+        return FireTransitions(formations, "archive", self.user).run()

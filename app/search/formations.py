@@ -175,11 +175,11 @@ def conditions(c: Criteria) -> list:
     return where
 
 
-def _base(statement, c: Criteria, within=None):
+def _base(statement, c: Criteria, within=None, user=None):
     statement = statement.select_from(Session).join(Formation, Formation.id == Session.formation_id)
     if within is not None:
         statement = statement.where(within)
-    return scoped(statement.where(*conditions(c)), Session, write=False)
+    return scoped(statement.where(*conditions(c)), Session, write=False, user=user)
 
 
 @dataclass(frozen=True)
@@ -266,6 +266,14 @@ def search(c: Criteria, within=None) -> Page:
     return Page(rows=db.session.execute(statement).mappings().all(), total=total, criteria=c)
 
 
+def matching_ids(c: Criteria, within=None, user=None) -> list[int]:
+    """Every session id the search finds (its whole result, every page): what "all the sessions
+    of the search" means to a bulk action or an export. One statement; the scope applies."""
+    ensure_sqlite_function(db.session)
+    statement = _base(select(Session.id), c, within, user=user).order_by(Session.id)
+    return list(db.session.execute(statement).scalars())
+
+
 assert set(COLUMNS) == set(SORT_KEYS), "criteria.SORT_KEYS names the listed columns"
 
-__all__ = ["Criteria", "Page", "parse", "search", "COLUMNS", "PAGE_SIZES"]
+__all__ = ["Criteria", "Page", "parse", "search", "matching_ids", "COLUMNS", "PAGE_SIZES"]

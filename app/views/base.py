@@ -153,6 +153,10 @@ class ScopedModelView(PickersMixin, FrenchFieldsMixin, SafeListMixin, ModelView)
     }
     exclude_route_methods = EXCLUDED_VIEW_ROUTES
 
+    # Bulk actions that receive the selected ids, not loaded rows: their commands change any
+    # number of rows as set operations, through the write scope (app/commands/bulk.py).
+    actions_on_ids = frozenset({"archive", "close_recrutement", "set_etat_dispositif", "duplicate_next_year"})
+
     # Columns only holders of the `codify` permission may change (identity fields, SPEC C2;
     # état du dispositif, F6).
     manager_only_columns: tuple[str, ...] = ()
@@ -312,6 +316,8 @@ class ScopedModelView(PickersMixin, FrenchFieldsMixin, SafeListMixin, ModelView)
         if not pks:
             flash("Aucune ligne sélectionnée.", "warning")
             return redirect(self.get_redirect())
+        if name in self.actions_on_ids:  # set operations: the command reads the ids through the scope
+            return action.func([parse_pk(pk) for pk in pks])
         return action.func([self._scoped_get(pk) for pk in pks])
 
 

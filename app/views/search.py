@@ -3,15 +3,19 @@ bookmarked), and the sessions found, one row each under its formation. The query
 app/search/formations.py; this view only parses, renders and offers the bulk actions."""
 from __future__ import annotations
 
-from flask import request
+from urllib.parse import urlencode
+
+from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access, permission_name
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from app.extensions import db
 from app.models import Departement, Financeur, Mesure, Nomenclature, NomenclatureKind, Session, SessionEtat
-from app.search.formations import PAGE_SIZES, parse, search
+from app.commands.bulk import ids_of
+from app.search.formations import PAGE_SIZES, matching_ids, parse, search
 from app.security import may
+from app.security.scope import scope_clause
 from app.security.permissions import (
     ACTION_ARCHIVE,
     ACTION_CLOSE_RECRUTEMENT,
@@ -22,6 +26,7 @@ from app.security.permissions import (
 )
 
 from .espace import current_espace, espace_clause
+from .offer import archive_sessions, close_recrutement, set_etat_dispositif
 
 # The SessionView bulk actions offered on the selected rows: (action name, permission, label).
 BULK_ACTIONS = (
@@ -38,6 +43,15 @@ HEADERS = (
 )
 
 
+# Arguments that change the page shown, not the sessions found: a selection outlives them.
+PAGING = ("page", "taille", "tri", "ordre")
+
+
+def selection_key(c) -> str:
+    """The search's identity for a selection kept across pages (the criteria, not the page)."""
+    return urlencode(sorted((k, v) for k, v in c.url_args().items() if k not in PAGING))
+
+
 def choices() -> dict:
     """The lists of the form: reference data only (public, bounded), never a business table (G13)."""
     niveaux = select(Nomenclature.id, Nomenclature.libelle).where(
@@ -47,7 +61,10 @@ def choices() -> dict:
                .join(Financeur, Financeur.id == Mesure.financeur_id).where(Mesure.actif.is_(True))
                .order_by(Financeur.libelle, Mesure.libelle))
     departements = select(Departement.code, Departement.nom).order_by(Departement.code)
+    etats_dispositif = select(Nomenclature.id, Nomenclature.libelle).where(
+        Nomenclature.kind == NomenclatureKind.ETAT_DISPOSITIF).order_by(Nomenclature.ordre)
     return {
+        "etats_dispositif": db.session.execute(etats_dispositif).all(),
         "etats": SessionEtat.LABELS,
         "niveaux": db.session.execute(niveaux).all(),
         "mesures": db.session.execute(mesures).all(),
@@ -69,4 +86,35 @@ class FormationSearchView(BaseView):
         actions = [(name, label) for name, action, label in BULK_ACTIONS if may(action, RESOURCE_SESSION)]
         return self.render_template("portal/search_formations.html", page=page, c=page.criteria,
                                     headers=HEADERS, page_sizes=PAGE_SIZES, actions=actions,
-                                    etat_labels=SessionEtat.LABELS, espace=espace, **choices())
+                                    etat_labels=SessionEtat.LABELS, espace=espace,
+                                    selection_key=selection_key(page.criteria), **choices())
+
+    @expose("/formations/actions", methods=["POST"])
+    @has_access
+    @permission_name(ACTION_READ)
+    def actions(self):
+        """A bulk action (K2) on the checked sessions — of any page, the browser keeps them — or on
+        every session of the search (`tout`). The commands check the action's permission and the
+        write scope; they change the rows as set operations."""
+        c = parse(request.form)
+        back = url_for("FormationSearchView.formations", **c.url_args())
+        name = request.form.get("action", "")
+        if name not in {action_name for action_name, _, _ in BULK_ACTIONS}:
+            flash("Choisissez une action.", "warning")
+            return redirect(back)
+        if request.form.get("tout") == "1":
+            espace = current_espace()
+            writable = [clause for clause in (espace_clause(Session, espace) if espace else None,
+                                              scope_clause(Session, write=True)) if clause is not None]
+            ids = matching_ids(c, within=and_(*writable) if writable else None)
+        else:
+            ids = ids_of(request.form.getlist("rowid"))
+        if not ids:
+            flash("Aucune session sélectionnée.", "warning")
+        elif name == "archive":
+            archive_sessions(ids)
+        elif name == "close_recrutement":
+            close_recrutement(ids)
+        elif name == "set_etat_dispositif":
+            set_etat_dispositif(ids, request.form.get("etat"))
+        return redirect(back)

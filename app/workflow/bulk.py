@@ -1,22 +1,34 @@
-"""Bulk changes of financements (SPEC K2, F16): close recrutement, set the état du dispositif.
+"""Bulk changes of the lists (SPEC K2, F16, F15, E11) as set operations: whatever the number of
+selected sessions, each chunk of ids costs one scoped read of the columns the rules need, one
+UPDATE … WHERE id IN (…) and one INSERT … SELECT of the history rows, in one transaction.
 
-Every changed financement goes through the same record check as its form
-(app.checks.financement_problems); a row the rules refuse is left unchanged and reported.
+Which rows may change is decided per row by the same function as every other entry point
+(`locks.session_frozen`, F14/F15: a finished or archived session does not change); the rows it
+refuses are left alone and reported. The état de recrutement and the état du dispositif are
+constrained by no other rule (app/validators/financement.py checks neither).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, literal, or_, select, update
 
-from app.checks import financement_problems
-from app.models import Nomenclature, NomenclatureKind
-from app.validators import ERROR
+from app.models import Financement, HistoryEntry, Nomenclature, NomenclatureKind, Session
+from app.models.base import utcnow
+from app.models.workflow import SessionEtat
 
-from .history import record
-from .locks import lock_reason
+from .locks import session_frozen
 
 FERME = "2"  # LHEO dict-etat-recrutement: 1 ouvert, 2 fermé, 3 suspendu
+CHUNK = 500  # ids per statement: far below every driver's parameter limit
+HISTORY_ARCHIVED = "Archivage"
+HISTORY_CLOSED = "Fermeture du recrutement"
+HISTORY_ETAT = "Changement de l'état du dispositif"
+
+
+class OutOfScope(Exception):
+    """A selected id the user may not change (or that does not exist): nothing is written."""
 
 
 @dataclass
@@ -26,43 +38,92 @@ class BulkResult:
     refused: list[str] = field(default_factory=list)  # "100003S : <French reason>"
 
 
-def _apply(db_session, sessions, attr: str, value, action: str, author) -> BulkResult:
-    result = BulkResult()
-    for session in sessions:
-        reason = lock_reason(session, manager=True)  # finished and archived sessions do not change (F14)
+def chunks(ids) -> list[list[int]]:
+    ordered = sorted({int(i) for i in ids})
+    return [ordered[start:start + CHUNK] for start in range(0, len(ordered), CHUNK)]
+
+
+def _sessions(db_session, chunk: list[int], within):
+    """(id, reference, etat, fin) of the chunk's sessions the user may change; OutOfScope when
+    one is missing. `within(select)` applies the write scope (app/security/scope.py)."""
+    rows = db_session.execute(within(select(Session.id, Session.reference, Session.etat, Session.fin)
+                                     .where(Session.id.in_(chunk)))).all()
+    if len(rows) != len(chunk):
+        raise OutOfScope()
+    return rows
+
+
+def _history(db_session, ids: list[int], action: str, author, comment: str | None) -> None:
+    """One history row per session, inserted by the database from the ids (no row loaded)."""
+    if not ids:
+        return
+    db_session.execute(insert(HistoryEntry).from_select(
+        ["entity", "entity_id", "at", "action", "comment", "author_id"],
+        select(literal("session"), Session.id, literal(utcnow()), literal(action), literal(comment),
+               literal(getattr(author, "id", None))).where(Session.id.in_(ids))))
+
+
+def _open(rows, result: BulkResult, today: date) -> list[int]:
+    """The rows the rules let change; the others are reported."""
+    allowed = []
+    for row in rows:
+        reason = session_frozen(row.etat, row.fin, today)
         if reason:
-            result.refused.append(f"{session.reference} : {reason}")
+            result.refused.append(f"{row.reference} : {reason}")
+        else:
+            allowed.append(row.id)
+    return allowed
+
+
+def _set_financements(db_session, session_ids, within, column, value_id: int, action: str, author,
+                      comment: str | None, today: date | None = None) -> BulkResult:
+    result, today = BulkResult(), today or date.today()
+    differs = or_(column.is_(None), column != value_id)
+    for chunk in chunks(session_ids):
+        allowed = _open(_sessions(db_session, chunk, within), result, today)
+        if not allowed:
             continue
-        touched = False
-        for financement in session.financements:
-            if getattr(financement, attr) is value:
-                result.unchanged += 1
-                continue
-            previous = getattr(financement, attr)
-            with db_session.no_autoflush:
-                setattr(financement, attr, value)
-                errors = [p for p in financement_problems(financement) if p.severity == ERROR]
-            if errors:
-                setattr(financement, attr, previous)
-                result.refused.append(f"{session.reference} : {errors[0].message}")
-                continue
-            result.changed += 1
-            touched = True
+        result.unchanged += db_session.execute(select(func.count()).select_from(Financement).where(
+            Financement.session_id.in_(allowed), column == value_id)).scalar_one()
+        touched = db_session.execute(select(Financement.session_id.distinct()).where(
+            Financement.session_id.in_(allowed), differs)).scalars().all()
         if touched:
-            record(db_session, session, action, author, getattr(value, "libelle", None))
+            result.changed += db_session.execute(update(Financement).where(
+                Financement.session_id.in_(touched), differs).values({column.key: value_id})
+                .execution_options(synchronize_session=False)).rowcount
+            _history(db_session, touched, action, author, comment)
     db_session.commit()
     return result
 
 
-def close_recrutement(db_session, sessions, author=None) -> BulkResult:
+def close_recrutement(db_session, session_ids, within, author=None) -> BulkResult:
     """F16: the état de recrutement of every financement of the sessions becomes *fermé*."""
-    ferme = db_session.execute(
-        select(Nomenclature).where(Nomenclature.kind == NomenclatureKind.ETAT_RECRUTEMENT, Nomenclature.code == FERME)
-    ).scalar_one()
-    return _apply(db_session, sessions, "etat_recrutement", ferme, "Fermeture du recrutement", author)
+    ferme = db_session.execute(select(Nomenclature.id).where(
+        Nomenclature.kind == NomenclatureKind.ETAT_RECRUTEMENT, Nomenclature.code == FERME)).scalar_one()
+    return _set_financements(db_session, session_ids, within, Financement.etat_recrutement_id, ferme,
+                             HISTORY_CLOSED, author, None)
 
 
-
-def set_etat_dispositif(db_session, sessions, etat, author=None) -> BulkResult:
+def set_etat_dispositif(db_session, session_ids, within, etat, author=None) -> BulkResult:
     """K2: managers set the état du dispositif of every financement of the sessions."""
-    return _apply(db_session, sessions, "etat_dispositif", etat, "Changement de l'état du dispositif", author)
+    return _set_financements(db_session, session_ids, within, Financement.etat_dispositif_id, etat.id,
+                             HISTORY_ETAT, author, etat.libelle)
+
+
+def archive_sessions(db_session, session_ids, within, author=None, comment: str | None = None,
+                     commit: bool = True) -> BulkResult:
+    """F15, K2: the sessions become *archivée* (never deleted); already archived ones are counted
+    unchanged."""
+    result = BulkResult()
+    for chunk in chunks(session_ids):
+        rows = _sessions(db_session, chunk, within)
+        to_archive = [row.id for row in rows if row.etat != SessionEtat.ARCHIVEE]
+        result.unchanged += len(rows) - len(to_archive)
+        if to_archive:
+            result.changed += db_session.execute(update(Session).where(
+                Session.id.in_(to_archive), Session.etat != SessionEtat.ARCHIVEE)
+                .values(etat=SessionEtat.ARCHIVEE).execution_options(synchronize_session=False)).rowcount
+            _history(db_session, to_archive, HISTORY_ARCHIVED, author, comment)
+    if commit:
+        db_session.commit()
+    return result

@@ -29,6 +29,16 @@ SESSION_ARCHIVED = "Cette session est archivée : elle ne peut plus être modifi
 IMPORTED = "Cette formation est importée d'un autre système : elle est en lecture seule."
 
 
+def session_frozen(etat: str | None, fin: date | None, today: date) -> str | None:
+    """F14, F15: why a session as saved (état, end date) can no longer change; None when it can.
+    Bulk actions read these two columns and ask here, as `lock_reason` does for one record."""
+    if etat == S.ARCHIVEE:
+        return SESSION_ARCHIVED
+    if fin is not None and fin < today:
+        return SESSION_FINISHED
+    return None
+
+
 def _saved(item, attr: str):
     """The value as saved in the database (a form may have changed it in memory)."""
     state = sa_inspect(item)
@@ -55,11 +65,9 @@ def lock_reason(item, *, manager: bool, today: date | None = None) -> str | None
     """Why `item` cannot be saved or deleted by this user now, in French; None when it can."""
     formation, session = owners(item)
     if session is not None and not sa_inspect(session).transient and session.id is not None:
-        fin = _saved(session, "fin")
-        if _saved(session, "etat") == S.ARCHIVEE:
-            return SESSION_ARCHIVED
-        if fin is not None and fin < (today or date.today()):
-            return SESSION_FINISHED
+        frozen = session_frozen(_saved(session, "etat"), _saved(session, "fin"), today or date.today())
+        if frozen:
+            return frozen
     if manager or formation is None or formation.id is None:
         return None
     if _saved(formation, "importee"):
