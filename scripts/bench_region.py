@@ -123,7 +123,11 @@ def main() -> None:
     # Outside the application context: each request of the test client gets its own, as in production.
     from scripts.bench_pages import run as bench_pages
 
-    bench_pages(app, repeat=int(os.environ.get("BENCH_REPEAT", "5")))
+    from scripts.bench_search import run as bench_search
+
+    repeat = int(os.environ.get("BENCH_REPEAT", "5"))
+    bench_pages(app, repeat=repeat)
+    bench_search(app, repeat=repeat)
 
 
 if __name__ == "__main__":

@@ -124,10 +124,12 @@ def conditions(c: Criteria) -> list:
     # définitivement archivées").
     where.append(Session.etat == c.etat if c.etat else Session.etat != SessionEtat.ARCHIVEE)
     if c.q:
+        # A reference has digits (100001F): a word is looked for in the intitulé only.
         reference = c.q.replace(" ", "").upper()
+        is_reference = REFERENCE_PATTERN.match(reference) and any(ch.isdigit() for ch in reference)
         where.append(or_(contains(Formation.intitule, c.q),
-                         Formation.reference.like(f"%{reference}%") if REFERENCE_PATTERN.match(reference) else false(),
-                         Session.reference.like(f"%{reference}%") if REFERENCE_PATTERN.match(reference) else false()))
+                         Formation.reference.like(f"%{reference}%") if is_reference else false(),
+                         Session.reference.like(f"%{reference}%") if is_reference else false()))
     if c.references:
         if c.type_reference == "F":
             where.append(_reference_clause(Formation.reference, c.references, "F"))

@@ -11,6 +11,7 @@ from flask_appbuilder.security.views import AuthDBView
 from flask_appbuilder.views import expose
 
 from app.security import sessions
+from app.security.roles import ROLE_PAIRS
 from app.security.headers import safe_target
 from app.views.users import PortalGroupModelView, PortalRoleModelView, PortalUserDBModelView
 
@@ -74,6 +75,12 @@ class PortalSecurityManager(SecurityManager):
             login_endpoint = f"{api.endpoint}.login"
             self.limiter.limit(self.auth_rate_limit, methods=["POST"],
                                exempt_when=lambda: request.endpoint != login_endpoint)(api.blueprint)
+
+    def _has_access_builtin_roles(self, role, permission_name: str, view_name: str) -> bool:
+        """FAB 5.3 matches every (view, permission) pattern of the role with re.match on each check
+        (a page's menu asks about thirty times). The portal's roles are exact pairs
+        (app/security/roles.py): a set answers the same question in one lookup."""
+        return (permission_name, view_name) in ROLE_PAIRS.get(role.name, ())
 
     def create_roles(self) -> None:
         """Create the roles of FAB_ROLES (and Public) when missing; idempotent."""

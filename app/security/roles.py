@@ -202,3 +202,5 @@ def fab_roles(pairs: list[Pair]) -> list[list[str]]:
 
 
 FAB_ROLES = {role: fab_roles(pairs) for role, pairs in ROLE_PERMISSIONS.items()}
+# The same pairs as sets, for the security manager's lookups (one answer, two shapes).
+ROLE_PAIRS = {role: frozenset(pairs) for role, pairs in ROLE_PERMISSIONS.items()}
