@@ -23,7 +23,7 @@ from app.models import (
     Structure,
     StructureRight,
 )
-from app.models.workflow import SessionEtat
+from app.models.workflow import FormationEtat, SessionEtat
 from tests.conftest import reload_demo
 
 
@@ -216,20 +216,38 @@ def _formation_with_sessions(count: int, children: int = 1) -> Formation:
     return formation
 
 
-def test_formation_page_costs_the_same_queries_for_5_and_200_sessions(login, count_queries, reset_demo):
+@pytest.mark.parametrize("username", ("gestionnaire", "contact"))
+def test_formation_page_costs_the_same_queries_for_5_and_200_sessions(login, count_queries, reset_demo, username):
     few, many = _formation_with_sessions(5).id, _formation_with_sessions(200).id
-    client = login("gestionnaire")
+    client = login(username)
     small = _queries_for(client, count_queries, f"/formationview/show/{few}")
     large = _queries_for(client, count_queries, f"/formationview/show/{many}")
+    print(f"formation page ({username}): {small} / {large}")
     assert small == large, f"formation page: {small} queries for 5 sessions, {large} for 200"
     assert large <= MAX_SHOW_QUERIES, f"formation page: {large} queries"
 
 
-def test_session_page_costs_the_same_queries_whatever_its_children(login, count_queries, reset_demo):
+@pytest.mark.parametrize("username", ("gestionnaire", "contact"))
+def test_session_page_costs_the_same_queries_whatever_its_children(login, count_queries, reset_demo, username):
     one = _formation_with_sessions(1, children=1).sessions[0].id
     many = _formation_with_sessions(2, children=30).sessions[0].id
-    client = login("gestionnaire")
+    client = login(username)
     small = _queries_for(client, count_queries, f"/sessionview/show/{one}")
     large = _queries_for(client, count_queries, f"/sessionview/show/{many}")
+    print(f"session page ({username}): {small} / {large}")
     assert small == large, f"session page: {small} queries for 1 child per list, {large} for 30"
     assert large <= MAX_SHOW_QUERIES, f"session page: {large} queries"
+
+
+def test_review_page_costs_the_same_queries_for_5_and_200_sessions(login, count_queries, reset_demo):
+    """The manager's review of a submitted formation checks its sessions from the tree loaded once,
+    and offers the code lists through pickers (no list of 1,584 ROME codes in the page)."""
+    formations = [_formation_with_sessions(count) for count in (5, 200)]
+    for formation in formations:
+        formation.etat = FormationEtat.EN_ATTENTE
+    db.session.commit()
+    client = login("gestionnaire")
+    counts = [_queries_for(client, count_queries, f"/validation/review/{f.id}") for f in formations]
+    assert counts[0] == counts[1] <= MAX_SHOW_QUERIES, counts
+    page = client.get(f"/validation/review/{formations[0].id}").get_data(as_text=True)
+    assert page.count("<option") < 50 and 'data-picker-url="/formationview/choix/romes"' in page

@@ -265,6 +265,14 @@ SESSION_TREE = (
 )
 
 
+def load_running_details(formation) -> None:
+    """The running sessions' other lists, into the sessions already loaded with FORMATION_TREE
+    (identity map): one query per list whatever the number of sessions."""
+    db.session.execute(select(Session).where(Session.formation_id == formation.id,
+                                             Session.etat != SessionEtat.ARCHIVEE)
+                       .options(RUNNING_SESSION_DETAILS)).scalars().all()
+
+
 class ChecksPanelMixin:
     """The record's page shows its checks: errors and warnings of the rules, completeness and
     partner readiness (all from app/checks)."""
@@ -644,10 +652,7 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     show_load_options = FORMATION_TREE
 
     def load_details(self, formation) -> None:
-        # Into the sessions already loaded (identity map): their lists not loaded yet are filled.
-        db.session.execute(select(Session).where(Session.formation_id == formation.id,
-                                                 Session.etat != SessionEtat.ARCHIVEE)
-                           .options(RUNNING_SESSION_DETAILS)).scalars().all()
+        load_running_details(formation)
     add_form_extra_fields = edit_form_extra_fields = rich_text_fields(RICH_TEXT)
 
     # Workflow (app/workflow/transitions.py): a confirmation page with a comment, then `fire`.

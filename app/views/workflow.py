@@ -21,7 +21,8 @@ from app.security.permissions import ACTION_READ, ACTION_REVIEW, RESOURCE_QUEUE
 from app.security.scope import scoped
 from app.views.labels import LABELS
 from app.workflow.diff import formation_diff
-from app.workflow.transitions import TRANSITIONS, available, blocking_problems
+from app.validators import ERROR
+from app.workflow.transitions import TRANSITIONS, available
 
 DECISIONS = ("accept", "ask_information", "reject")  # the bulk decisions of the queue
 REVIEW_DECISIONS = DECISIONS + ("archive", "refuse_archive")
@@ -142,10 +143,17 @@ class ValidationQueueView(BaseView):
         return redirect(url_for("ValidationQueueView.queue"))
 
     def _get(self, pk):
+        """The formation with its tree (the checks read it without a query per session)."""
+        from app.views.offer import FORMATION_TREE, load_running_details
+
         if not str(pk).isdigit() or int(pk) >= 2**31:
             return None
-        return db.session.execute(scoped(select(Formation).where(Formation.id == int(pk)), Formation,
-                                         write=True)).scalar_one_or_none()
+        formation = db.session.execute(scoped(select(Formation).where(Formation.id == int(pk))
+                                              .options(*FORMATION_TREE), Formation,
+                                              write=True)).unique().scalar_one_or_none()
+        if formation is not None:
+            load_running_details(formation)
+        return formation
 
     @expose("/review/<pk>", methods=["GET", "POST"])
     @has_access
@@ -173,16 +181,14 @@ class ValidationQueueView(BaseView):
                     if result is not None and db.session.get(Formation, result.id) is not None:
                         return redirect(url_for("FormationView.show", pk=result.id))
                     return redirect(url_for("ValidationQueueView.queue"))
-        kinds = {kind: db.session.execute(select(Nomenclature).where(Nomenclature.kind == kind)
-                                          .order_by(Nomenclature.code)).scalars().all()
-                 for kind in (NomenclatureKind.FORMACODE, NomenclatureKind.NSF, NomenclatureKind.ROME,
-                              NomenclatureKind.ETAT_DISPOSITIF)}
+        etats = db.session.execute(select(Nomenclature).where(Nomenclature.kind == NomenclatureKind.ETAT_DISPOSITIF)
+                                   .order_by(Nomenclature.ordre, Nomenclature.code)).scalars().all()
+        checks = FormationView.checks_for(formation)  # the manager sees every session: the whole tree's problems
         return self.render_template(
             "portal/review.html", formation=formation, changes=formation_diff(formation, _label),
-            blocking=blocking_problems(formation), checks=FormationView.checks_for(formation),
+            blocking=[p for p in checks["problems"] if p.severity == ERROR], checks=checks,
             decisions=[t for t in available(formation, actor_of(g.user))
                        if t.name in DECISIONS or (t.name in REVIEW_DECISIONS and formation.archive_requested_at)],
-            error=error, comment=comment, kinds=kinds,
-            chosen={"formacodes": {n.id for n in formation.formacodes}, "nsf": {n.id for n in formation.nsf},
-                    "romes": {n.id for n in formation.romes}},
+            error=error, comment=comment, etats_dispositif=etats,
+            chosen={"formacodes": formation.formacodes, "nsf": formation.nsf, "romes": formation.romes},
         )
