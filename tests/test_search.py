@@ -477,3 +477,15 @@ def test_r_i1_the_database_folds_like_python_and_postgresql_indexes_the_intitule
         "EXPLAIN SELECT id FROM formation WHERE portal_unaccent(intitule) LIKE '%batiment%'")).scalars())
     db.session.rollback()
     assert index is None or "ix_formation_intitule_trgm" in plan
+
+
+def test_r_i1_r_i3_the_complement_is_searched_with_the_intitule(login):
+    """Quick search and the Intitulé / complément filter also read the complément d'intitulé;
+    a label of several words matches exactly, no truncation (seed 001)."""
+    client = login("gestionnaire")
+    bureautique = visible_sessions(formation("Bureautique"))
+    assert bureautique <= sessions_of(client, q="tosa")
+    assert sessions_of(client, intitule="TOSA") >= bureautique
+    assert sessions_of(client, intitule="parcours certification tosa") == bureautique
+    assert not sessions_of(client, intitule="parcours certification")
+    assert all("Parcours certification TOSA" in r["cells"][2] for r in rows(client, q="tosa"))  # shown under it

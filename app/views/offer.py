@@ -624,7 +624,7 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     search_columns = ["reference", "intitule", "structure", "certifiante", "apprentissage", "etat"]
     order_columns = ["reference", "intitule"]
     show_fieldsets = [
-        ("Formation", {"fields": ["reference", "intitule", "structure", "etat_libelle", "certifiante",
+        ("Formation", {"fields": ["reference", "intitule", "complement", "structure", "etat_libelle", "certifiante",
                                   "apprentissage", "duree_cycle"]}),
         ("Contenu", {"fields": ["objectifs", "contenu", "resultats", "niveau_entree", "niveau_sortie",
                                 "objectif_general"]}),
@@ -632,7 +632,7 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
         ("Présentation", {"fields": ["plus_formation", "url_video", "url_brochure", "url_page"]}),
     ]
     add_columns = edit_columns = [
-        "structure", "intitule", "certifiante", "apprentissage", "duree_cycle", "objectifs",
+        "structure", "intitule", "complement", "certifiante", "apprentissage", "duree_cycle", "objectifs",
         "contenu", "resultats", "niveau_entree", "niveau_sortie", "objectif_general", "formacodes",
         "nsf", "romes", "mots_cles", "metiers_vises", "plus_formation", "url_video", "url_brochure",
         "url_page",
