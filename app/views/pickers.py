@@ -21,6 +21,7 @@ from flask_appbuilder.security.sqla.models import User
 from markupsafe import Markup
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import or_
+from sqlalchemy.orm import joinedload
 from wtforms.fields.core import UnboundField
 from wtforms.validators import StopValidation
 from wtforms.widgets import html_params
@@ -40,6 +41,7 @@ from app.search.text import contains, ensure_sqlite_function, like_escape
 
 PAGE = 20  # rows per answer (select2 asks for the next page while the user scrolls)
 MAX_TEXT = 100
+MAX_WORDS = 5
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class Pickable:
     order: tuple  # how the rows are listed
     prefix: tuple = ()  # identifier columns matched from their start (SIRET, references, codes)
     label: Callable = str  # what the user reads: enough to tell two rows apart
+    load: tuple = ()  # loader options of what the label reads
+    related: Callable | None = None  # (word) -> clause on a related row (a contact's structure…)
 
 
 def _structure_label(structure) -> str:
@@ -59,7 +63,8 @@ def _lieu_label(lieu) -> str:
 
 
 def _contact_label(contact) -> str:
-    return " – ".join(filter(None, (str(contact), contact.fonction, contact.email)))
+    """The same person may be the contact of several structures: the structure tells them apart."""
+    return " – ".join(filter(None, (str(contact), contact.fonction, str(contact.structure or ""))))
 
 
 def _formation_label(formation) -> str:
@@ -73,7 +78,10 @@ PICKABLE: dict[type, Pickable] = {
     Lieu: Pickable((Lieu.nom, Lieu.ville), (Lieu.nom, Lieu.id), (Lieu.code_postal,), _lieu_label),
     StructureContact: Pickable((StructureContact.nom, StructureContact.prenom, StructureContact.email),
                                (StructureContact.nom, StructureContact.prenom, StructureContact.id),
-                               (StructureContact.reference,), _contact_label),
+                               (StructureContact.reference,), _contact_label,
+                               (joinedload(StructureContact.structure),),
+                               lambda word: StructureContact.structure.has(or_(
+                                   contains(Structure.raison_sociale, word), contains(Structure.enseigne, word)))),
     Formation: Pickable((Formation.intitule,), (Formation.reference, Formation.id), (Formation.reference,),
                         _formation_label),
     Session: Pickable((), (Session.reference.desc(), Session.id), (Session.reference,)),
@@ -193,6 +201,9 @@ def _related_query(datamodel, name: str, filter_rel_fields: dict | None):
 def _lookup(datamodel, name: str, filter_rel_fields):
     def lookup(ids):
         model, query = _related_query(datamodel, name, filter_rel_fields)
+        pickable = PICKABLE.get(model)
+        if pickable is not None and pickable.load:
+            query = query.options(*pickable.load)
         return query.filter(sa_inspect(model).primary_key[0].in_(ids)).all()
 
     return lookup
@@ -241,17 +252,19 @@ def answer(view, name: str, for_filter: bool):
     if pickable is None:
         abort(404)
     ensure_sqlite_function(db.session)
+    query = query.options(*pickable.load)
     pk = sa_inspect(model).primary_key[0]
     wanted = _ids(request.args.getlist("id"))[:50]
     if wanted:
         rows = query.filter(pk.in_(wanted)).all()
         return jsonify(results=[{"id": str(row.id), "text": pickable.label(row)} for row in rows],
                        pagination={"more": False})
-    text = (request.args.get("q") or "").strip()[:MAX_TEXT]
-    if text:
-        compact = like_escape(text.replace(" ", "").upper())
-        query = query.filter(or_(*[contains(column, text) for column in pickable.search],
-                                 *[column.like(f"{compact}%", escape="\\") for column in pickable.prefix]))
+    # Every word typed must be found (in a name, a town, an identifier's start…): "lefeb horizon".
+    for word in (request.args.get("q") or "")[:MAX_TEXT].split()[:MAX_WORDS]:
+        start = like_escape(word.upper())
+        query = query.filter(or_(*[contains(column, word) for column in pickable.search],
+                                 *[column.like(f"{start}%", escape="\\") for column in pickable.prefix],
+                                 *([pickable.related(word)] if pickable.related else [])))
     page = min(int(request.args.get("page", "1")) if request.args.get("page", "1").isdigit() else 1, 500)
     rows = query.order_by(*pickable.order).offset((max(page, 1) - 1) * PAGE).limit(PAGE + 1).all()
     return jsonify(results=[{"id": str(row.id), "text": pickable.label(row)} for row in rows[:PAGE]],

@@ -53,6 +53,13 @@
     });
   }
 
+  // select2 4.0.13 no longer moves the focus into its search box with jQuery 3.6: without this the
+  // user clicks a list, types, and nothing is searched.
+  $(document).on("select2:open", function () {
+    var search = document.querySelector(".select2-container--open .select2-search__field");
+    if (search) { search.focus(); }
+  });
+
   $(function () {
     scan(document.body);
     new MutationObserver(function (mutations) {
