@@ -38,6 +38,9 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
         from .views.offer import mesure_financeurs
 
         app.jinja_env.globals["mesure_financeurs"] = mesure_financeurs  # financeur → mesure cascade (F6)
+        from .views.base import is_fragment
+
+        app.jinja_env.globals["is_fragment"] = is_fragment  # forms asked for by a record page's dialog
     register_error_pages(app)
     register_guards(app)
     register_commands(app)

@@ -74,13 +74,22 @@ def test_r_a3_contact_browses_formations_and_a_session_in_french(live_server, pa
 
     submit(page, "a[href*='/formationview/show/'] >> nth=0")
     page.wait_for_url("**/formationview/show/**")
-    page.click("text=Sessions >> nth=-1")
-    submit(page, "a[href*='/sessionview/show/'] >> nth=0")
+    page.click("#lien-sessions")  # the formation page's tabs: Informations, Sessions, Gestion
+    submit(page, "#onglet-sessions a[href*='/sessionview/show/'] >> nth=0")
     page.wait_for_url("**/sessionview/show/**")
     body = page.inner_text("body")
-    for french in ("Début", "Fin", "Durée en centre (h)", "Lieu d'inscription", "Financements",
-                   "Modalités de recrutement", "OF formateurs"):
-        assert french in body, french
+    for tab in ("Dates et organisation", "Lieux et formateurs", "Financements", "Recrutement", "Blocs", "Durées",
+                "Modalités", "Inscription"):
+        assert tab in page.inner_text(".portal-tabs"), tab
+    shown = {}
+    for tab in ("dates", "lieux", "financements", "recrutement", "durees", "inscription"):
+        page.click(f"#lien-{tab}")
+        shown[tab] = page.inner_text(f"#onglet-{tab}")
+    for tab, french in (("dates", "Début"), ("dates", "Fin"), ("durees", "Durée en centre (h)"),
+                        ("inscription", "Lieu d'inscription"), ("financements", "Financements"),
+                        ("recrutement", "Modalités de recrutement"), ("lieux", "OF formateurs")):
+        assert french in shown[tab], (tab, french)
+    body = page.inner_text("body")
     for english in ("Show ", "Edit ", "Record Count", "Search", "Back"):
         assert english not in body, english
     page.screenshot(path="/tmp/portal-session.png", full_page=True)

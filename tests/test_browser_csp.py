@@ -82,7 +82,11 @@ def test_contact_pages_work_under_the_policy(live_server, page):
 
     session = formation.sessions[0]
     page.goto(f"{live_server}/sessionview/show/{session.id}")
-    assert "Durée en centre (h)" in page.inner_text("body")
+    page.click("#lien-durees")  # Bootstrap's tabs ran
+    assert "Durée en centre (h)" in page.inner_text("#onglet-durees")
+    page.click("#groupe-durees a[data-modal-url]")  # the page's dialog script ran and loaded the form
+    page.wait_for_selector("#portal-modal input[name=duree_centre]")
+    page.click("#portal-modal button[data-dismiss=modal] >> nth=-1")
     page.goto(f"{live_server}/sessionview/edit/{session.id}")
     page.click(".appbuilder_date input >> nth=0")
     assert page.locator(".datepicker-dropdown").first.is_visible()  # bootstrap-datepicker ran

@@ -333,7 +333,10 @@ def test_r_c2_identity_fields_are_read_only_for_contacts(login, reset_demo):
     client = login("contact")
     structure = cfa()
     page = client.get(f"/structureview/edit/{structure.id}").get_data(as_text=True)
-    assert 'name="siret"' in page and "readonly" in page
+    # Not offered at all (a read-only field still looks editable); a forged post is ignored.
+    assert 'name="siret"' not in page and 'name="raison_sociale"' not in page and 'name="enseigne"' in page
+    assert 'name="siret"' in login("gestionnaire").get(f"/structureview/edit/{structure.id}").get_data(as_text=True)
+    client = login("contact")
     response = client.post(f"/structureview/edit/{structure.id}", data=_structure_form(
         structure, siret="73282932000074", raison_sociale="Autre nom", enseigne="CFA BTP 14"))
     assert response.status_code == 302

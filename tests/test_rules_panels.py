@@ -186,7 +186,7 @@ def test_r_f16_r_k2_bulk_close_recrutement_sets_ferme_and_records_history(login,
     assert [f.etat_recrutement.libelle for f in db.session.get(Session, session.id).financements] == ["Fermé"]
     assert db.session.query(HistoryEntry).filter_by(entity="session", entity_id=session.id,
                                                     action="Fermeture du recrutement").count() == 1
-    again = close_recrutement(db.session, [db.session.get(Session, session.id)])
+    again = close_recrutement(db.session, [session.id], lambda statement: statement)
     assert (again.changed, again.unchanged) == (0, 1)
 
 

@@ -1,7 +1,7 @@
 """Base views: every model view of user-visible data derives from ScopedModelView."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, request
+from flask import abort, flash, g, has_request_context, jsonify, redirect, request, url_for
 from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -70,6 +70,47 @@ class SafeListMixin:
         )
 
 
+def is_fragment() -> bool:
+    """A dialog of a record page asks for a form alone (app/static/js/inplace.js sends this
+    header; app/views/tabs.py)."""
+    return has_request_context() and request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
+_dialog = is_fragment
+
+
+def fragment_done(location: str | None = None):
+    """A dialog's save went through: the page reloads (or opens `location`) and shows the
+    messages the save flashed."""
+    return jsonify(ok=True, location=location)
+
+
+class DialogFormsMixin:
+    """FAB's add and edit forms also answer a record page's dialogs: the form alone, and JSON once
+    saved (the page then reloads). Without the dialog header they are FAB's pages."""
+
+    show_after_add = False  # a new record opens its own page (formations, sessions)
+    full_edit_template = "appbuilder/general/model/edit.html"
+
+    @property
+    def add_template(self):
+        return "portal/modal_form.html" if is_fragment() else "appbuilder/general/model/add.html"
+
+    @property
+    def edit_template(self):
+        return "portal/modal_form.html" if is_fragment() else self.full_edit_template
+
+    def post_add_redirect(self):
+        saved = getattr(g, "_portal_saved", None)
+        location = url_for(f"{type(self).__name__}.show", pk=saved.id) if self.show_after_add and saved else None
+        if is_fragment():
+            return fragment_done(location)
+        return redirect(location) if location else super().post_add_redirect()
+
+    def post_edit_redirect(self):
+        return fragment_done() if is_fragment() else super().post_edit_redirect()
+
+
 class PickersMixin:
     """Relation fields and filters pointing to business tables are remote pickers
     (app/views/pickers.py); the view answers their requests for rows, through the same filters."""
@@ -130,7 +171,7 @@ class FrenchFieldsMixin:
         self.edit_form_extra_fields = edit_extra
 
 
-class ScopedModelView(PickersMixin, FrenchFieldsMixin, SafeListMixin, ModelView):
+class ScopedModelView(DialogFormsMixin, PickersMixin, FrenchFieldsMixin, SafeListMixin, ModelView):
     """A FAB ModelView limited to the user's scope (app/security/scope.py), in French.
 
     - `base_filters` applies the row-level scope to list, show, edit, delete and related lists;
@@ -177,16 +218,24 @@ class ScopedModelView(PickersMixin, FrenchFieldsMixin, SafeListMixin, ModelView)
     record_check = None
 
     def prefill_form(self, form, pk):
-        self._mark_manager_only(form)
+        """Hook: an edit form's values before it is shown."""
 
     def may_codify(self) -> bool:
         return may(ACTION_CODIFY, self.class_permission_name)
 
-    def _mark_manager_only(self, form) -> None:
+    def _mark_manager_only(self, form) -> list[str]:
+        """Fields only managers change (C2, F6) are not offered to others at all (returned, for
+        FAB's form widget to skip them); whatever is posted for them is ignored on save (`_save`)."""
+        removed = []
         if not self.may_codify():
             for name in self.manager_only_columns:
                 if name in form:
-                    form[name].render_kw = {**(form[name].render_kw or {}), "readonly": True}
+                    del form[name]
+                    removed.append(name)
+        for name in getattr(self, "required_columns", ()):  # required by the rules: marked as such
+            if name in form:
+                form[name].flags.required = True
+        return removed
 
     def divert_save(self, item, created: bool) -> bool:
         """Hook: keep a checked change elsewhere instead of writing it (True when done)."""
@@ -212,10 +261,11 @@ class ScopedModelView(PickersMixin, FrenchFieldsMixin, SafeListMixin, ModelView)
                 if self._save(form, self.datamodel.obj(), created=True):
                     return None
         else:
-            self.update_redirect()
+            if not _dialog():
+                self.update_redirect()
             self.prefill_add(form)
-        self._mark_manager_only(form)
-        return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+        return _without(self._get_add_widget(form=form, exclude_cols=exclude_cols), "add",
+                        self._mark_manager_only(form))
 
     def prefill_add(self, form) -> None:
         """Hook: default values of a new record's form."""
@@ -239,12 +289,15 @@ class ScopedModelView(PickersMixin, FrenchFieldsMixin, SafeListMixin, ModelView)
                 if self._save(form, item, created=False):
                     return None
             item = self.datamodel.get(pk, self._base_filters) or abort(404)
-            self._mark_manager_only(form)
         else:
             form = self.edit_form.refresh(obj=item)
             self.prefill_form(form, pk)
-            self.update_redirect()
-        widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
+            if not _dialog():
+                self.update_redirect()
+        widgets = _without(self._get_edit_widget(form=form, exclude_cols=exclude_cols), "edit",
+                           self._mark_manager_only(form))
+        if _dialog():  # a dialog holds the form alone, not the record's related lists
+            return widgets
         return self._get_related_views_widgets(
             item, filters={}, orders=orders, pages=pages, page_sizes=page_sizes, widgets=widgets
         )
@@ -274,6 +327,7 @@ class ScopedModelView(PickersMixin, FrenchFieldsMixin, SafeListMixin, ModelView)
             return False
         if result.diverted:
             return True
+        g._portal_saved = item  # the record a new form made (post_add_redirect opens its page)
         (self.post_add if created else self.post_update)(item)
         flash(self.add_row_message if created else self.edit_row_message, "success")
         for problem in result.warnings:
@@ -319,6 +373,15 @@ class ScopedModelView(PickersMixin, FrenchFieldsMixin, SafeListMixin, ModelView)
         if name in self.actions_on_ids:  # set operations: the command reads the ids through the scope
             return action.func([parse_pk(pk) for pk in pks])
         return action.func([self._scoped_get(pk) for pk in pks])
+
+
+def _without(widgets: dict, name: str, removed: list[str]) -> dict:
+    """FAB's form widget renders every listed column: the fields taken out of the form leave its
+    list too."""
+    if removed:
+        args = widgets[name].template_args
+        args["include_cols"] = [col for col in args["include_cols"] if col not in removed]
+    return widgets
 
 
 def show_problems(form, problems) -> None:

@@ -1,6 +1,8 @@
 """Offre de formation: formations, sessions and the session's child lists (SPEC E, F, K2)."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
@@ -10,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Load, joinedload, selectinload
 
 from app.security.permissions import (
+    ACTION_ADD,
     ACTION_DUPLICATE,
     ACTION_DUPLICATE_NEXT_YEAR,
     ACTION_EDIT,
@@ -76,7 +79,9 @@ from app.workflow.principal import keep_one_principal
 
 from .base import ScopedModelView, interface, parse_pk
 from .espace import ESPACE, current_espace
-from .widgets import format_date, format_rich_text, history_rows, rich_text_fields
+from .offer_pages import FORMATION_CHILDREN, FORMATION_TABS, SESSION_CHILDREN, SESSION_TABS
+from .tabs import TabbedRecordMixin, child_permissions
+from .widgets import format_date, format_rich_text, format_value, history_rows, rich_text_fields
 from .structures import kind_filter
 
 
@@ -253,6 +258,8 @@ FORMATION_TREE = (
     # One formation: its few domain codes joined with it.
     joinedload(Formation.formacodes), joinedload(Formation.nsf), joinedload(Formation.romes),
     _session_heads(selectinload(Formation.sessions)),
+    # The Sessions tab lists every session's town (archived ones included).
+    selectinload(Formation.sessions).selectinload(Session.lieux).joinedload(SessionLieu.lieu),
 )
 # The running sessions' other lists (FormationView.load_details): the archived ones, half of a
 # formation's sessions at regional scale, are never checked one by one.
@@ -273,42 +280,71 @@ def load_running_details(formation) -> None:
                        .options(RUNNING_SESSION_DETAILS)).scalars().all()
 
 
-class ChecksPanelMixin:
-    """The record's page shows its checks: errors and warnings of the rules, completeness and
-    partner readiness (all from app/checks)."""
+class ChecksPanelMixin(TabbedRecordMixin):
+    """The record's page: state and workflow, its checks (errors and warnings of the rules,
+    completeness, partner readiness — app/checks), then its tabs (app/views/tabs.py), all read
+    from the tree loaded once."""
 
-    show_template = "portal/show_checks.html"
     # Loader options of the record's tree: loaded once, before the checks read it.
     show_load_options: tuple = ()
 
     def load_details(self, item) -> None:
         """Hook: load more of the tree after the record (the same queries whatever its size)."""
 
+    def heading(self, item) -> str:
+        return str(item)
+
+    def page_extras(self, item, writable: bool) -> dict:
+        """Hook: what a page's own tab templates need (a formation's sessions…)."""
+        return {}
+
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
-
-        # The record and its tree in one scoped load (the view's base filters), then FAB 5.3's
-        # `_show` without its second `datamodel.get` of the same row.
         model = self.datamodel.obj
         query = db.session.query(model).filter(model.id == parse_pk(pk)).options(*self.show_load_options)
         item = self._base_filters.apply_all(query).one_or_none()
         if item is None:
             abort(404)
         self.load_details(item)
-        widgets = self._get_show_widget(item.id, item)
         self.update_redirect()
-        widgets = self._get_related_views_widgets(item, orders=get_order_args(), pages=get_page_args(),
-                                                  page_sizes=get_page_size_args(), widgets=widgets)
         # Managers change every row (no scope clause): no query to ask.
-        writable = (True if scope_clause(model, write=True) is None else
-                    scoped(db.session.query(model.id).filter(model.id == item.id), model, write=True).first())
+        writable = (scope_clause(model, write=True) is None or
+                    scoped(db.session.query(model.id).filter(model.id == item.id), model, write=True).first()
+                    is not None)
+        wf = workflow_context(item, writable)
+        page = self.page_context(item, writable, wf["lock"])
         return self.render_template(
-            self.show_template, pk=item.id, title=self.show_title, widgets=widgets,
-            related_views=self._related_views, checks=self.checks_for(item), writable=writable is not None,
-            wf=workflow_context(item, writable is not None), history=history_of(item),
-        )
+            "portal/record_page.html", page=page, view_name=type(self).__name__, heading=self.heading(item),
+            checks=self.checks_for(item), wf=wf, history=history_of(item),
+            may_edit=may(ACTION_EDIT, self.class_permission_name),
+            label_of=lambda name: self.label_columns.get(name, name), value_of=self.value_of,
+            shown_fields=set(self.edit_columns or []) | {n for t in page.tabs for g in t.groups for n in g.readonly},
+            child_rows=child_rows, child_permissions=child_permissions,
+            tab_counts={tab.key: sum(len(getattr(item, key)) for key in tab.children) if tab.children else None
+                        for tab in page.tabs},
+            extra_child_links=self.extra_child_links(item), **self.page_extras(item, writable))
+
+    def extra_child_links(self, item) -> dict:
+        return {}
+
+    def value_of(self, item, name: str):
+        """A field as the page shows it: the view's formatter, else dates, booleans and lists in
+        French, relations by their name."""
+        value = getattr(item, name, None)
+        formatter = (self.formatters_columns or {}).get(name)
+        if formatter is not None and formatter is not format_value:
+            return formatter(value)
+        if isinstance(value, bool):
+            return "Oui" if value else "Non"
+        if isinstance(value, (list, tuple, set)):
+            return ", ".join(str(v) for v in value)
+        return format_value(value)
+
+
+def child_rows(item, child) -> list:
+    """A child list as shown: the principal row first, then in the order they were added."""
+    return sorted(getattr(item, child.key), key=lambda row: (not getattr(row, "principal", False), row.id or 0))
 
 
 STATE_STYLES = {FormationEtat.DIFFUSEE: "success", FormationEtat.EN_ATTENTE: "info", FormationEtat.COMPLEMENT: "warning",
@@ -511,7 +547,11 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecrutementActionMixi
         ("Inscription", {"fields": ["lieu_inscription", "modalites_inscription", "url_session"]}),
         ("Blocs de compétences", {"fields": ["validation_blocs", "blocs"]}),
     ]
-    add_columns = edit_columns = [
+    # A session is created with its dates (from its formation's page); the OF formateur, lieu,
+    # lieu d'inscription and contact are defaulted (F3–F5, app/commands/defaults.py), the rest is
+    # filled in its page's tabs.
+    add_columns = ["formation", "debut", "fin", "a_la_demande", "entree_sortie_permanente"]
+    edit_columns = [
         "formation", "debut", "fin", "a_la_demande", "entree_sortie_permanente",
         "contact", "contact_autre", "referent_handicap", "referent_mobilite",
         "duree_centre", "duree_entreprise", "duree_hebdomadaire", "duree_indicative", "duree_commentaire",
@@ -530,11 +570,21 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecrutementActionMixi
         "niveau_entree": kind_filter(NomenclatureKind.NIVEAU),
         "validation_blocs": kind_filter(NomenclatureKind.VALIDATION_BLOCS),
     }
-    related_views = [
-        SessionFormateurView, SessionLieuView, FinancementView, RecrutementView, CycleAlternanceView,
-    ]
-    edit_template = "appbuilder/general/model/edit_cascade.html"
+    tabs, child_lists = SESSION_TABS, SESSION_CHILDREN
+    required_columns = ("debut", "fin")  # F1
+    show_after_add = True
     show_load_options = SESSION_TREE
+
+    def heading(self, session) -> str:
+        return f"Session {session.reference} — {session.formation.intitule}"
+
+    def visible_tabs(self, session):
+        """The cycles tab is for apprentissage (F8) or a session that already has cycles."""
+        return tuple(t for t in self.tabs if t.key != "cycles" or session.formation.apprentissage or session.cycles)
+
+    def extra_child_links(self, session) -> dict:
+        return {"recrutements": [("Importer des modalités de recrutement (Excel)",
+                                  url_for("SessionView.import_recrutements", pk=session.id), "fa-upload")]}
 
     @staticmethod
     def checks_for(session) -> dict:
@@ -543,8 +593,6 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecrutementActionMixi
             "problems": record,
             "completeness": completeness(session),
             "readiness": [{"title": "", "partners": partner_readiness(session, record=record)}],
-            "links": [("Importer des modalités de recrutement (Excel)",
-                       url_for("SessionView.import_recrutements", pk=session.id), "fa-upload")],
         }
 
     # Import of the recrutement calendar from Excel (app/imports): write scope (the endpoint is a
@@ -646,10 +694,23 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
         "nsf": kind_filter(NomenclatureKind.NSF),
         "romes": kind_filter(NomenclatureKind.ROME),
     }
-    related_views = [FormationCertificationView, SessionView]
+    tabs, child_lists = FORMATION_TABS, FORMATION_CHILDREN
+    required_columns = ("structure", "intitule", "objectifs")
+    show_after_add = True
     remote_columns = ("formacodes", "nsf", "romes")  # code lists of hundreds or thousands of codes: pickers
     formatters_columns = {name: format_rich_text for name in RICH_TEXT}
     show_load_options = FORMATION_TREE
+
+    def heading(self, formation) -> str:
+        return f"Formation {formation.reference} — {formation.intitule}"
+
+    def page_extras(self, formation, writable: bool) -> dict:
+        sessions = sorted(formation.sessions, key=lambda s: (s.etat == SessionEtat.ARCHIVEE, s.debut or date.max, s.id))
+        visible = None if scope_clause(Session, write=False) is None else {
+            s.id for s in sessions} & set(db.session.execute(scoped(
+                select(Session.id).where(Session.formation_id == formation.id), Session, write=False)).scalars())
+        return {"sessions": [s for s in sessions if visible is None or s.id in visible],
+                "may_add_session": writable and may(ACTION_ADD, RESOURCE_SESSION)}
 
     def load_details(self, formation) -> None:
         load_running_details(formation)
@@ -725,4 +786,4 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
             ],
         }
 
-    edit_template = "appbuilder/general/model/edit_cascade.html"
+    full_edit_template = "appbuilder/general/model/edit_cascade.html"

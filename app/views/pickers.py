@@ -236,16 +236,20 @@ def remote_fields(view) -> None:
                                             picker=(type(view).__name__, name, for_filter)))
 
 
+def _is_remote(unbound) -> bool:
+    return isinstance(unbound, UnboundField) and issubclass(unbound.field_class, _RemoteChoices)
+
+
 def answer(view, name: str, for_filter: bool):
     """JSON for select2: {results: [{id, text}], pagination: {more}}; `?id=` returns that row's
     label (a list filter restored from the URL), `?q=` the rows matching the text, `?page=`."""
-    filters = view.search_form_query_rel_fields if for_filter else view.add_form_query_rel_fields
     datamodel = view.datamodel
     if not datamodel.is_relation(name):
         abort(404)
-    form = view.search_form if for_filter else (view.add_form or view.edit_form)
-    if form is None or not isinstance(vars(form).get(name), UnboundField) or \
-            not issubclass(vars(form)[name].field_class, _RemoteChoices):
+    forms = ((view.search_form, view.search_form_query_rel_fields),) if for_filter else (
+        (view.add_form, view.add_form_query_rel_fields), (view.edit_form, view.edit_form_query_rel_fields))
+    filters = next((rules for form, rules in forms if form is not None and _is_remote(vars(form).get(name))), False)
+    if filters is False:
         abort(404)
     model, query = _related_query(datamodel, name, filters)
     pickable = PICKABLE.get(model)
