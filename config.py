@@ -106,3 +106,7 @@ MAIL_SUPPRESS_SEND = _bool("MAIL_SUPPRESS_SEND", False)
 APP_THEME = ""
 FAB_API_MAX_PAGE_SIZE = 100
 ACCOUNT_RATE_LIMIT = "20 per hour"  # POSTs of the public account pages, per address
+
+# Files written for a user's notifications (exports), kept NOTIFICATION_DAYS days.
+EXPORT_FILES_DIR = os.environ.get("EXPORT_FILES_DIR", str(INSTANCE_DIR / "exports"))
+NOTIFICATION_DAYS = 7

@@ -38,6 +38,9 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
         from .views.offer import mesure_financeurs
 
         app.jinja_env.globals["mesure_financeurs"] = mesure_financeurs  # financeur → mesure cascade (F6)
+        from .views.notifications import unread_notifications
+
+        app.jinja_env.globals["unread_notifications"] = unread_notifications  # the navbar's bell (J2)
     register_error_pages(app)
     register_guards(app)
     register_commands(app)
@@ -48,7 +51,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     """Every menu entry, grouped as users see them; menu names come from the permission
     vocabulary, which the roles grant (app/security/roles.py)."""
     from .security import permissions as P
-    from .views import accounts, espace, offer, referentials, search, structures, workflow
+    from .views import accounts, espace, notifications, offer, referentials, search, structures, workflow
 
     # Ma structure
     appbuilder.add_view(structures.StructureView, P.MENU_STRUCTURES, icon="fa-building", category=P.MENU_STRUCTURE,
@@ -78,6 +81,8 @@ def register_views(appbuilder: AppBuilder) -> None:
         limit = current_app.config.get("ACCOUNT_RATE_LIMIT", "20 per hour")
         appbuilder.sm.limiter.limit(limit, methods=["POST"])(public.blueprint)
     appbuilder.add_view_no_menu(espace.EspaceView)
+    # The bell's page: a user's notifications (J2)
+    appbuilder.add_view_no_menu(notifications.NotificationView)
 
     # Référentiels
     appbuilder.add_view(referentials.CertificationView, P.MENU_CERTIFICATIONS, icon="fa-certificate",

@@ -101,6 +101,7 @@ def app(smtp_server):
         MAIL_SUPPRESS_SEND=False,
         AUTH_RATE_LIMITED=False,
         RATELIMIT_ENABLED=False,
+        EXPORT_FILES_DIR=str(_TMP / "exports"),  # the files the portal writes, in the temporary folder
     )
     application.test_client_class = FreshContextClient
     with application.app_context():
