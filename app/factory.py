@@ -41,6 +41,9 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
         from .views.notifications import unread_notifications
 
         app.jinja_env.globals["unread_notifications"] = unread_notifications  # the navbar's bell (J2)
+        from . import jobs
+
+        jobs.init_app(app)  # the job queue (Huey) and its tasks, run in this app's context
     register_error_pages(app)
     register_guards(app)
     register_commands(app)
@@ -181,7 +184,7 @@ def register_guards(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from .cli import demo_cli, lheo_cli, portal_cli, referentials_cli, workflow_cli
+    from .cli import demo_cli, jobs_cli, lheo_cli, portal_cli, referentials_cli, workflow_cli
 
-    for group in (portal_cli, referentials_cli, demo_cli, lheo_cli, workflow_cli):
+    for group in (portal_cli, referentials_cli, demo_cli, lheo_cli, workflow_cli, jobs_cli):
         app.cli.add_command(group)
