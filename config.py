@@ -120,3 +120,4 @@ JOBS_WORKERS = int(os.environ.get("JOBS_WORKERS", "2"))
 EXPORT_FILES_DIR = os.environ.get("EXPORT_FILES_DIR", str(INSTANCE_DIR / "exports"))
 FLOWS_DIR = os.environ.get("FLOWS_DIR", str(INSTANCE_DIR / "flows"))
 NOTIFICATION_DAYS = 7
+EXCEL_DIRECT_MAX_ROWS = 2000  # larger Excel exports run on the job queue (SPEC J2)

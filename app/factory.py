@@ -54,7 +54,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     """Every menu entry, grouped as users see them; menu names come from the permission
     vocabulary, which the roles grant (app/security/roles.py)."""
     from .security import permissions as P
-    from .views import accounts, espace, notifications, offer, referentials, search, structures, workflow
+    from .views import accounts, espace, exports, notifications, offer, referentials, search, structures, workflow
 
     # Ma structure
     appbuilder.add_view(structures.StructureView, P.MENU_STRUCTURES, icon="fa-building", category=P.MENU_STRUCTURE,
@@ -84,7 +84,8 @@ def register_views(appbuilder: AppBuilder) -> None:
         limit = current_app.config.get("ACCOUNT_RATE_LIMIT", "20 per hour")
         appbuilder.sm.limiter.limit(limit, methods=["POST"])(public.blueprint)
     appbuilder.add_view_no_menu(espace.EspaceView)
-    # The bell's page: a user's notifications (J2)
+    # Exports of the search (J1; large ones land in the notifications, J2) and the bell's page
+    appbuilder.add_view_no_menu(exports.ExcelExportView)
     appbuilder.add_view_no_menu(notifications.NotificationView)
 
     # Référentiels

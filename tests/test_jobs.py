@@ -3,6 +3,7 @@ storage (Redis with REDIS_URL), a large export run through the real queue by a r
 lands in its owner's bell only, the nightly tasks declared once on the same queue."""
 from __future__ import annotations
 
+import io
 import signal
 import sys
 import time
@@ -12,13 +13,21 @@ from datetime import datetime, timedelta
 
 import pytest
 from huey import RedisHuey, SqliteHuey
+from openpyxl import load_workbook
+from sqlalchemy import select
 
 from app.exports import files
+from app.exports.excel import HEADERS
 from app.extensions import db
 from app.jobs import jobs
 from app.jobs.queue import create_huey
 from app.jobs.tasks import PARTNERS, PERIODIC, partner_flows, purge_notifications
-from tests.test_notifications import _file_notification
+from app.models import Notification, NotificationEtat
+from tests.test_french_pages import english_in
+from tests.test_notifications import BELL, _file_notification, bell_label, notify, user_id
+
+EXPORT = "/recherche/export/excel"
+
 
 @pytest.fixture()
 def consumer(app):
@@ -91,6 +100,7 @@ def test_r_j2_periodic_tasks_declared_once_on_the_queue(app):
         runs = [day + timedelta(minutes=m) for m in range(24 * 60)
                 if periodic[name].validate_datetime(day + timedelta(minutes=m))]
         assert runs == [day.replace(hour=hour, minute=minute)], name  # once a night (UTC)
+    assert "app.jobs.tasks.export_excel" in registry._registry  # the export job, on the same queue
 
 
 def test_r_j2_jobs_list_command(app):
@@ -122,6 +132,70 @@ def test_r_j3_partner_flows_call_write_flow_for_every_partner(app, monkeypatch, 
     assert partner_flows() == list(PARTNERS)
     assert [p for p, _ in calls] == ["kairos", "parcoursup", "national"]
     assert all(str(out) == str(tmp_path / "flux") for _, out in calls)
+
+
+def test_r_j2_export_job_through_the_real_queue_lands_in_its_owner_bell(app, login, consumer, monkeypatch,
+                                                                         reset_demo):
+    monkeypatch.setitem(app.config, "EXCEL_DIRECT_MAX_ROWS", 1)  # the demo's scope is small
+    huey = jobs().huey
+    huey.flush()
+    client = login("contact")
+    response = client.post(EXPORT, data={"tri": "debut"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(BELL)
+    assert huey.pending_count() == 1  # queued, not run in the request
+    notification = db.session.execute(select(Notification).where(
+        Notification.user_id == user_id(app, "contact"))).scalar_one()
+    assert notification.etat == NotificationEtat.EN_COURS and notification.progress == 0
+    page = client.get(BELL).get_data(as_text=True)
+    assert "Export Excel en préparation" in page and "Avancement" in page
+    assert client.post(EXPORT, data={}).status_code == 302  # refused while one is running
+    assert huey.pending_count() == 1
+
+    consumer()
+    done = wait_until(lambda: db.session.get(Notification, notification.id).etat != NotificationEtat.EN_COURS)
+    assert done
+    notification = db.session.get(Notification, notification.id)
+    assert notification.etat == NotificationEtat.PRETE and notification.progress == 100
+    assert notification.file_name.startswith("Export formations ") and notification.file_name.endswith(".xlsx")
+    assert huey.pending_count() == 0
+
+    page = client.get("/").get_data(as_text=True)
+    assert bell_label(page) == "Notifications, 1 non lue"
+    listing = client.get(BELL).get_data(as_text=True)
+    assert notification.file_name in listing and english_in(listing) == []
+    download = client.get(f"/notifications/{notification.id}/fichier")
+    assert download.status_code == 200
+    assert notification.file_name in download.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(download.data)).active
+    values = [row for row in sheet.iter_rows(values_only=True)]
+    at = values.index(tuple(HEADERS))
+    exported = {row[1] for row in values[at + 1:]}
+    search = client.get("/recherche/formations", query_string={"taille": 100}).get_data(as_text=True)
+    assert exported and all(reference in search for reference in exported)  # the contact's scope
+
+    for other in ("contact.autre", "gestionnaire"):  # the file is its owner's alone
+        client = login(other)
+        assert client.get(f"/notifications/{notification.id}/fichier").status_code == 404
+        assert client.get(f"/notifications/{notification.id}/etat").status_code == 404
+        assert bell_label(client.get("/").get_data(as_text=True)) == "Notifications, aucune non lue"
+        assert notification.file_name not in client.get(BELL).get_data(as_text=True)
+
+
+def test_r_j2_failed_export_job_says_so(app, consumer, monkeypatch, reset_demo):
+    from app.commands import exports
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(exports, "write_sessions", broken)
+    notification = notify(app, "contact", "Export Excel en préparation", etat=NotificationEtat.EN_COURS, progress=0)
+    jobs().huey.flush()
+    jobs().tasks["export_excel"](notification.id, user_id(app, "contact"), {}, None, None)
+    consumer()
+    wait_until(lambda: db.session.get(Notification, notification.id).etat != NotificationEtat.EN_COURS)
+    notification = db.session.get(Notification, notification.id)
+    assert notification.etat == NotificationEtat.ECHEC and notification.file_path is None
+    assert not list(files.files_dir().glob("*.part"))
 
 
 def test_r_j2_nightly_purge_task_drops_expired_files(app, reset_demo):

@@ -2,7 +2,7 @@
 
 - queue.py   the Huey instance built from the application's configuration: an embedded SQLite
              file under instance/ (no server to run), or Redis when REDIS_URL is set
-- tasks.py   what runs there: the queued tasks (TASKS) and the nightly ones, declared once (PERIODIC)
+- tasks.py   what runs there: the Excel export job and the nightly tasks, declared once (PERIODIC)
 
 `init_app(app)` (create_app) builds the queue and registers the tasks, each run inside an
 application context of that app; `flask jobs worker` (app/cli/jobs.py) runs Huey's consumer in

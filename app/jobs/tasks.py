@@ -22,6 +22,13 @@ PARTNERS = ("kairos", "parcoursup", "national")  # SPEC J3: France Travail, Parc
 FLOWS_MODULE = "app.lheo.flows"  # write_flow(partner, out_dir), written by the LHEO work
 
 
+def export_excel(notification_id: int, user_id: int, args: dict, selected=None, espace_id=None):
+    """J2: an Excel export too large for the page; the file lands in the user's notifications."""
+    from app.commands.exports import RunExcelExport
+
+    return RunExcelExport(notification_id, user_id, args, selected, espace_id).run()
+
+
 def purge_drafts() -> int:
     """G3: drafts and formations in creation never submitted within 14 days."""
     from app.workflow.purge import purge_drafts as purge
@@ -92,7 +99,7 @@ PERIODIC = (
     Periodic("purge_notifications", dict(hour="3", minute="0"), purge_notifications,
              "Suppression des notifications et de leurs fichiers après 7 jours (J2)"),
 )
-TASKS: dict[str, Callable] = {}
+TASKS: dict[str, Callable] = {"export_excel": export_excel}
 
 
 def register(huey: Huey, app) -> dict:
