@@ -51,6 +51,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_ERROR_CODES = frozenset(ERROR_CODES)  # "#N/A"…: openpyxl would write them as error cells
 SHEET_TITLE = "Sessions"
 
 
@@ -190,7 +191,7 @@ class _Cells:
     def text(self, value: str):
         if ILLEGAL_CHARACTERS_RE.search(value):
             value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if value.startswith(FORMULA_TRIGGERS) or value in ERROR_CODES:
+        if value.startswith(FORMULA_TRIGGERS) or value in _ERROR_CODES:
             cell = WriteOnlyCell(self.sheet, value="")
             cell._value = value
             cell.data_type = "s"  # a string, whatever openpyxl would infer from "=…"
