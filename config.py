@@ -106,3 +106,18 @@ MAIL_SUPPRESS_SEND = _bool("MAIL_SUPPRESS_SEND", False)
 APP_THEME = ""
 FAB_API_MAX_PAGE_SIZE = 100
 ACCOUNT_RATE_LIMIT = "20 per hour"  # POSTs of the public account pages, per address
+
+# Job queue (app/jobs/): Huey on an embedded SQLite file under instance/ (no server to run);
+# on Redis when REDIS_URL is set (e.g. redis://127.0.0.1:6379/0). `flask jobs worker` (started
+# by `make run` with the portal) runs the tasks and the nightly ones.
+REDIS_URL = os.environ.get("REDIS_URL") or None
+JOBS_QUEUE_NAME = os.environ.get("JOBS_QUEUE_NAME", "portail")
+JOBS_SQLITE_PATH = os.environ.get("JOBS_SQLITE_PATH", str(INSTANCE_DIR / "jobs.db"))
+JOBS_WORKERS = int(os.environ.get("JOBS_WORKERS", "2"))
+
+# Files the portal writes: exports waiting in their owner's notifications (kept
+# NOTIFICATION_DAYS days), nightly partner flows.
+EXPORT_FILES_DIR = os.environ.get("EXPORT_FILES_DIR", str(INSTANCE_DIR / "exports"))
+FLOWS_DIR = os.environ.get("FLOWS_DIR", str(INSTANCE_DIR / "flows"))
+NOTIFICATION_DAYS = 7
+EXCEL_DIRECT_MAX_ROWS = 2000  # larger Excel exports run on the job queue (SPEC J2)

@@ -41,6 +41,12 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
         from .views.base import is_fragment
 
         app.jinja_env.globals["is_fragment"] = is_fragment  # forms asked for by a record page's dialog
+        from .views.notifications import unread_notifications
+
+        app.jinja_env.globals["unread_notifications"] = unread_notifications  # the navbar's bell (J2)
+        from . import jobs
+
+        jobs.init_app(app)  # the job queue (Huey) and its tasks, run in this app's context
     register_error_pages(app)
     register_guards(app)
     register_commands(app)
@@ -51,7 +57,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     """Every menu entry, grouped as users see them; menu names come from the permission
     vocabulary, which the roles grant (app/security/roles.py)."""
     from .security import permissions as P
-    from .views import accounts, espace, offer, referentials, search, structures, workflow
+    from .views import accounts, espace, exports, notifications, offer, referentials, search, structures, workflow
 
     # Ma structure
     appbuilder.add_view(structures.StructureView, P.MENU_STRUCTURES, icon="fa-building", category=P.MENU_STRUCTURE,
@@ -81,6 +87,9 @@ def register_views(appbuilder: AppBuilder) -> None:
         limit = current_app.config.get("ACCOUNT_RATE_LIMIT", "20 per hour")
         appbuilder.sm.limiter.limit(limit, methods=["POST"])(public.blueprint)
     appbuilder.add_view_no_menu(espace.EspaceView)
+    # Exports of the search (J1; large ones land in the notifications, J2) and the bell's page
+    appbuilder.add_view_no_menu(exports.ExcelExportView)
+    appbuilder.add_view_no_menu(notifications.NotificationView)
 
     # Référentiels
     appbuilder.add_view(referentials.CertificationView, P.MENU_CERTIFICATIONS, icon="fa-certificate",
@@ -179,7 +188,7 @@ def register_guards(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from .cli import demo_cli, lheo_cli, portal_cli, referentials_cli, workflow_cli
+    from .cli import demo_cli, jobs_cli, lheo_cli, portal_cli, referentials_cli, workflow_cli
 
-    for group in (portal_cli, referentials_cli, demo_cli, lheo_cli, workflow_cli):
+    for group in (portal_cli, referentials_cli, demo_cli, lheo_cli, workflow_cli, jobs_cli):
         app.cli.add_command(group)

@@ -1,6 +1,7 @@
 """Benchmark of the region-sized dataset (`app.demo.region.load_region`), of a few list
 queries on it, then of every list page and the formation page (scripts/bench_pages.py: server
-time against the raw SQL of the same page, queries for 10 and 100 rows). Prints figures only.
+time against the raw SQL of the same page, queries for 10 and 100 rows), then the Excel export
+(scripts/bench_excel.py). Prints figures only.
 
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_scratch \\
         .venv/bin/python scripts/bench_region.py
@@ -128,6 +129,11 @@ def main() -> None:
     repeat = int(os.environ.get("BENCH_REPEAT", "5"))
     bench_pages(app, repeat=repeat)
     bench_search(app, repeat=repeat)
+
+    # The Excel export of every session against openpyxl writing the raw SQL's rows (child processes).
+    from scripts.bench_excel import run as bench_excel
+
+    bench_excel(url)
 
 
 if __name__ == "__main__":

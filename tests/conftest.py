@@ -101,6 +101,11 @@ def app(smtp_server):
         MAIL_SUPPRESS_SEND=False,
         AUTH_RATE_LIMITED=False,
         RATELIMIT_ENABLED=False,
+        # The job queue on an embedded SQLite file, and the files the portal writes, in the temporary folder.
+        REDIS_URL=None,
+        JOBS_SQLITE_PATH=str(_TMP / "jobs.db"),
+        EXPORT_FILES_DIR=str(_TMP / "exports"),
+        FLOWS_DIR=str(_TMP / "flows"),
     )
     application.test_client_class = FreshContextClient
     with application.app_context():

@@ -3,6 +3,7 @@ registers them."""
 from flask_appbuilder.security.sqla.models import User  # noqa: F401  (ab_user, for relationships)
 
 from .accounts import AccountRequest, AccountRequestEtat, RightLevel, StructureRight
+from .notifications import Notification, NotificationEtat
 from .offer import (
     CycleAlternance,
     Financement,

@@ -71,6 +71,7 @@ RESOURCE_RIGHT = "StructureRight"
 RESOURCE_HISTORY = "History"
 RESOURCE_ACCOUNT_REQUEST = "AccountRequest"
 RESOURCE_CONTACT_ACCOUNT = "ContactAccount"  # the Gestionnaire's view of Contact OF accounts
+RESOURCE_NOTIFICATION = "Notification"  # a user's own notifications (the bell): read, mark read (edit)
 RESOURCE_OPENAPI = "OpenApi"
 RESOURCE_SWAGGER = "SwaggerView"
 

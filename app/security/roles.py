@@ -77,6 +77,7 @@ from .permissions import (
     RESOURCE_LIEU,
     RESOURCE_MESURE,
     RESOURCE_NOMENCLATURE,
+    RESOURCE_NOTIFICATION,
     RESOURCE_OPENAPI,
     RESOURCE_QUEUE,
     RESOURCE_RECRUTEMENT,
@@ -114,6 +115,9 @@ SELF_SERVICE: list[Pair] = [
     ("can_this_form_get", FAB_USER_INFO), ("can_this_form_post", FAB_USER_INFO),
     ("can_this_form_get", FAB_RESET_MY_PASSWORD), ("can_this_form_post", FAB_RESET_MY_PASSWORD),
     ("can_userinfo", FAB_USERS), ("resetmypassword", FAB_USERS), ("userinfoedit", FAB_USERS),
+    # His notifications (the bell): read them, download their files, mark them read; the rows
+    # are his alone (scope.OWNED).
+    *grant(RESOURCE_NOTIFICATION, ACTION_READ, ACTION_EDIT),
 ]
 
 CONTACT_PERMISSIONS: list[Pair] = [

@@ -1,10 +1,10 @@
 """Row-level isolation: the only place that decides which rows a user may see or change (A2, A3).
 
-Managers and administrators see everything. A contact OF sees the structures he holds a right on,
-their formations and sessions, and — read-only — the sessions (and their formations) where one of
-his structures is OF formateur. He changes only what belongs to the structures he holds a
-*modification* right on. Rights are read with a sub-select in the same query, so a withdrawn
-right takes effect on the next request.
+Managers and administrators see everything except other users' personal rows (notifications:
+OWNED). A contact OF sees the structures he holds a right on, their formations and sessions, and —
+read-only — the sessions (and their formations) where one of his structures is OF formateur. He
+changes only what belongs to the structures he holds a *modification* right on. Rights are read
+with a sub-select in the same query, so a withdrawn right takes effect on the next request.
 """
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from app.models import (
     Lieu,
     Mesure,
     Nomenclature,
+    Notification,
     Recrutement,
     Region,
     RightLevel,
@@ -132,6 +133,11 @@ def _history_clause(ids, write: bool) -> ColumnElement:
     )
 
 
+# Personal rows: their owner's alone, whoever else asks (managers included).
+OWNED: dict[type, Callable] = {
+    Notification: lambda user: Notification.user_id == user.id,
+}
+
 # model -> function(structure ids sub-select, write) -> WHERE clause
 SCOPES: dict[type, Callable] = {
     Structure: lambda ids, write: Structure.id.in_(ids),
@@ -162,6 +168,8 @@ def scope_clause(model, write: bool | None = None, user=None) -> ColumnElement |
         write = is_write_request()
     if user is None:
         return false()
+    if model in OWNED:
+        return OWNED[model](user)
     if is_manager(user):
         return None
     if model is StructureRight:

@@ -342,6 +342,19 @@ class ChecksPanelMixin(TabbedRecordMixin):
         return format_value(value)
 
 
+def visible_sessions(formation) -> set[int] | None:
+    """The ids of the formation's sessions the user may read — a formateur reading another
+    organisation's formation sees only his (A3); None: all (a manager's scope has no clause, no
+    query to ask). Once per request and formation."""
+    if scope_clause(Session, write=False) is None:
+        return None
+    known = g.setdefault("_visible_sessions", {})
+    if formation.id not in known:
+        known[formation.id] = set(db.session.execute(scoped(
+            select(Session.id).where(Session.formation_id == formation.id), Session, write=False)).scalars())
+    return known[formation.id]
+
+
 def child_rows(item, child) -> list:
     """A child list as shown: the principal row first, then in the order they were added."""
     return sorted(getattr(item, child.key), key=lambda row: (not getattr(row, "principal", False), row.id or 0))
@@ -706,9 +719,7 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
 
     def page_extras(self, formation, writable: bool) -> dict:
         sessions = sorted(formation.sessions, key=lambda s: (s.etat == SessionEtat.ARCHIVEE, s.debut or date.max, s.id))
-        visible = None if scope_clause(Session, write=False) is None else {
-            s.id for s in sessions} & set(db.session.execute(scoped(
-                select(Session.id).where(Session.formation_id == formation.id), Session, write=False)).scalars())
+        visible = visible_sessions(formation)
         return {"sessions": [s for s in sessions if visible is None or s.id in visible],
                 "may_add_session": writable and may(ACTION_ADD, RESOURCE_SESSION)}
 
@@ -769,8 +780,7 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     def checks_for(formation) -> dict:
         # A formateur reading another organisation's formation (A3) sees only his sessions.
         # None: every session (a manager's scope has no clause, no query to ask).
-        visible = None if scope_clause(Session, write=False) is None else set(db.session.execute(
-            scoped(select(Session.id).where(Session.formation_id == formation.id), Session, write=False)).scalars())
+        visible = visible_sessions(formation)
         live = [s for s in formation.sessions if s.etat != SessionEtat.ARCHIVEE and (visible is None or s.id in visible)]
         # Each session checked once, the formation's habilitations read once (not per session).
         records = {s.id: session_record_problems(s) for s in live}

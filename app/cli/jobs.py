@@ -1,0 +1,44 @@
+"""`flask jobs worker` (Huey's consumer for this application), `flask jobs list`, `flask jobs run`."""
+import logging
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+jobs_cli = AppGroup("jobs", help="File des tâches : exports en arrière-plan et tâches de nuit.")
+
+
+@jobs_cli.command("worker")
+@click.option("--workers", type=int, default=None, help="Nombre de tâches menées en parallèle (JOBS_WORKERS, 2).")
+def worker_command(workers):
+    """Exécute les tâches de la file et, à leur heure, les tâches de nuit ; Ctrl-C l'arrête après
+    la tâche en cours."""
+    from app.jobs import jobs
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    queue = jobs()
+    consumer = queue.huey.create_consumer(workers=workers or current_app.config["JOBS_WORKERS"],
+                                          worker_type="thread", periodic=True)
+    consumer.run()
+
+
+@jobs_cli.command("list")
+def list_command():
+    """Liste les tâches de nuit et leur horaire (UTC)."""
+    from app.jobs.tasks import PERIODIC
+
+    for task in PERIODIC:
+        hour, minute = task.schedule.get("hour", "*"), task.schedule.get("minute", "*")
+        click.echo(f"{task.name:<22} {hour:0>2}:{minute:0>2} UTC  {task.label}")
+
+
+@jobs_cli.command("run")
+@click.argument("name")
+def run_command(name):
+    """Exécute tout de suite, dans ce processus, la tâche de nuit NAME (voir `flask jobs list`)."""
+    from app.jobs.tasks import PERIODIC
+
+    task = next((t for t in PERIODIC if t.name == name), None)
+    if task is None:
+        raise click.BadParameter(f"tâche inconnue : {name} ({', '.join(t.name for t in PERIODIC)})")
+    click.echo(f"{name} : {task.func()!r}")

@@ -1,0 +1,111 @@
+"""What runs on the job queue: the tasks the portal queues (TASKS) and the nightly ones (PERIODIC),
+declared once here and registered on the queue by `register`. Each calls a command or a
+workflow function; none holds business logic. Schedules are UTC (the queue's clock)."""
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from flask import current_app
+from huey import Huey, crontab
+
+from app.extensions import db
+
+from .queue import in_app_context
+
+log = logging.getLogger(__name__)
+
+PARTNERS = ("kairos", "parcoursup", "national")  # SPEC J3: France Travail, Parcoursup/Affelnet, national base
+FLOWS_MODULE = "app.lheo.flows"  # write_flow(partner, out_dir), written by the LHEO work
+
+
+def export_excel(notification_id: int, user_id: int, args: dict, selected=None, espace_id=None):
+    """J2: an Excel export too large for the page; the file lands in the user's notifications."""
+    from app.commands.exports import RunExcelExport
+
+    return RunExcelExport(notification_id, user_id, args, selected, espace_id).run()
+
+
+def purge_drafts() -> int:
+    """G3: drafts and formations in creation never submitted within 14 days."""
+    from app.workflow.purge import purge_drafts as purge
+
+    dropped = purge(db.session)
+    log.info("purge_drafts: %s formation(s) dropped", dropped)
+    return dropped
+
+
+def archive_ended() -> tuple[int, int]:
+    """F15: sessions past their end become terminée, archivée 30 days later."""
+    from app.workflow.purge import archive_ended as archive
+
+    terminated, archived = archive(db.session)
+    log.info("archive_ended: %s terminated, %s archived", terminated, archived)
+    return terminated, archived
+
+
+def partner_flows() -> list[str]:
+    """J3: the nightly LHEO flow of each partner into FLOWS_DIR. Until the flows module exists the
+    task only says so."""
+    try:
+        flows = importlib.import_module(FLOWS_MODULE)
+    except ModuleNotFoundError as error:
+        if error.name != FLOWS_MODULE:
+            raise  # the module is there but something it imports is not: a real failure
+        log.warning("partner_flows: partner flows are not available yet (%s does not exist)", FLOWS_MODULE)
+        return []
+    out_dir = Path(current_app.config["FLOWS_DIR"])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for partner in PARTNERS:
+        try:  # one partner's failure does not deprive the others of their flow
+            flows.write_flow(partner, out_dir)
+            written.append(partner)
+        except Exception:
+            log.exception("partner_flows: the %s flow failed", partner)
+            db.session.rollback()
+    log.info("partner_flows: written for %s", ", ".join(written) or "no partner")
+    return written
+
+
+def purge_notifications() -> tuple[int, int]:
+    """J2: notifications and their files are kept 7 days."""
+    from app.commands.notifications import PurgeNotifications
+
+    removed, orphans = PurgeNotifications().run()
+    log.info("purge_notifications: %s notification(s), %s orphan file(s) removed", removed, orphans)
+    return removed, orphans
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    schedule: dict  # huey.crontab arguments, UTC
+    func: Callable
+    label: str  # French, for `flask jobs list`
+
+
+# The nightly work, once: nothing else schedules it (no cron file).
+PERIODIC = (
+    Periodic("purge_drafts", dict(hour="1", minute="0"), purge_drafts,
+             "Suppression des brouillons et formations en cours de création non soumis depuis 14 jours (G3)"),
+    Periodic("archive_ended", dict(hour="1", minute="30"), archive_ended,
+             "Sessions finies : terminées, puis archivées 30 jours après leur fin (F15)"),
+    Periodic("partner_flows", dict(hour="2", minute="0"), partner_flows,
+             "Flux LHEO des partenaires : Kairos, Parcoursup, base nationale (J3)"),
+    Periodic("purge_notifications", dict(hour="3", minute="0"), purge_notifications,
+             "Suppression des notifications et de leurs fichiers après 7 jours (J2)"),
+)
+TASKS: dict[str, Callable] = {"export_excel": export_excel}
+
+
+def register(huey: Huey, app) -> dict:
+    """Every task on `huey`, run in an application context of `app`; returns them by name."""
+    registered = {name: huey.task(name=name)(in_app_context(app, func)) for name, func in TASKS.items()}
+    for periodic in PERIODIC:
+        registered[periodic.name] = huey.periodic_task(crontab(**periodic.schedule), name=periodic.name)(
+            in_app_context(app, periodic.func))
+    return registered
