@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, select
 from app.extensions import db
 from app.models import Formation, Session
 from app.search.criteria import Criteria
-from app.search.formations import _sort_key, conditions
+from app.search.formations import base_select, sort_key
 from app.search.text import ensure_sqlite_function
 from app.security.scope import scoped
 
@@ -36,15 +36,11 @@ def selected_ids(values: Iterable[str]) -> tuple[int, ...] | None:
 
 
 def scoped_sessions(statement, criteria: Criteria, user, selected: tuple[int, ...] | None = None, within=None):
-    """`statement` over the search's rows (sessions joined to their formation, the criteria's
-    conditions: app.search.formations._base), narrowed to `within` (the espace structure) and to
-    the selection, in `user`'s read scope."""
-    statement = statement.select_from(Session).join(Formation, Formation.id == Session.formation_id)
+    """`statement` over the search's rows (app.search.formations.base_select), narrowed to `within`
+    (the espace structure) and to the selection, in `user`'s read scope."""
     narrowing = [clause for clause in (within, None if selected is None else Session.id.in_(selected))
                  if clause is not None]
-    if narrowing:
-        statement = statement.where(and_(*narrowing))
-    return scoped(statement.where(*conditions(criteria)), Session, write=False, user=user)
+    return base_select(statement, criteria, within=and_(*narrowing) if narrowing else None, user=user)
 
 
 def count(criteria: Criteria, user, selected: tuple[int, ...] | None = None, within=None) -> int:
@@ -62,7 +58,7 @@ def session_ids(criteria: Criteria, user, selected: tuple[int, ...] | None = Non
     ensure_sqlite_function(db.session)
     if total is None:
         total = count(criteria, user, selected, within)
-    key, join = _sort_key(criteria.tri, total)
+    key, join = sort_key(criteria.tri, total)
     direction = (lambda e: e.desc()) if criteria.ordre == "desc" else (lambda e: e.asc())
     statement = scoped_sessions(select(Session.id), criteria, user, selected, within)
     if join is not None:

@@ -179,7 +179,10 @@ def conditions(c: Criteria) -> list:
     return where
 
 
-def _base(statement, c: Criteria, within=None, user=None):
+def base_select(statement, c: Criteria, within=None, user=None):
+    """`statement` over the search's rows: sessions joined to their formation, the criteria's
+    conditions, `within` (the espace structure, a selection…), in `user`'s read scope (the request's
+    user by default; a job passes the user who asked)."""
     statement = statement.select_from(Session).join(Formation, Formation.id == Session.formation_id)
     if within is not None:
         statement = statement.where(within)
@@ -231,7 +234,7 @@ def _one_per_row(key: str):
 JOIN_SORT_FROM = 1000  # matching rows from which a derived sort key is joined, not sub-selected per row
 
 
-def _sort_key(key: str, total: int):
+def sort_key(key: str, total: int):
     """(sort expression, sub-select to join or None)."""
     joined = _one_per_row(key) if total >= JOIN_SORT_FROM else None
     if joined is not None:
@@ -249,15 +252,15 @@ def search(c: Criteria, within=None) -> Page:
     `within`: an extra clause on the sessions (the user's espace structure, A4); the scope
     applies whatever it is."""
     ensure_sqlite_function(db.session)
-    total = db.session.execute(_base(select(func.count(Session.id)), c, within)).scalar() or 0
+    total = db.session.execute(base_select(select(func.count(Session.id)), c, within)).scalar() or 0
     page = min(c.page, max(1, -(-total // c.taille)))
     if page != c.page:
         c = replace(c, page=page)
     if not total:
         return Page(rows=[], total=0, criteria=c)
-    key, join = _sort_key(c.tri, total)
+    key, join = sort_key(c.tri, total)
     direction = (lambda e: e.desc()) if c.ordre == "desc" else (lambda e: e.asc())
-    ids = _base(select(Session.id.label("sid"), key.label("k")), c, within)
+    ids = base_select(select(Session.id.label("sid"), key.label("k")), c, within)
     if join is not None:
         ids = ids.outerjoin(*join)
     ids = (ids.order_by(direction(key), Formation.reference, Session.debut, Session.id)
@@ -274,7 +277,7 @@ def matching_ids(c: Criteria, within=None, user=None) -> list[int]:
     """Every session id the search finds (its whole result, every page): what "all the sessions
     of the search" means to a bulk action or an export. One statement; the scope applies."""
     ensure_sqlite_function(db.session)
-    statement = _base(select(Session.id), c, within, user=user).order_by(Session.id)
+    statement = base_select(select(Session.id), c, within, user=user).order_by(Session.id)
     return list(db.session.execute(statement).scalars())
 
 
