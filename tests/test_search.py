@@ -489,3 +489,22 @@ def test_r_i1_r_i3_the_complement_is_searched_with_the_intitule(login):
     assert sessions_of(client, intitule="parcours certification tosa") == bureautique
     assert not sessions_of(client, intitule="parcours certification")
     assert all("Parcours certification TOSA" in r["cells"][2] for r in rows(client, q="tosa"))  # shown under it
+
+
+def test_r_j1_the_search_exports_its_rows_or_the_checked_ones(login):
+    """The search page's Excel button posts the search and the checked rows (J1), for contacts too."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client = login("contact")
+    tree = page(client, q="maçon")
+    button = tree.xpath("//button[@id='exporter-excel']")[0]
+    assert button.get("formaction") == "/recherche/export/excel"
+    found = rows(client, q="maçon")
+    assert len(found) >= 2
+    response = client.post("/recherche/export/excel", data={"q": "maçon", "rowid": [found[0]["rowid"]]})
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(BytesIO(response.data), read_only=True).active
+    values = [cell for row in sheet.iter_rows(values_only=True) for cell in row if cell]
+    assert found[0]["session"] in values and found[1]["session"] not in values
