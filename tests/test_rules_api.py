@@ -53,12 +53,20 @@ def test_r_f10_api_computes_the_total_and_refuses_zero(client, api_token, reset_
     assert db.session.get(Session, response.json["id"]).duree_totale == 175
 
 
-def test_r_f5_r_f12_api_needs_contact_and_lieu_inscription_in_scope(client, api_token):
+def test_r_f3_r_f5_r_f12_api_defaults_the_contact_and_lieux_and_keeps_them_in_scope(client, api_token, reset_demo):
+    """Without a contact nor a lieu d'inscription, a new session gets the OF responsable's principal
+    contact, the responsable as principal OF formateur and its lieu (F3, F4, F5, F12) — the same
+    defaults as a form; a foreign contact is still refused."""
     headers = api_token("contact")
     response = client.post("/api/v1/session/", json={k: v for k, v in session_payload().items() if k not in ("contact_id", "lieu_inscription_id")},
                            headers=headers)
-    assert response.status_code == 422
-    assert set(response.json["message"]) >= {"contact", "lieu_inscription"}
+    assert response.status_code == 201, response.json
+    created = db.session.get(Session, response.json["id"])
+    responsable = created.formation.structure
+    assert created.contact.structure_id == responsable.id and created.contact.principal
+    assert [(f.structure_id, f.principal) for f in created.formateurs] == [(responsable.id, True)]
+    assert created.lieu_inscription.structure_id == responsable.id
+    assert [link.lieu_id for link in created.lieux] == [created.lieu_inscription_id]
     other = structure("Institut Horizon Formation").contacts[0]
     response = client.post("/api/v1/session/", json=session_payload(contact_id=other.id), headers=headers)
     assert response.status_code == 422

@@ -41,6 +41,7 @@ from app.validators import Problem, compute_duree_totale
 from app.workflow import structure_changes
 from app.workflow.engine import TransitionRefused
 
+from . import defaults
 from .exceptions import refused
 
 
@@ -66,8 +67,15 @@ class Record:
 
 def _session_derived(session, created: bool) -> None:
     session.duree_totale = compute_duree_totale(session.duree_centre, session.duree_entreprise)
-    if not created:
+    if created:
+        defaults.session_defaults(session)  # F3, F4, F5, F12
+    else:
         session.contact_a_verifier = False  # saving a duplicated session is checking its contact (F14)
+    defaults.validated_blocs(session)  # F9
+
+
+def _recrutement_derived(recrutement, created: bool) -> None:
+    defaults.recrutement_number(recrutement)  # F13
 
 
 def _session_lieu_derived(link, created: bool) -> None:
@@ -109,7 +117,7 @@ RECORDS: dict[type, Record] = {
     SessionFormateur: Record(check=formateur_problems, parent="session"),
     SessionLieu: Record(check=session_lieu_problems, derive=_session_lieu_derived, parent="session"),
     Financement: Record(check=financement_problems, parent="session"),
-    Recrutement: Record(check=recrutement_problems, parent="session"),
+    Recrutement: Record(check=recrutement_problems, derive=_recrutement_derived, parent="session"),
     CycleAlternance: Record(check=cycle_problems, parent="session"),
 }
 

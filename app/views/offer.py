@@ -13,6 +13,7 @@ from sqlalchemy.orm import Load, joinedload, selectinload
 
 from app.security.permissions import (
     ACTION_ADD,
+    ACTION_CODIFY,
     ACTION_DUPLICATE,
     ACTION_DUPLICATE_NEXT_YEAR,
     ACTION_EDIT,
@@ -468,6 +469,10 @@ def mesure_financeurs() -> dict[int, int]:
 
 
 class FinancementView(ScopedModelView):
+    def may_codify(self) -> bool:
+        """État du dispositif (F6) is a session's codification, a permission of the Session resource."""
+        return may(ACTION_CODIFY, RESOURCE_SESSION)
+
     datamodel = interface(Financement)
     class_permission_name = RESOURCE_FINANCEMENT
     list_title = "Financements"
@@ -563,7 +568,8 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecrutementActionMixi
     # A session is created with its dates (from its formation's page); the OF formateur, lieu,
     # lieu d'inscription and contact are defaulted (F3–F5, app/commands/defaults.py), the rest is
     # filled in its page's tabs.
-    add_columns = ["formation", "debut", "fin", "a_la_demande", "entree_sortie_permanente"]
+    add_columns = ["formation", "debut", "fin", "a_la_demande", "entree_sortie_permanente", "duree_centre",
+                   "duree_entreprise"]
     edit_columns = [
         "formation", "debut", "fin", "a_la_demande", "entree_sortie_permanente",
         "contact", "contact_autre", "referent_handicap", "referent_mobilite",
