@@ -66,6 +66,11 @@ def _text(fragment: str) -> str:
 def form_errors(page: str) -> dict[str, list[str]]:
     """{field: [messages shown under it]} of a form page."""
     errors = {}
+    # The portal's form (app/templates/portal/_fields.html): messages tied to their field.
+    for name, block in re.findall(r'<div class="help-block" id="([\w-]+)-erreurs">(.*?)</div>', page, re.S):
+        errors[name] = [_text(m) for m in re.findall(r'<p class="text-danger">(.*?)</p>', block, re.S)]
+    if errors:
+        return errors
     page = page[page.find("<table"):]  # FAB lays its form fields out in a table, after the navbar
     for block in page.split('<label for="')[1:]:
         name, rest = block.split('"', 1)

@@ -8,7 +8,7 @@ import re
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Lieu, Nomenclature, NomenclatureKind, Session, Structure, StructureRight
+from app.models import Formation, Lieu, Nomenclature, NomenclatureKind, Session, Structure, StructureRight
 from app.views.pickers import NOT_A_CHOICE
 from tests.helpers import structure
 
@@ -36,8 +36,12 @@ def test_forms_render_only_the_selected_rows(login):
     assert pickers["contact"].count("<option") == 2 and f'value="{session.contact_id}"' in pickers["contact"]
     # The ROME list (1,584 codes) of a formation form is a picker too.
     add = pickers_of(client.get("/formationview/add").get_data(as_text=True))
-    assert {"structure", "romes", "formacodes", "nsf"} <= set(add)
+    assert {"structure", "certification"} <= set(add)
     assert all(options.count("<option") <= 1 for options in add.values())
+    formation = db.session.execute(select(Formation).where(Formation.draft_of_id.is_(None))).scalars().first()
+    edit = pickers_of(client.get(f"/formationview/edit/{formation.id}").get_data(as_text=True))
+    assert {"romes", "formacodes", "nsf"} <= set(edit)
+    assert edit["romes"].count("<option") == len(formation.romes)
 
 
 def test_picker_pages_by_twenty_with_more(login):
@@ -117,7 +121,8 @@ def test_a_posted_id_outside_the_choices_is_refused_next_to_the_field(app, login
     assert NOT_A_CHOICE in html.unescape(field)
     # A code outside the field's list (a NSF code posted as a ROME code) is refused too.
     nsf = db.session.execute(select(Nomenclature.id).where(Nomenclature.kind == NomenclatureKind.NSF)).scalars().first()
-    body = client.post("/formationview/add", data={"intitule": "Essai de choix", "romes": [nsf]}).get_data(as_text=True)
+    formation = db.session.execute(select(Formation).where(Formation.draft_of_id.is_(None))).scalars().first()
+    body = client.post(f"/formationview/onglet/{formation.id}/domaines", data={"romes": [nsf]}).get_data(as_text=True)
     assert NOT_A_CHOICE in html.unescape(body.split('name="romes"', 1)[1].split("</td>", 1)[0])
 
 

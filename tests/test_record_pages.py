@@ -192,3 +192,50 @@ def test_no_edit_control_on_a_published_or_foreign_record(login):
     # The editable formation of the same contact has them.
     page = tree(client.get(f"/formationview/show/{formation_like('Sécurité incendie%').id}"))
     assert page.xpath("//a[contains(@href,'/onglet/')]")
+
+
+def test_r_e2_a_new_formation_is_prefilled_from_its_certification(login, reset_demo):
+    from app.models import Certification, Structure
+
+    client = login("contact")
+    form = tree(client.get("/formationview/add"))
+    assert form.xpath("//select[@id='niveau_entree']/option[@selected]")[0].text_content() == "Sans niveau spécifique"
+    cfa = db.session.execute(select(Structure).where(Structure.raison_sociale == "CFA Bâtiment Normandie")).scalar_one()
+    assert form.xpath("//select[@id='structure']/option[@selected]/@value") == [str(cfa.id)]
+    picker = form.xpath("//select[@id='certification']")[0]
+    assert picker.get("data-picker-url") == "/formationview/choix/certification"
+    macon = db.session.execute(select(Certification).where(Certification.code_rncp == "RNCP37682")).scalar_one()
+    offered = client.get("/formationview/choix/certification?q=RNCP3768").get_json()["results"]
+    text = next(row["text"] for row in offered if row["id"] == str(macon.id))
+    assert "en vigueur" in text and f"fin d'enregistrement le {macon.date_fin_enregistrement:%d/%m/%Y}" in text
+    prefill = client.get(f"/formationview/certification/{macon.id}").get_json()
+    assert prefill["intitule"] == macon.intitule and prefill["niveau_sortie"] == macon.niveau_sortie_id
+    assert macon.blocs and all(html.escape(bloc.libelle) in prefill["contenu"] for bloc in macon.blocs)
+    response = client.post("/formationview/add", data={
+        "structure": cfa.id, "certifiante": "y", "certification": macon.id, "intitule": "Maçon du bâti ancien",
+        "objectifs": prefill["objectifs"], "contenu": prefill["contenu"], "niveau_sortie": macon.niveau_sortie_id})
+    assert response.status_code == 302 and "/formationview/show/" in response.headers["Location"]
+    created = db.session.get(Formation, int(response.headers["Location"].rsplit("/", 1)[1]))
+    assert created.certifiante and [(c.certification_id, c.principal) for c in created.certifications] == [
+        (macon.id, True)]
+
+
+def test_r_f12_r_f9_pickers_offer_the_sessions_own_lieux_and_blocs(login):
+    from app.models import BlocCompetences, Lieu
+
+    session = editable_session()
+    client = login("contact")
+    lieux = {int(r["id"]) for r in client.get(f"/sessionlieuview/choix/lieu?session={session.id}").get_json()["results"]}
+    formateurs = {f.structure_id for f in session.formateurs}
+    assert lieux and {db.session.get(Lieu, i).structure_id for i in lieux} <= formateurs
+    everywhere = {int(r["id"]) for r in client.get("/sessionlieuview/choix/lieu").get_json()["results"]}
+    assert lieux < everywhere  # without a session: every lieu the contact may choose
+    form = tree(client.get(f"/sessionlieuview/add?_flt_0_session={session.id}", headers=DIALOG))
+    assert form.xpath("//select[@name='lieu']/@data-picker-url") == [f"/sessionlieuview/choix/lieu?session={session.id}"]
+    macon = formation_like("Titre professionnel maçon%")
+    manager = login("gestionnaire")
+    one = macon.sessions[0]
+    blocs = {int(r["id"]) for r in manager.get(f"/sessionview/choix/blocs?session={one.id}").get_json()["results"]}
+    own = {b.id for link in macon.certifications for b in link.certification.blocs}
+    assert blocs == own
+    assert db.session.query(BlocCompetences).count() > len(own)

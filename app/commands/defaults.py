@@ -71,3 +71,28 @@ def recrutement_number(recrutement) -> None:
     used = [int(match.group(1)) for other in recrutement.session.recrutements if other is not recrutement
             for match in [pattern.match(other.numero or "")] if match]
     recrutement.numero = f"{prefix}-{max(used, default=0) + 1}"
+
+
+def certification_prefill(certification, label: str = "") -> dict:
+    """E2: what a certification gives a new formation's form — its intitulé, niveau de sortie,
+    objectifs and contenu (its blocs de compétences) — all editable; `warning` when it has ended
+    or ends within six months (a session must start before its end, F2)."""
+    from datetime import date, timedelta
+    from html import escape
+
+    code = certification.code
+    niveau = certification.niveau_sortie
+    objectifs = f"<p>Préparer et obtenir la certification « {escape(certification.intitule)} » ({escape(code)})"
+    objectifs += f", {escape(niveau.libelle)}.</p>" if niveau is not None else ".</p>"
+    blocs = "".join(f"<li>{escape(b.libelle)}</li>" for b in certification.blocs)
+    end = certification.date_fin_enregistrement
+    warning = ""
+    if not certification.actif or (end is not None and end < date.today()):
+        warning = "Cette certification n'est plus en vigueur : choisissez celle qui la remplace."
+    elif end is not None and end < date.today() + timedelta(days=183):
+        warning = (f"Fin d'enregistrement le {end:%d/%m/%Y} : les sessions doivent commencer avant (F2) ; "
+                   "vérifiez son renouvellement.")
+    return {"id": certification.id, "label": label, "intitule": certification.intitule,
+            "niveau_sortie": niveau.id if niveau is not None else None, "objectifs": objectifs,
+            "contenu": f"<p>Blocs de compétences :</p><ul>{blocs}</ul>" if blocs else "", "warning": warning,
+            "valideurs": certification.certificateurs or ""}

@@ -90,11 +90,12 @@ class DialogFormsMixin:
     saved (the page then reloads). Without the dialog header they are FAB's pages."""
 
     show_after_add = False  # a new record opens its own page (formations, sessions)
+    full_add_template = "appbuilder/general/model/add.html"
     full_edit_template = "appbuilder/general/model/edit.html"
 
     @property
     def add_template(self):
-        return "portal/modal_form.html" if is_fragment() else "appbuilder/general/model/add.html"
+        return "portal/modal_form.html" if is_fragment() else self.full_add_template
 
     @property
     def edit_template(self):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, flash, g, redirect, request, url_for
+from flask import Response, abort, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access, permission_name
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Load, joinedload, selectinload
 
 from app.security.permissions import (
     ACTION_ADD,
+    ACTION_READ,
     ACTION_CODIFY,
     ACTION_DUPLICATE,
     ACTION_DUPLICATE_NEXT_YEAR,
@@ -31,12 +32,14 @@ from app.security.permissions import (
 )
 from app.extensions import db
 from app.models import (
+    BlocCompetences,
     Certification,
     CycleAlternance,
     Financement,
     Financeur,
     Formation,
     FormationCertification,
+    Lieu,
     Mesure,
     Nomenclature,
     NomenclatureKind,
@@ -44,6 +47,7 @@ from app.models import (
     Session,
     SessionFormateur,
     SessionLieu,
+    Structure,
 )
 from app.models.workflow import FormationEtat, HistoryEntry, SessionEtat
 from app.checks import (
@@ -60,6 +64,7 @@ from app.commands.actor import actor_of
 from app.commands.bulk import ArchiveFormations, ArchiveSessions, CloseRecrutement, SetEtatDispositif, ids_of
 from app.commands.duplicate import DuplicateForNextYear, DuplicateFormation, DuplicateSession
 from app.commands.imports import ImportRecrutements
+from app.commands.defaults import certification_prefill
 from app.commands.records import RECORDS
 from app.commands.transition import FireTransition
 from app.security import may
@@ -79,6 +84,7 @@ from app.workflow.transitions import TRANSITIONS, available
 from app.workflow.principal import keep_one_principal
 
 from .base import ScopedModelView, interface, parse_pk
+from .pickers import picker_field
 from .espace import ESPACE, current_espace
 from .offer_pages import FORMATION_CHILDREN, FORMATION_TABS, SESSION_CHILDREN, SESSION_TABS
 from .tabs import TabbedRecordMixin, child_permissions
@@ -205,6 +211,7 @@ class ArchiveActionMixin:
 
 
 RICH_TEXT = RECORDS[Formation].rich_text
+SANS_NIVEAU = "1"  # LHEO dict-niveaux: sans niveau spécifique (E2's default niveau d'entrée)
 
 
 def _siege_filter() -> list:
@@ -425,6 +432,32 @@ class FormationCertificationView(ScopedModelView):
             raise ValueError(" ".join(p.message for p in problems))
 
 
+def _session_arg() -> int | None:
+    """The session a child form or a picker belongs to (`session`, or FAB's `_flt_0_session`)."""
+    value = request.args.get("session") or request.args.get("_flt_0_session") or ""
+    return int(value) if value.isdigit() and int(value) < 2**31 else None
+
+
+def formateurs_lieux(session_id: int):
+    """F4, F12: the lieux of the session's OF formateurs (the choices offered first)."""
+    return Lieu.structure_id.in_(select(SessionFormateur.structure_id).where(SessionFormateur.session_id == session_id))
+
+
+def formation_blocs(session_id: int):
+    """F9: the blocs of the certifications of the session's formation."""
+    return BlocCompetences.certification_id.in_(
+        select(FormationCertification.certification_id).join(Session, Session.formation_id ==
+                                                              FormationCertification.formation_id)
+        .where(Session.id == session_id))
+
+
+def for_session(form, session_id: int | None, *names) -> None:
+    """The pickers of `names` ask for the rows of this session's context."""
+    for name in names:
+        if session_id is not None and name in form:
+            form[name].picker_args = {"session": session_id}
+
+
 class SessionFormateurView(ScopedModelView):
     datamodel = interface(SessionFormateur)
     class_permission_name = RESOURCE_SESSION_FORMATEUR
@@ -455,6 +488,19 @@ class SessionLieuView(ScopedModelView):
     search_columns = ["principal", "a_verifier"]
     show_columns = add_columns = edit_columns = ["session", "lieu", "principal"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {"session": WRITABLE, "lieu": WRITABLE}
+    description_columns = {"lieu": "Les lieux des OF formateurs de la session ; un lieu manquant se crée dans la "
+                                   "fiche de la structure (Ma structure › Lieux)."}
+
+    def prefill_add(self, form):
+        for_session(form, _session_arg(), "lieu")
+
+    def prefill_form(self, form, pk):
+        link = db.session.get(SessionLieu, pk)
+        for_session(form, link.session_id if link else None, "lieu")
+
+    def picker_context(self, name):
+        session_id = _session_arg()
+        return formateurs_lieux(session_id) if name == "lieu" and session_id else None
 
     def pre_add(self, item):
         if item.session is not None:
@@ -597,6 +643,15 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecrutementActionMixi
     def heading(self, session) -> str:
         return f"Session {session.reference} — {session.formation.intitule}"
 
+    def prefill_form(self, form, pk):
+        for_session(form, pk, "lieu_inscription", "blocs")
+
+    def picker_context(self, name):
+        session_id = _session_arg()
+        if not session_id:
+            return None
+        return {"lieu_inscription": formateurs_lieux, "blocs": formation_blocs}.get(name, lambda _: None)(session_id)
+
     def visible_tabs(self, session):
         """The cycles tab is for apprentissage (F8) or a session that already has cycles."""
         return tuple(t for t in self.tabs if t.key != "cycles" or session.formation.apprentissage or session.cycles)
@@ -679,10 +734,45 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     base_filters = SCOPE + HIDE_DRAFTS + ESPACE
 
     def prefill_add(self, form):
-        """A new formation belongs to the espace structure's siège (E1, A4)."""
+        """A new formation belongs to the espace structure's siège (E1, A4); its niveau d'entrée is
+        *sans niveau spécifique* until the organisation says otherwise (E2)."""
         espace = current_espace()
         if espace is not None and "structure" in form:
             form.structure.data = espace.parent or espace
+        elif "structure" in form:  # no espace chosen: the only siège the user may create under, if one
+            sieges = db.session.execute(scoped(select(Structure).where(Structure.parent_id.is_(None)), Structure,
+                                               write=True).limit(2)).scalars().all()
+            if len(sieges) == 1 and not is_manager(current_user()):
+                form.structure.data = sieges[0]
+        if "niveau_entree" in form and form.niveau_entree.data is None:
+            form.niveau_entree.data = db.session.execute(select(Nomenclature).where(
+                Nomenclature.kind == NomenclatureKind.NIVEAU, Nomenclature.code == SANS_NIVEAU)).scalar_one_or_none()
+
+    # E2: a certifiante formation is created from its certification, chosen in the form.
+    extra_pickers = {"certification": Certification}
+    full_add_template = "portal/modal_form.html"  # the portal's form: required fields marked, fields grouped
+
+    def process_form(self, form, is_created):
+        if is_created and "certification" in form:
+            g._portal_certification = form.certification.data
+
+    def pre_add(self, item):
+        """The certification chosen at creation becomes the formation's principal one (E2)."""
+        certification = getattr(g, "_portal_certification", None)
+        if certification is not None and not item.certifications:
+            item.certifiante = True
+            item.certifications = [FormationCertification(certification=certification, principal=True)]
+
+    @expose("/certification/<pk>")
+    @has_access
+    @permission_name(ACTION_READ)
+    def certification(self, pk):
+        """What a certification pre-fills in a new formation's form (E2): its intitulé, niveau de
+        sortie, objectifs and contenu (its blocs), and a warning when it ends (F2)."""
+        from .pickers import certification_label
+
+        certification = db.session.get(Certification, parse_pk(pk)) or abort(404)
+        return jsonify(certification_prefill(certification, certification_label(certification)))
     list_title = "Formations"
     show_title = "Formation"
     add_title = "Créer une formation"
@@ -698,7 +788,10 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
         ("Domaines", {"fields": ["formacodes", "nsf", "romes", "mots_cles", "metiers_vises"]}),
         ("Présentation", {"fields": ["plus_formation", "url_video", "url_brochure", "url_page"]}),
     ]
-    add_columns = edit_columns = [
+    # Creation: certifiante? its certification (pre-fills the rest, E2), then the formation itself.
+    add_columns = ["structure", "certifiante", "certification", "intitule", "complement", "apprentissage",
+                   "duree_cycle", "niveau_entree", "niveau_sortie", "objectifs", "contenu", "resultats"]
+    edit_columns = [
         "structure", "intitule", "complement", "certifiante", "apprentissage", "duree_cycle", "objectifs",
         "contenu", "resultats", "niveau_entree", "niveau_sortie", "objectif_general", "formacodes",
         "nsf", "romes", "mots_cles", "metiers_vises", "plus_formation", "url_video", "url_brochure",
@@ -731,7 +824,11 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
 
     def load_details(self, formation) -> None:
         load_running_details(formation)
-    add_form_extra_fields = edit_form_extra_fields = rich_text_fields(RICH_TEXT)
+    edit_form_extra_fields = rich_text_fields(RICH_TEXT)
+    add_form_extra_fields = {**rich_text_fields(RICH_TEXT), "certification": picker_field(
+        "FormationView", "certification", Certification, "Certification",
+        "Code RNCP, RS ou mots de l'intitulé ; l'intitulé, le niveau de sortie, les objectifs et le contenu "
+        "sont pré-remplis à partir du référentiel (modifiables).")}
 
     # Workflow (app/workflow/transitions.py): a confirmation page with a comment, then `fire`.
     @expose("/transition/<name>/<pk>", methods=["GET", "POST"])

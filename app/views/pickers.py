@@ -38,6 +38,7 @@ from app.models import (
     StructureContact,
 )
 from app.search.text import contains, ensure_sqlite_function, like_escape
+from app.security.scope import PUBLIC
 
 PAGE = 20  # rows per answer (select2 asks for the next page while the user scrolls)
 MAX_TEXT = 100
@@ -67,6 +68,28 @@ def _contact_label(contact) -> str:
     return " – ".join(filter(None, (str(contact), contact.fonction, str(contact.structure or ""))))
 
 
+ENDING_SOON_DAYS = 183  # a certification ending within six months is flagged (E2, F2)
+
+
+def certification_label(certification) -> str:
+    """What an organisation needs to choose (E2): code, intitulé, state, end of registration,
+    valideurs — and a warning when it ends soon or has ended."""
+    from datetime import date, timedelta
+
+    end = certification.date_fin_enregistrement
+    parts = [f"{certification.code} – {certification.intitule}",
+             "en vigueur" if certification.actif else "inactive"]
+    if end is not None:
+        parts.append(f"fin d'enregistrement le {end:%d/%m/%Y}")
+        if end < date.today():
+            parts.append("⚠ enregistrement terminé")
+        elif end < date.today() + timedelta(days=ENDING_SOON_DAYS):
+            parts.append("⚠ fin d'enregistrement dans moins de six mois")
+    if certification.certificateurs:
+        parts.append(f"valideurs : {certification.certificateurs}")
+    return " · ".join(parts)
+
+
 def _formation_label(formation) -> str:
     return f"{formation.reference} – {formation.intitule}"
 
@@ -85,8 +108,10 @@ PICKABLE: dict[type, Pickable] = {
     Formation: Pickable((Formation.intitule,), (Formation.reference, Formation.id), (Formation.reference,),
                         _formation_label),
     Session: Pickable((), (Session.reference.desc(), Session.id), (Session.reference,)),
-    Certification: Pickable((Certification.intitule,), (Certification.intitule, Certification.id),
-                            (Certification.code_rncp, Certification.code_rs, Certification.certif_info)),
+    Certification: Pickable((Certification.intitule,), (Certification.actif.desc(), Certification.intitule,
+                                                        Certification.id),
+                            (Certification.code_rncp, Certification.code_rs, Certification.certif_info),
+                            certification_label),
     BlocCompetences: Pickable((BlocCompetences.libelle,), (BlocCompetences.code, BlocCompetences.id),
                               (BlocCompetences.code,)),
     Nomenclature: Pickable((Nomenclature.libelle,), (Nomenclature.ordre, Nomenclature.code, Nomenclature.id),
@@ -137,9 +162,14 @@ class _RemoteChoices:
         self.lookup = lookup  # (ids) -> rows among the field's choices
         self.picker = picker  # (view endpoint, field name, filter?)
 
+    # The record the field belongs to, sent with each request for rows (the view's
+    # `picker_context` narrows the rows to it: a session's formateurs' lieux, its blocs…).
+    picker_args: dict = {}
+
     def picker_url(self) -> str:
         endpoint, name, for_filter = self.picker
-        return url_for(f"{endpoint}.pick_filter" if for_filter else f"{endpoint}.pick", field=name)
+        return url_for(f"{endpoint}.pick_filter" if for_filter else f"{endpoint}.pick", field=name,
+                       **self.picker_args)
 
     def _wanted(self) -> list[int]:
         raise NotImplementedError
@@ -198,6 +228,19 @@ def _related_query(datamodel, name: str, filter_rel_fields: dict | None):
     return related.obj, query
 
 
+def picker_field(view: str, name: str, model, label: str, description: str = ""):
+    """A remote picker for a form field that is not a relation of the view's model (a formation's
+    first certification chosen with it…); the view lists it in `extra_pickers`."""
+    pickable = PICKABLE[model]
+
+    def lookup(ids):
+        query = db.session.query(model).options(*pickable.load)
+        return query.filter(sa_inspect(model).primary_key[0].in_(ids)).all()
+
+    return RemoteSelectField(label, description=description, lookup=lookup, picker=(view, name, False),
+                             get_pk_func=lambda row: row.id, get_label=pickable.label, allow_blank=True)
+
+
 def _lookup(datamodel, name: str, filter_rel_fields):
     def lookup(ids):
         model, query = _related_query(datamodel, name, filter_rel_fields)
@@ -244,6 +287,10 @@ def answer(view, name: str, for_filter: bool):
     """JSON for select2: {results: [{id, text}], pagination: {more}}; `?id=` returns that row's
     label (a list filter restored from the URL), `?q=` the rows matching the text, `?page=`."""
     datamodel = view.datamodel
+    extra = getattr(view, "extra_pickers", {}).get(name)
+    if extra is not None and not for_filter:  # a field that is no relation of the model
+        assert extra in PUBLIC, "an extra picker lists reference data only: it applies no row scope"
+        return _answer(extra, db.session.query(extra))
     if not datamodel.is_relation(name):
         abort(404)
     forms = ((view.search_form, view.search_form_query_rel_fields),) if for_filter else (
@@ -252,6 +299,13 @@ def answer(view, name: str, for_filter: bool):
     if filters is False:
         abort(404)
     model, query = _related_query(datamodel, name, filters)
+    context = view.picker_context(name) if hasattr(view, "picker_context") else None
+    if context is not None:  # the rows the field's record may point to (F12, F9)
+        query = query.filter(context)
+    return _answer(model, query)
+
+
+def _answer(model, query):
     pickable = PICKABLE.get(model)
     if pickable is None:
         abort(404)

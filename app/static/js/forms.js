@@ -1,0 +1,67 @@
+/* Behaviour of the portal's own forms (app/templates/portal/modal_form.html), on pages and in
+   dialogs: a new formation pre-filled from its certification (SPEC E2). Fields added later (a
+   dialog's form) are handled by delegated events. */
+(function ($) {
+  "use strict";
+
+  function blank(field) {
+    return !field || !String(field.value || "").replace(/<[^>]*>/g, "").trim();
+  }
+
+  function setValue(field, value) {
+    if (!field) { return; }
+    field.value = value;
+    // Editors and select2 follow their field (app/static/js/richtext.js listens to this event).
+    field.dispatchEvent(new CustomEvent("portal:value", {bubbles: true}));
+    field.dispatchEvent(new Event("input", {bubbles: true}));  // the character counters
+    $(field).trigger("change");
+  }
+
+  // E2: the certifiante formation's certification.
+  function toggleCertification(form) {
+    var certifiante = form.querySelector("#certifiante");
+    var group = form.querySelector("#groupe-certification");
+    if (certifiante && group) { group.hidden = !certifiante.checked; }
+  }
+
+  $(document).on("change", "form.portal-form #certifiante", function () { toggleCertification(this.form); });
+
+  $(document).on("change", "form.portal-form select#certification", function () {
+    var select = this, form = this.form, id = select.value;
+    var note = form.querySelector("#certification-note");
+    if (!note) {
+      note = document.createElement("p");
+      note.id = "certification-note";
+      note.className = "help-block";
+      note.setAttribute("role", "status");
+      select.closest(".form-group").appendChild(note);
+    }
+    note.textContent = "";
+    if (!id || id === "__None") { return; }
+    fetch("/formationview/certification/" + encodeURIComponent(id), {credentials: "same-origin"})
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data) { return; }
+        var filled = ["intitule", "objectifs", "contenu"].map(function (name) { return form.querySelector("#" + name); });
+        var replace = filled.every(blank) ||
+          window.confirm("Remplacer l'intitulé, les objectifs et le contenu déjà saisis par ceux de la certification ?");
+        if (replace) {
+          setValue(filled[0], data.intitule);
+          setValue(filled[1], data.objectifs);
+          setValue(filled[2], data.contenu);
+        }
+        var niveau = form.querySelector("#niveau_sortie");
+        if (niveau && data.niveau_sortie && (replace || blank(niveau) || niveau.value === "__None")) {
+          setValue(niveau, String(data.niveau_sortie));
+        }
+        var certifiante = form.querySelector("#certifiante");
+        if (certifiante) { certifiante.checked = true; }
+        note.textContent = (data.warning ? "⚠ " + data.warning + " " : "") +
+          (data.valideurs ? "Valideurs : " + data.valideurs + "." : "");
+        note.className = data.warning ? "help-block text-danger" : "help-block";
+      });
+  });
+
+  $(function () { $("form.portal-form").each(function () { toggleCertification(this); }); });
+  $(document).on("shown.bs.modal", function () { $("form.portal-form").each(function () { toggleCertification(this); }); });
+})(jQuery);
