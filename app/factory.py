@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import flask_appbuilder
 from flask import Flask, current_app, g, render_template, request
 from flask_login import current_user
 from flask_appbuilder import AppBuilder
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
 from .extensions import csrf, db, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
+FAB_TEMPLATES = Path(flask_appbuilder.__file__).resolve().parent / "templates"
 
 
 def create_app(config_object: str = "config", **overrides) -> Flask:
     app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    # A portal template that changes one block of a FAB template of the same name extends FAB's own
+    # as "fab/appbuilder/…" (under its own name it would find the override itself).
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, PrefixLoader({"fab": FileSystemLoader(str(FAB_TEMPLATES))})])
     app.config.from_object(config_object)
     app.config.update(overrides)
     with app.app_context():
