@@ -8,6 +8,7 @@ import flask_appbuilder
 from flask import Flask, current_app, g, render_template, request
 from flask_login import current_user
 from flask_appbuilder import AppBuilder
+from flask_babel import gettext
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
 from .extensions import csrf, db, mail, migrate
@@ -44,6 +45,9 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
         from .views.offer import mesure_financeurs
 
         app.jinja_env.globals["mesure_financeurs"] = mesure_financeurs  # financeur → mesure cascade (F6)
+        # A label translated as plain text, escaped where it is written (Jinja's `_` returns it marked
+        # safe: a quote in an action's label would end the HTML attribute holding it).
+        app.jinja_env.filters["translate"] = lambda text: str(gettext(str(text)))
     register_error_pages(app)
     register_guards(app)
     register_commands(app)
