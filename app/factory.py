@@ -48,6 +48,10 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
         # A label translated as plain text, escaped where it is written (Jinja's `_` returns it marked
         # safe: a quote in an action's label would end the HTML attribute holding it).
         app.jinja_env.filters["translate"] = lambda text: str(gettext(str(text)))
+        from .views.widgets import format_datetime, format_day
+
+        app.jinja_env.filters["datetime_fr"] = format_datetime  # 01/12/2026 21:26, Paris time
+        app.jinja_env.filters["day_fr"] = format_day  # 01/12/2026
     register_error_pages(app)
     register_guards(app)
     register_commands(app)
