@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+VENDOR := app/static/vendor
+ASSETS := $(VENDOR)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-pure test-sqlite test-postgres browser-deps i18n bench clean
+.PHONY: run test test-pure test-sqlite test-postgres assets node-deps browser-deps i18n bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,11 +18,28 @@ $(STAMP): requirements.txt requirements-dev.txt
 i18n: $(STAMP)
 	bash scripts/i18n.sh
 
+# Front-end packages from the npm registry, as locked in package-lock.json; only the files the pages
+# and the tests load are copied into app/static/vendor/ (generated, git-ignored).
+$(ASSETS): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || $(MAKE) --no-print-directory node-deps
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/quill/dist/quill.js node_modules/quill/dist/quill.snow.css node_modules/axe-core/axe.min.js $(VENDOR)/
+	touch $(ASSETS)
+
+assets: $(ASSETS)
+
 # Installs, migrates, loads the demo region and serves on http://127.0.0.1:8080 (SQLite under instance/).
-run: $(STAMP) i18n
+run: $(STAMP) i18n assets
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
 	$(BIN)/python run.py
+
+# Node.js and npm from Debian when the machine has none (only `make assets` uses them).
+node-deps:
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq nodejs npm >/dev/null; fi; }
 
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download).
 browser-deps:
@@ -29,7 +48,7 @@ browser-deps:
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
 # The whole suite on SQLite, then on PostgreSQL when one answers (CI requires both: .ci/run).
-test: $(STAMP) i18n browser-deps
+test: $(STAMP) i18n assets browser-deps
 	$(MAKE) --no-print-directory test-pure
 	$(MAKE) --no-print-directory test-sqlite
 	@if $(BIN)/python scripts/pg_available.py "$(PG_TEST_URL)"; then \
@@ -44,11 +63,11 @@ test-pure:
 	@echo "== Business rules without Flask (bare virtual environment) =="
 	PYTHON=$(PYTHON) bash scripts/check_pure_validators.sh
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) assets
 	@echo "== Test suite on SQLite =="
 	TEST_DATABASE_URL= $(BIN)/python -m pytest -q
 
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) assets
 	@echo "== Test suite on PostgreSQL =="
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q
 
@@ -56,4 +75,4 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_region.py
 
 clean:
-	rm -rf $(VENV) instance
+	rm -rf $(VENV) instance node_modules $(VENDOR)

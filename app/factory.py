@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import flask_appbuilder
 from flask import Flask, current_app, g, render_template, request
 from flask_login import current_user
 from flask_appbuilder import AppBuilder
+from flask_babel import gettext
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
 from .extensions import csrf, db, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
+FAB_TEMPLATES = Path(flask_appbuilder.__file__).resolve().parent / "templates"
 
 
 def create_app(config_object: str = "config", **overrides) -> Flask:
     app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    # A portal template that changes one block of a FAB template of the same name extends FAB's own
+    # as "fab/appbuilder/…" (under its own name it would find the override itself).
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, PrefixLoader({"fab": FileSystemLoader(str(FAB_TEMPLATES))})])
     app.config.from_object(config_object)
     app.config.update(overrides)
     with app.app_context():
@@ -47,6 +54,13 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
         from . import jobs
 
         jobs.init_app(app)  # the job queue (Huey) and its tasks, run in this app's context
+        # A label translated as plain text, escaped where it is written (Jinja's `_` returns it marked
+        # safe: a quote in an action's label would end the HTML attribute holding it).
+        app.jinja_env.filters["translate"] = lambda text: str(gettext(str(text)))
+        from .views.widgets import format_datetime, format_day
+
+        app.jinja_env.filters["datetime_fr"] = format_datetime  # 01/12/2026 21:26, Paris time
+        app.jinja_env.filters["day_fr"] = format_day  # 01/12/2026
     register_error_pages(app)
     register_guards(app)
     register_commands(app)

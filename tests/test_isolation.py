@@ -97,7 +97,7 @@ def test_r_a3_lists_show_only_own_structures(login):
     client = login("contact")
     page = client.get("/structureview/list/").get_data(as_text=True)
     assert "CFA Bâtiment Normandie" in page
-    assert "Institut Horizon Formation" not in page
+    assert "Horizon Formation" not in page
     assert "GRETA du Cotentin" not in page
     formations = client.get("/formationview/list/").get_data(as_text=True)
     assert "Titre professionnel maçon" in formations

@@ -320,7 +320,7 @@ def test_r_c9_r_c8_structure_changes_wait_for_validation_and_are_applied_on_acce
     assert "en attente de validation" in text(again)
 
     manager = login("gestionnaire")
-    assert "CFA Bâtiment Normandie" in text(manager.get("/validation/?type=structure"))
+    assert "CFA BTP Normandie" in text(manager.get("/validation/?type=structure"))  # its published name
     response = manager.post(f"/structureview/change/accept/{cfa.id}", data={"commentaire": "Adresse à jour."})
     assert response.status_code == 302
     validated = fresh(Structure, cfa.id)

@@ -44,7 +44,7 @@ from app.models import (
 from app.refdata import load_all
 from app.workflow.history import record
 
-from .region import luhn_complete
+from .region import de, luhn_complete
 
 DEMO_USERS = [
     # username, first name, last name, role, password
@@ -136,11 +136,11 @@ def _region(s, users, today: date) -> None:
     cfa.potentiel = "Maçonnerie, électricité, plomberie, sécurité incendie, commerce du bâtiment."
     antennas = []
     for index, (city, cp, insee, lat, lng) in enumerate(CFA_ANTENNAS, start=1):
-        antenna = _structure(s, code, f"CFA Bâtiment Normandie – site de {city}", None,
+        antenna = _structure(s, code, f"CFA Bâtiment Normandie – site {de(city)}", None,
                              luhn_complete(f"329456142{10 + index:04d}"), None, "8532Z", None,
                              f"{index} avenue des Compagnons", cp, city, insee, cp[:2], "CFA")
         antenna.parent = cfa
-        antenna.lieux.append(Lieu(nom=f"Plateau technique de {city}", ligne=f"{index} rue des Ateliers",
+        antenna.lieux.append(Lieu(nom=f"Plateau technique {de(city)}", ligne=f"{index} rue des Ateliers",
                                   code_postal=cp, ville=city, code_insee=insee, latitude=lat, longitude=lng))
         antennas.append(antenna)
     horizon = _structure(s, code, "Institut Horizon Formation", "Horizon Formation", "44306184100047",

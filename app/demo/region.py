@@ -343,11 +343,13 @@ def slug(value: str) -> str:
 
 
 def de(name: str) -> str:
-    """French "de" before a noun or a place name: d'Évreux, du Havre, des Andelys, de Caen."""
-    if name.startswith("Le "):
-        return "du " + name[3:]
-    if name.startswith("Les "):
-        return "des " + name[4:]
+    """French "de" before a noun or a place name: de + le → du (du Havre, du bâtiment), de + les →
+    des (des Andelys), elided before a vowel or a mute h (d'Évreux, d'Hérouville), otherwise de
+    (de Caen, de La Ferté-Macé, de L'Aigle). Names with an aspirated h are rare in the region and
+    not told apart."""
+    for article, contracted in (("les ", "des "), ("le ", "du ")):
+        if name[:len(article)].lower() == article:
+            return contracted + name[len(article):]
     first = unicodedata.normalize("NFKD", name[:1]).encode("ascii", "ignore").decode().lower()
     return f"d'{name}" if first in ("a", "e", "i", "o", "u", "y", "h") else f"de {name}"
 

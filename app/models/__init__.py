@@ -38,4 +38,24 @@ from .structures import (
 )
 from .workflow import FormationEtat, HistoryEntry, SessionEtat, StructureChange, StructureChangeEtat
 
+
+def _history_reference():
+    """The reference of a history entry's record (formation, session or structure), read with the
+    entry (a correlated sub-select per row of the same statement, by primary key): lists show it
+    instead of the database id without a query per row."""
+    from sqlalchemy import case, select
+    from sqlalchemy.orm import column_property
+
+    def reference_of(model):
+        return select(model.reference).where(model.id == HistoryEntry.entity_id).scalar_subquery()
+
+    return column_property(case(
+        (HistoryEntry.entity == "formation", reference_of(Formation)),
+        (HistoryEntry.entity == "session", reference_of(Session)),
+        (HistoryEntry.entity == "structure", reference_of(Structure)),
+    ))
+
+
+HistoryEntry.reference = _history_reference()
+
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -12,7 +12,9 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    func,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import relationship
 
 from .base import REFERENCE, TimestampMixin, link_nomenclature, stable_reference, utcnow
@@ -96,8 +98,19 @@ class Structure(AddressMixin, TimestampMixin, Model):
     def etat_libelle(self) -> str:
         return StructureEtat.LABELS.get(self.etat, self.etat)
 
-    def __repr__(self) -> str:
+    @hybrid_property
+    def nom(self) -> str:
+        """The structure's one display name: its nom usuel (enseigne) when it has one, else its raison
+        sociale. In SQL the same expression, so lists sort on it."""
         return self.enseigne or self.raison_sociale
+
+    @nom.inplace.expression
+    @classmethod
+    def _nom_expression(cls):
+        return func.coalesce(func.nullif(cls.enseigne, ""), cls.raison_sociale)
+
+    def __repr__(self) -> str:
+        return self.nom
 
 
 class CoordonneeKind:

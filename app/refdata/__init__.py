@@ -132,15 +132,32 @@ MESURES = {
 }
 
 
+# Financeurs renamed since the LHEO 2.3 dictionary (2022) was published, by LHEO code: the
+# dictionary's label, then today's. Pôle emploi became France Travail on 1 January 2024 (loi du
+# 18 décembre 2023 pour le plein emploi).
+RENAMED_FINANCEURS = {"4": ("Pôle emploi", "France Travail")}
+
+
+def financeur_label(code: str, dictionary_label: str) -> str:
+    """The financeur's current name: the dictionary's, unless it was renamed since."""
+    old, new = RENAMED_FINANCEURS.get(code, (None, None))
+    return new if dictionary_label == old else dictionary_label
+
+
 def load_financeurs(session) -> None:
     publics = {n.code: n for n in session.execute(
         select(Nomenclature).where(Nomenclature.kind == K.PUBLIC)).scalars()}
     financeurs = {f.code: f for f in session.execute(select(Financeur)).scalars()}
     for row in _rows("lheo-2.3-dictionnaires.csv"):
-        if row["dict"] != "dict-financeurs" or row["code"] in financeurs:
+        if row["dict"] != "dict-financeurs":
             continue
-        financeurs[row["code"]] = Financeur(code=row["code"], libelle=row["libelle"])
-        session.add(financeurs[row["code"]])
+        label = financeur_label(row["code"], row["libelle"])
+        existing = financeurs.get(row["code"])
+        if existing is None:
+            financeurs[row["code"]] = Financeur(code=row["code"], libelle=label)
+            session.add(financeurs[row["code"]])
+        elif existing.libelle == row["libelle"] != label:  # loaded before the rename, never edited since
+            existing.libelle = label
     session.flush()
     existing = {(m.financeur_id, m.code) for m in session.execute(select(Mesure)).scalars()}
     for financeur_code, mesures in MESURES.items():

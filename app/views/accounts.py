@@ -27,7 +27,7 @@ from app.validators.documents import MAX_BYTES, download_headers
 from app.validators.passwords import POLICY
 
 from .base import ReferentialModelView, ScopedModelView, interface, parse_pk
-from .widgets import format_bool, format_date
+from .widgets import format_bool, format_datetime
 
 REQUEST_FIELDS = [
     ("siret", "SIRET de l'établissement", "text", True, "14 chiffres, sans espace."),
@@ -204,7 +204,7 @@ class ContactAccountView(ScopedModelView):
                      "created_on": "Créé le"}
     description_columns = {"active": "Un compte désactivé ne peut plus se connecter ; ses sessions ouvertes "
                                      "sont fermées."}
-    formatters_columns = {"last_login": format_date, "created_on": format_date, "active": format_bool}
+    formatters_columns = {"last_login": format_datetime, "created_on": format_datetime, "active": format_bool}
     base_order = ("last_name", "asc")
 
     @staticmethod

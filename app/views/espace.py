@@ -27,7 +27,7 @@ def espaces(user) -> list[Structure]:
     return list(db.session.execute(
         select(Structure).join(StructureRight, StructureRight.structure_id == Structure.id)
         .where(StructureRight.user_id == user.id)
-        .order_by(Structure.parent_id.isnot(None), Structure.raison_sociale)).scalars())
+        .order_by(Structure.parent_id.isnot(None), Structure.nom)).scalars())
 
 
 def current_espace() -> Structure | None:

@@ -87,6 +87,7 @@ LABELS = {
     "formation.intitule": _("Formation"),
     "formation.reference": _("Réf. formation"),
     "structure.raison_sociale": _("OF responsable"),
+    "structure.nom": _("OF responsable"),
     # Sessions
     "debut": _("Début"),
     "fin": _("Fin"),

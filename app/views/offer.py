@@ -464,8 +464,8 @@ class SessionFormateurView(ScopedModelView):
     list_title = show_title = "OF formateurs"
     add_title = "Ajouter un OF formateur"
     edit_title = "Modifier l'OF formateur"
-    list_columns = ["structure.raison_sociale", "principal"]
-    label_columns = {"structure.raison_sociale": "OF formateur"}
+    list_columns = ["structure.nom", "principal"]
+    label_columns = {"structure.nom": "OF formateur"}
     search_columns = ["principal"]
     show_columns = add_columns = edit_columns = ["session", "structure", "principal"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {"session": WRITABLE, "structure": WRITABLE}
@@ -777,7 +777,7 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     show_title = "Formation"
     add_title = "Créer une formation"
     edit_title = "Modifier la formation"
-    list_columns = ["reference", "intitule", "structure.raison_sociale", "certifiante", "etat_libelle"]
+    list_columns = ["reference", "intitule", "structure.nom", "certifiante", "etat_libelle"]
     search_columns = ["reference", "intitule", "structure", "certifiante", "apprentissage", "etat"]
     order_columns = ["reference", "intitule"]
     show_fieldsets = [

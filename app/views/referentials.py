@@ -31,7 +31,9 @@ from wtforms import SelectField
 from wtforms.validators import DataRequired
 
 from .base import ReferentialModelView, ScopedModelView, interface
-from .widgets import format_author, format_date
+from .widgets import format_author, format_date, format_datetime
+
+ENTITY_LABELS = {"formation": "Formation", "session": "Session", "structure": "Structure"}
 
 
 class NomenclatureView(ReferentialModelView):
@@ -163,9 +165,13 @@ class HistoryEntryView(ScopedModelView):
     datamodel = interface(HistoryEntry)
     class_permission_name = RESOURCE_HISTORY
     list_title = show_title = "Historique"
-    list_columns = ["at", "entity", "entity_id", "action", "comment", "author"]
+    list_columns = ["at", "entity", "reference", "action", "comment", "author"]
     show_columns = list_columns
     search_columns = ["entity", "action", "at"]
+    order_columns = ["at", "entity", "action"]
+    add_columns = edit_columns = ["action"]  # no form route (read only); FAB builds the forms anyway
     base_order = ("at", "desc")
     exclude_route_methods = READ_ONLY_ROUTES
-    formatters_columns = {"at": lambda v: v.strftime("%d/%m/%Y %H:%M") if v else "", "author": format_author}
+    label_columns = {"reference": "Référence"}
+    formatters_columns = {"at": format_datetime, "author": format_author,
+                          "entity": lambda v: ENTITY_LABELS.get(v, v)}

@@ -70,8 +70,8 @@ class CoordonneeView(ScopedModelView):
     list_title = show_title = "Coordonnées"
     add_title = "Ajouter une coordonnée"
     edit_title = "Modifier une coordonnée"
-    list_columns = ["structure.raison_sociale", "nature", "valeur", "type_libelle", "diffusion", "principal"]
-    label_columns = {"structure.raison_sociale": "Structure"}
+    list_columns = ["structure.nom", "nature", "valeur", "type_libelle", "diffusion", "principal"]
+    label_columns = {"structure.nom": "Structure"}
     add_columns = edit_columns = ["structure", "nature", "valeur", "type_libelle", "diffusion", "principal"]
     show_columns = add_columns
     search_columns = ["structure", "nature", "valeur", "principal"]
@@ -118,8 +118,8 @@ class LieuView(ScopedModelView):
     list_title = show_title = "Lieux"
     add_title = "Ajouter un lieu"
     edit_title = "Modifier un lieu"
-    list_columns = ["nom", "ligne", "code_postal", "ville", "structure.raison_sociale"]
-    label_columns = {"structure.raison_sociale": "Structure"}
+    list_columns = ["nom", "ligne", "code_postal", "ville", "structure.nom"]
+    label_columns = {"structure.nom": "Structure"}
     show_columns = add_columns = edit_columns = [
         "structure", "nom", "ligne", "complement", "bp_cs", "code_postal", "ville", "code_insee",
         "latitude", "longitude", "telephone", "siret", "uai",
@@ -152,8 +152,8 @@ class StructureDocumentView(ScopedModelView):
     class_permission_name = RESOURCE_DOCUMENT
     list_title = show_title = "Documents"
     add_title = "Déposer un document"
-    list_columns = ["nom", "mime_type", "taille", "depose_le", "structure.raison_sociale"]
-    label_columns = {"structure.raison_sociale": "Structure"}
+    list_columns = ["nom", "mime_type", "taille", "depose_le", "structure.nom"]
+    label_columns = {"structure.nom": "Structure"}
     show_columns = ["structure", "nom", "mime_type", "taille", "depose_le"]
     search_columns = ["structure", "nom", "mime_type", "taille", "depose_le"]
     add_columns = ["structure", "fichier"]
@@ -197,9 +197,12 @@ class StructureView(ScopedModelView):
     show_title = "Fiche structure"
     add_title = "Créer une structure"
     edit_title = "Modifier la structure"
-    list_columns = ["reference", "raison_sociale", "siret", "nda_affiche", "code_postal", "ville", "etat_libelle"]
-    search_columns = ["reference", "raison_sociale", "siret", "nda", "parent", "code_postal", "ville", "etat"]
-    order_columns = ["reference", "raison_sociale", "siret", "code_postal", "ville"]
+    # One name per structure in every list (Structure.nom: the nom usuel, else the raison sociale);
+    # both stay searchable, and the page shows them under Identité.
+    list_columns = ["reference", "nom", "siret", "nda_affiche", "code_postal", "ville", "etat_libelle"]
+    search_columns = ["reference", "raison_sociale", "enseigne", "siret", "nda", "parent", "code_postal", "ville",
+                      "etat"]
+    order_columns = ["reference", "nom", "siret", "code_postal", "ville"]
     show_fieldsets = [
         ("Identité", {"fields": ["reference", "raison_sociale", "enseigne", "siret", "nda_affiche", "ape",
                                  "uai", "type", "parent", "etat_libelle"]}),
@@ -286,7 +289,7 @@ class StructureView(ScopedModelView):
         rows = db.session.execute(select(Structure).where(
             or_(Structure.confirme_le.is_(None), Structure.confirme_le < limit),
             Structure.etat != StructureEtat.ARCHIVEE).order_by(Structure.confirme_le.nullsfirst(),
-                                                               Structure.raison_sociale)).scalars().all()
+                                                               Structure.nom)).scalars().all()
         return self.render_template("portal/unconfirmed.html", rows=rows, limit=limit)
 
     @expose("/change/<name>/<pk>", methods=["POST"])

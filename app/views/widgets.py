@@ -1,6 +1,8 @@
 """French form fields: dates typed and shown as dd/mm/yyyy, times as HH:MM."""
+from datetime import datetime
 from types import SimpleNamespace
 
+from flask_babel import format_datetime as babel_format_datetime
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget, DatePickerWidget
 from markupsafe import Markup
 from wtforms import DateField, TextAreaField, TimeField
@@ -51,6 +53,18 @@ def format_date(value) -> str:
     return value.strftime(DATE_FORMAT) if value else ""
 
 
+def format_datetime(value) -> str:
+    """A timestamp as French readers expect it, in their time zone: 01/12/2026 21:26. Timestamps are
+    stored in UTC without a zone (models/base.py utcnow); Flask-Babel converts them to
+    BABEL_DEFAULT_TIMEZONE (Europe/Paris)."""
+    return babel_format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
+
+
+def format_day(value) -> str:
+    """The day of a timestamp, in the readers' time zone: 01/12/2026."""
+    return babel_format_datetime(value, "dd/MM/yyyy") if value else ""
+
+
 def format_time(value) -> str:
     return value.strftime("%H:%M") if value else ""
 
@@ -68,6 +82,8 @@ def format_value(value) -> str:
         return ", ".join(str(v) for v in value)
     if isinstance(value, bool):
         return format_bool(value)
+    if isinstance(value, datetime):
+        return format_datetime(value)
     return value
 
 

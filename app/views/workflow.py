@@ -97,7 +97,7 @@ class ValidationQueueView(BaseView):
         if text:
             like = f"%{text}%"
             query = query.where(or_(Formation.intitule.ilike(like), Formation.reference.ilike(like),
-                                    Structure.raison_sociale.ilike(like)))
+                                    Structure.raison_sociale.ilike(like), Structure.enseigne.ilike(like)))
         if kind == "creation":
             query = query.where(Formation.draft_of_id.is_(None), Formation.etat == FormationEtat.EN_ATTENTE)
         elif kind == "modification":
