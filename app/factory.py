@@ -48,6 +48,10 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
         from .views.base import is_fragment
 
         app.jinja_env.globals["is_fragment"] = is_fragment  # forms asked for by a record page's dialog
+        from .views.base import editable_rows, requestable_rows
+
+        app.jinja_env.globals["editable_rows"] = editable_rows  # no pencil on a row the user cannot change
+        app.jinja_env.globals["requestable_rows"] = requestable_rows  # … a Demande de modification instead
         from .views.notifications import unread_notifications
 
         app.jinja_env.globals["unread_notifications"] = unread_notifications  # the navbar's bell (J2)

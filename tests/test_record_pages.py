@@ -239,3 +239,21 @@ def test_r_f12_r_f9_pickers_offer_the_sessions_own_lieux_and_blocs(login):
     own = {b.id for link in macon.certifications for b in link.certification.blocs}
     assert blocs == own
     assert db.session.query(BlocCompetences).count() > len(own)
+
+
+def test_lists_show_no_pencil_on_rows_the_user_cannot_change(login):
+    """Formations list of a contact: a formation en cours de création has its pencil; a published
+    one offers a Demande de modification instead; a formation he only trains in has neither."""
+    client = login("contact")
+    page = tree(client.get("/formationview/list/?psize_FormationView=100"))
+    edits = {a.get("href").split("/")[3].split("?")[0] for a in page.xpath("//a[contains(@href,'/formationview/edit/')]")}
+    requests = {a.get("href").rsplit("/", 1)[1] for a in page.xpath("//a[contains(@href,'/transition/request_change/')]")}
+    assert str(formation_like("Sécurité incendie%").id) in edits
+    assert str(formation_like("Titre professionnel maçon%").id) in requests
+    assert str(formation_like("Titre professionnel maçon%").id) not in edits
+    foreign = str(formation_like("Bureautique%").id)  # he trains in one of its sessions: read-only
+    assert foreign not in edits and foreign not in requests
+    sessions = tree(client.get("/sessionview/list/?psize_SessionView=100"))
+    shared = next(s for s in formation_like("Bureautique%").sessions if len(s.formateurs) > 1)
+    assert not sessions.xpath(f"//a[contains(@href,'/sessionview/edit/{shared.id}')]")
+    assert sessions.xpath(f"//a[contains(@href,'/sessionview/show/{shared.id}')]")

@@ -7,7 +7,7 @@ from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args
-from sqlalchemy import Boolean, Date, Time
+from sqlalchemy import Boolean, Date, Time, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import BooleanField
 
@@ -16,6 +16,7 @@ from app.commands.records import record_of
 from app.commands.save import SaveRecord
 from app.extensions import db
 from app.security.permissions import (
+    ACTION_EDIT,
     ACTION_ARCHIVE,
     ACTION_CLOSE_RECRUTEMENT,
     ACTION_CODIFY,
@@ -27,7 +28,7 @@ from app.security.permissions import (
 
 )
 from app.security import may
-from app.security.scope import SCOPE, choice_filters, current_user, is_manager
+from app.security.scope import SCOPE, choice_filters, current_user, is_manager, scope_clause, scoped
 from app.validators import ERROR, WARNING, Problem
 from app.workflow.locks import lock_reason
 from app.views.labels import LABELS
@@ -214,6 +215,37 @@ class ScopedModelView(DialogFormsMixin, PickersMixin, FrenchFieldsMixin, SafeLis
         self.search_form_query_rel_fields = choice_filters(model, self.search_form_query_rel_fields)
         super().__init__(**kwargs)
 
+    def _get_list_widget(self, filters, **kwargs):
+        widgets = super()._get_list_widget(filters, **kwargs)
+        # The page's rows, from the session's identity map (FAB's query just loaded them).
+        model = self.datamodel.obj
+        items = [row for row in (db.session.get(model, pk) for pk in widgets["list"].template_args.get("pks") or [])
+                 if row is not None]
+        g.setdefault("_portal_editable", {})[type(self).__name__] = self.editable_ids(items)
+        return widgets
+
+    def editable_ids(self, items) -> set[int]:
+        """The rows of a list page the user may change now: his write scope (one query for the
+        page) and the locks of their state (app/workflow/locks.py) — the others show no pencil."""
+        if not items or not may(ACTION_EDIT, self.class_permission_name):
+            return set()
+        model, ids = self.datamodel.obj, [item.id for item in items]
+        if scope_clause(model, write=True) is None:
+            writable = set(ids)
+        else:
+            writable = set(db.session.execute(scoped(select(model.id).where(model.id.in_(ids)), model,
+                                                     write=True)).scalars())
+        preload_owners(items)
+        manager = is_manager(current_user())
+        editable = {item.id for item in items if item.id in writable and not lock_reason(item, manager=manager)}
+        g.setdefault("_portal_requestable", {})[type(self).__name__] = {
+            item.id for item in items if item.id in writable and item.id not in editable and self.change_requestable(item)}
+        return editable
+
+    def change_requestable(self, item) -> bool:
+        """Hook: a locked row the user changes through a *Demande de modification* (G2)."""
+        return False
+
     # Record check for a model outside app/commands/records.py (accounts): (item) -> list[Problem].
     # The offer's and structures' checks, rich text and derived values are declared there.
     record_check = None
@@ -374,6 +406,31 @@ class ScopedModelView(DialogFormsMixin, PickersMixin, FrenchFieldsMixin, SafeLis
         if name in self.actions_on_ids:  # set operations: the command reads the ids through the scope
             return action.func([parse_pk(pk) for pk in pks])
         return action.func([self._scoped_get(pk) for pk in pks])
+
+
+def preload_owners(items) -> None:
+    """The sessions and formations the rows' locks read, in one query per kind: the rows' lazy
+    loads then find them in the session's identity map."""
+    from app.models import Formation, Session
+
+    session_ids = {getattr(item, "session_id", None) for item in items} - {None}
+    if session_ids:
+        db.session.execute(select(Session).where(Session.id.in_(session_ids))
+                           .options(joinedload(Session.formation))).scalars().all()
+    formation_ids = {getattr(item, "formation_id", None) for item in items} - {None}
+    if formation_ids:
+        db.session.execute(select(Formation).where(Formation.id.in_(formation_ids))).scalars().all()
+
+
+def editable_rows(view_name: str) -> set[int] | None:
+    """For a list template: the rows of `view_name`'s page that show edit controls (None: all)."""
+    return (g.get("_portal_editable") or {}).get(view_name) if has_request_context() else None
+
+
+def requestable_rows(view_name: str) -> set[int]:
+    """The locked rows of a list page the user changes through a *Demande de modification* (a
+    published formation): they offer it where their pencil was."""
+    return (g.get("_portal_requestable") or {}).get(view_name, set()) if has_request_context() else set()
 
 
 def _without(widgets: dict, name: str, removed: list[str]) -> dict:

@@ -748,6 +748,9 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
             form.niveau_entree.data = db.session.execute(select(Nomenclature).where(
                 Nomenclature.kind == NomenclatureKind.NIVEAU, Nomenclature.code == SANS_NIVEAU)).scalar_one_or_none()
 
+    def change_requestable(self, formation) -> bool:
+        return formation.etat == FormationEtat.DIFFUSEE and formation.draft_of_id is None
+
     # E2: a certifiante formation is created from its certification, chosen in the form.
     extra_pickers = {"certification": Certification}
     full_add_template = "portal/modal_form.html"  # the portal's form: required fields marked, fields grouped

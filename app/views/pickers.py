@@ -30,7 +30,9 @@ from app.extensions import db
 from app.models import (
     BlocCompetences,
     Certification,
+    Financeur,
     Formation,
+    Mesure,
     Lieu,
     Nomenclature,
     Session,
@@ -116,12 +118,14 @@ PICKABLE: dict[type, Pickable] = {
                               (BlocCompetences.code,)),
     Nomenclature: Pickable((Nomenclature.libelle,), (Nomenclature.ordre, Nomenclature.code, Nomenclature.id),
                            (Nomenclature.code,)),
+    Financeur: Pickable((Financeur.libelle,), (Financeur.libelle, Financeur.id), (Financeur.code,)),
+    Mesure: Pickable((Mesure.libelle,), (Mesure.libelle, Mesure.id), (Mesure.code,)),
     User: Pickable((User.first_name, User.last_name, User.email), (User.last_name, User.first_name, User.id),
                    (User.username,)),
 }
 # Targets always picked remotely: tables that grow with the region. Code lists (Nomenclature) stay
 # drop-downs unless a view names the field in `remote_columns` (Formacode, ROME…).
-REMOTE_MODELS = frozenset(PICKABLE) - {Nomenclature}
+REMOTE_MODELS = frozenset(PICKABLE) - {Nomenclature, Financeur, Mesure}
 
 
 def _ids(values) -> list[int]:
@@ -268,7 +272,8 @@ def remote_fields(view) -> None:
             if not isinstance(unbound, UnboundField) or not datamodel.is_relation(name):
                 continue
             target = datamodel.get_related_model(name)
-            if target not in REMOTE_MODELS and name not in remote:
+            # List filters are pickers even on short lists: a page renders no list it may not use.
+            if target not in REMOTE_MODELS and name not in remote and not (for_filter and target in PICKABLE):
                 continue
             many = datamodel.is_relation_many_to_many(name) or datamodel.is_relation_one_to_many(name)
             field_class = RemoteSelectMultipleField if many else RemoteSelectField
