@@ -122,17 +122,19 @@ def formation_record_problems(formation, habilitation=None) -> list[Problem]:
     return renamed(problems, FORMATION_RENAMES)
 
 
-def habilitation_problems(formation, habilitated=None) -> list[Problem]:
+def habilitation_problems(formation, habilitated=None, formateur_sirets=None) -> list[Problem]:
     """E3 warning per certification: neither the OF responsable nor an OF formateur (of any of
-    the formation's sessions) habilitated. `habilitated` (certification id → habilitated SIRETs)
-    when the caller has read it for many formations at once (the LHEO export); else one query."""
+    the formation's sessions) habilitated. The LHEO export reads many formations at once and
+    passes `habilitated` (certification id → habilitated SIRETs) and the `formateur_sirets` of
+    all the formation's sessions; else one query, and the sessions loaded with the formation."""
     links = [link for link in formation.certifications if link.certification is not None]
     if not links or formation.structure is None:
         return []
     certification_ids = [link.certification_id or link.certification.id for link in links]
     if habilitated is None:
         habilitated = habilitated_sirets(certification_ids)
-    formateurs = [f.structure.siret for s in formation.sessions for f in s.formateurs if f.structure]
+    formateurs = formateur_sirets if formateur_sirets is not None else [
+        f.structure.siret for s in formation.sessions for f in s.formateurs if f.structure]
     problems: list[Problem] = []
     for link in links:
         certification = link.certification

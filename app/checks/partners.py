@@ -58,19 +58,21 @@ def habilitation_warning(habilitation) -> bool:
     return any(p.severity == WARNING and p.rule == "E3" for p in habilitation or ())
 
 
-def formation_reasons(formation, habilitation) -> list[str]:
-    """Why none of the formation's sessions reaches any partner (G1, G2, E3)."""
-    reasons: list[str] = []
+def formation_blockers(formation, habilitation) -> list[tuple[str, str]]:
+    """(rule, French reason) for which none of the formation's sessions reaches any partner:
+    a draft or a formation not published (G1, G2), the habilitation warning (E3)."""
+    reasons: list[tuple[str, str]] = []
     if formation is None:
         return reasons
     if getattr(formation, "draft_of_id", None) is not None or getattr(formation, "draft_of", None) is not None:
-        reasons.append("Cette fiche est un brouillon de modification : c'est la version validée qui est diffusée.")
+        reasons.append(("G2", "Cette fiche est un brouillon de modification : c'est la version validée qui est "
+                              "diffusée."))
     elif formation.etat != FormationEtat.DIFFUSEE:
         label = FormationEtat.LABELS.get(formation.etat, formation.etat or "non enregistrée")
-        reasons.append(f"La formation n'est pas diffusée (état : {label}).")
+        reasons.append(("G1", f"La formation n'est pas diffusée (état : {label})."))
     if habilitation_warning(habilitation):
-        reasons.append("Aucun organisme de la session n'est habilité pour la certification : "
-                       "la formation n'est pas diffusée tant que l'avertissement persiste.")
+        reasons.append(("E3", "Aucun organisme de la session n'est habilité pour la certification : "
+                              "la formation n'est pas diffusée tant que l'avertissement persiste."))
     return reasons
 
 
@@ -82,7 +84,7 @@ def common_reasons(session, today: date, habilitation) -> list[str]:
         reasons.append("La session n'est pas encore validée par le Carif-Oref.")
     if ended_too_long_ago(session.fin, today):
         reasons.append(f"La session est terminée depuis plus de {ENDED_GRACE_DAYS} jours.")
-    return reasons + formation_reasons(session.formation, habilitation)
+    return reasons + [reason for _, reason in formation_blockers(session.formation, habilitation)]
 
 
 # --- each partner ---------------------------------------------------------------------------
