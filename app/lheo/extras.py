@@ -8,18 +8,20 @@ always the last children of their element; empty values are left out, a group wi
 """
 from __future__ import annotations
 
-from .elements import _text, amount, clean, code_in, compact, el, flag
+from .elements import _text, amount, code_in, compact, el, flag
 
 
 def _group(parent, info: str, values, **attributes):
     """`<extras info=…>` with one `<extra info=key ref=code>` per non-empty (key, value[, code])."""
-    items = [(item[0], clean(item[1]), item[2] if len(item) > 2 else None) for item in values]
-    items = [(key, value, ref) for key, value, ref in items if value]
+    items = [item for item in values if item[1] is not None and item[1] != ""]
     if not items:
         return None
     node = el(parent, "extras", info=info, **attributes)
-    for key, value, ref in items:
-        _text(node, "extra", value, info=key, ref=ref)
+    for item in items:
+        _text(node, "extra", item[1], info=item[0], ref=item[2] if len(item) > 2 else None)
+    if len(node) == 0:  # only blank values
+        parent.remove(node)
+        return None
     return node
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from types import SimpleNamespace
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
@@ -48,7 +47,7 @@ from app.models.offer import (
 from app.models.referentials import certification_formacode, certification_nsf, certification_rome, mesure_public
 from app.models.structures import structure_infrastructure, structure_label, structure_potentiel
 
-CHUNK_SIZE = 300  # formations per chunk: ~25 queries each
+CHUNK_SIZE = 500  # formations per chunk: ~25 queries each, a few tens of megabytes of records
 IN_BATCH = 5000  # ids per IN (…) list, below every database's parameter limit
 
 # What may be exported at all (G1, G2): published formations that are not a draft, and their
@@ -57,18 +56,21 @@ PUBLISHED_FORMATION = (Formation.etat == FormationEtat.DIFFUSEE, Formation.draft
 PUBLISHED_SESSION = (Session.etat == SessionEtat.DIFFUSEE, Session.in_draft.is_(False))
 
 
-class Record(SimpleNamespace):
+class Record:
     """A row with the model's attribute names (relationships included); compared and hashed by
-    identity, as ORM objects are."""
+    identity, as ORM objects are. Its attributes are the given dict itself (no copy)."""
 
-    __eq__ = object.__eq__
-    __hash__ = object.__hash__
+    def __init__(self, values: dict | None = None, **more):
+        self.__dict__ = values if values is not None else more
+
+    def __repr__(self) -> str:
+        return f"Record({self.__dict__.get('reference') or self.__dict__.get('id')})"
 
 
 def _records(db_session, statement) -> list[Record]:
     result = db_session.connection().execute(statement)  # Core: no ORM layer per row
     keys = list(result.keys())
-    return [Record(**dict(zip(keys, row))) for row in result.all()]
+    return [Record(dict(zip(keys, row))) for row in result.all()]
 
 
 def _batches(ids) -> Iterator[list]:
@@ -145,28 +147,36 @@ def published_formations(db_session, chunk_size: int = CHUNK_SIZE, formation_ids
     `formation_ids` narrows the selection (an export of selected rows)."""
     refs = Referentials(db_session)
     has_session = exists().where(Session.formation_id == Formation.id, *PUBLISHED_SESSION)
+    selected = (Formation.id.in_(list(formation_ids)),) if formation_ids is not None else ()
     last = 0
     while True:
-        statement = select(Formation.__table__).where(*PUBLISHED_FORMATION, has_session, Formation.id > last)
-        if formation_ids is not None:
-            statement = statement.where(Formation.id.in_(list(formation_ids)))
+        statement = select(Formation.__table__).where(*PUBLISHED_FORMATION, *selected, has_session,
+                                                       Formation.id > last)
         formations = _records(db_session, statement.order_by(Formation.id).limit(chunk_size))
         if not formations:
             return
+        chunk = (Formation.id > last, Formation.id <= formations[-1].id, *PUBLISHED_FORMATION, *selected)
         last = formations[-1].id
-        yield _Chunk(db_session, refs, formations).load()
+        yield _Chunk(db_session, refs, formations, chunk).load()
 
 
 class _Chunk:
-    def __init__(self, db_session, refs: Referentials, formations: list[Record]):
+    """One chunk's queries select by the chunk's id range and sub-selects (a few parameters
+    each), not by lists of ids."""
+
+    def __init__(self, db_session, refs: Referentials, formations: list[Record], chunk):
         self.db, self.refs, self.formations = db_session, refs, formations
-        self.ids = [f.id for f in formations]
+        self.by_id = {f.id: f for f in formations}
+        self.formation_ids = select(Formation.id).where(*chunk)
+        self.session_ids = (select(Session.id).join(Formation, Formation.id == Session.formation_id)
+                            .where(*chunk, *PUBLISHED_SESSION))
+        self.structure_ids = select(Formation.structure_id).where(*chunk).union(
+            select(SessionFormateur.structure_id).where(SessionFormateur.session_id.in_(self.session_ids)))
 
     def _session_children(self, model, order=None) -> dict[int, list[Record]]:
         """Rows of a session's child table, for the chunk's validated sessions (one query)."""
         table = model.__table__
-        statement = (select(table).join(Session, Session.id == table.c.session_id)
-                     .where(Session.formation_id.in_(self.ids), *PUBLISHED_SESSION)
+        statement = (select(table).where(table.c.session_id.in_(self.session_ids))
                      .order_by(*(order or (table.c.id,))))
         result: dict[int, list[Record]] = defaultdict(list)
         for row in _records(self.db, statement):
@@ -174,32 +184,38 @@ class _Chunk:
         return result
 
     def _session_links(self, table, right: str) -> dict[int, list[int]]:
-        statement = (select(table.c.session_id, table.c[right]).join(Session, Session.id == table.c.session_id)
-                     .where(Session.formation_id.in_(self.ids), *PUBLISHED_SESSION))
+        statement = select(table.c.session_id, table.c[right]).where(table.c.session_id.in_(self.session_ids))
         result: dict[int, list[int]] = defaultdict(list)
-        for session_id, right_id in self.db.execute(statement):
+        for session_id, right_id in self.db.connection().execute(statement):
             result[session_id].append(right_id)
+        return result
+
+    def _formation_links(self, table, right: str) -> dict[int, list[int]]:
+        statement = select(table.c.formation_id, table.c[right]).where(table.c.formation_id.in_(self.formation_ids))
+        result: dict[int, list[int]] = defaultdict(list)
+        for formation_id, right_id in self.db.connection().execute(statement):
+            result[formation_id].append(right_id)
         return result
 
     def load(self) -> list[Record]:
         db, refs, code = self.db, self.refs, self.refs.code
-        sessions = _records(db, select(Session.__table__).where(Session.formation_id.in_(self.ids), *PUBLISHED_SESSION)
+        sessions = _records(db, select(Session.__table__).where(Session.id.in_(self.session_ids))
                             .order_by(Session.formation_id, Session.debut, Session.id))
         # E3 reads the OF formateurs of every session of the formation, whatever its state.
         formateur_sirets: dict[int, list[str]] = defaultdict(list)
-        for formation_id, siret in db.execute(
+        for formation_id, siret in db.connection().execute(
                 select(Session.formation_id, Structure.siret)
                 .join(SessionFormateur, SessionFormateur.session_id == Session.id)
                 .join(Structure, Structure.id == SessionFormateur.structure_id)
-                .where(Session.formation_id.in_(self.ids))):
+                .where(Session.formation_id.in_(self.formation_ids))):
             formateur_sirets[formation_id].append(siret)
         links = defaultdict(list)
         for link in _records(db, select(FormationCertification.__table__)
-                             .where(FormationCertification.formation_id.in_(self.ids))
+                             .where(FormationCertification.formation_id.in_(self.formation_ids))
                              .order_by(FormationCertification.id)):
             links[link.formation_id].append(link)
         refs.load_certifications(link.certification_id for rows in links.values() for link in rows)
-        domains = {name: _pairs(db, table, "formation_id", "nomenclature_id", self.ids)
+        domains = {name: self._formation_links(table, "nomenclature_id")
                    for name, table in (("formacodes", formation_formacode), ("nsf", formation_nsf),
                                        ("romes", formation_rome))}
 
@@ -212,11 +228,8 @@ class _Chunk:
         pedagogiques = self._session_links(session_modalite_pedagogique, "nomenclature_id")
         blocs = self._session_links(session_bloc, "bloc_competences_id")
 
-        structures = self._structures(
-            {f.structure_id for f in self.formations} | {r.structure_id for rows in formateurs.values() for r in rows},
-            {s.contact_id for s in sessions if s.contact_id is not None})
-        lieux = self._lieux({r.lieu_id for rows in lieux_links.values() for r in rows}
-                            | {s.lieu_inscription_id for s in sessions if s.lieu_inscription_id is not None})
+        structures = self._structures()
+        lieux = self._lieux()
         contacts = self.contacts
 
         bloc_index = {bloc.id: bloc for c in refs.certifications.values() for bloc in c.blocs}
@@ -268,41 +281,45 @@ class _Chunk:
             formation.formateur_sirets = formateur_sirets.get(formation.id, [])
         return self.formations
 
-    def _structures(self, ids, contact_ids) -> dict[int, Record]:
+    def _structures(self) -> dict[int, Record]:
+        """The OF responsables and formateurs of the chunk, with their child rows; the contacts
+        of the structures and the sessions' contacts (who may belong to another structure)."""
         db, refs = self.db, self.refs
         parent = aliased(Structure)
         structures: dict[int, Record] = {}
-        for batch in _batches(ids):
-            for row in _records(db, select(Structure.__table__, parent.nda.label("parent_nda"))
-                                .outerjoin(parent, parent.id == Structure.parent_id).where(Structure.id.in_(batch))):
-                row.parent = Record(nda=row.parent_nda) if row.parent_id is not None else None
-                row.type = refs.code(row.type_id)
-                row.coordonnees, row.contacts = [], []
-                structures[row.id] = row
-        for batch in _batches(structures):
-            for coordonnee in _records(db, select(Coordonnee.__table__).where(Coordonnee.structure_id.in_(batch))
-                                       .order_by(Coordonnee.id)):
-                structures[coordonnee.structure_id].coordonnees.append(coordonnee)
+        for row in _records(db, select(Structure.__table__, parent.nda.label("parent_nda"))
+                            .outerjoin(parent, parent.id == Structure.parent_id)
+                            .where(Structure.id.in_(self.structure_ids))):
+            row.parent = Record(nda=row.parent_nda) if row.parent_id is not None else None
+            row.type = refs.code(row.type_id)
+            row.coordonnees, row.contacts = [], []
+            structures[row.id] = row
+        for coordonnee in _records(db, select(Coordonnee.__table__)
+                                   .where(Coordonnee.structure_id.in_(self.structure_ids)).order_by(Coordonnee.id)):
+            structures[coordonnee.structure_id].coordonnees.append(coordonnee)
         self.contacts: dict[int, Record] = {}
-        statement = select(StructureContact.__table__).order_by(StructureContact.id)
-        for column, wanted in ((StructureContact.structure_id, structures), (StructureContact.id, contact_ids)):
-            # a session's contact may belong to another structure than those of the chunk
-            for batch in _batches(set(wanted) - (set(self.contacts) if column is StructureContact.id else set())):
-                for contact in _records(db, statement.where(column.in_(batch))):
-                    contact.type_contact = refs.code(contact.type_contact_id)
-                    self.contacts[contact.id] = contact
-                    if column is StructureContact.structure_id:
-                        structures[contact.structure_id].contacts.append(contact)
+        session_contacts = select(Session.contact_id).where(Session.id.in_(self.session_ids))
+        for contact in _records(db, select(StructureContact.__table__).where(
+                StructureContact.structure_id.in_(self.structure_ids) | StructureContact.id.in_(session_contacts))
+                .order_by(StructureContact.id)):
+            contact.type_contact = refs.code(contact.type_contact_id)
+            self.contacts[contact.id] = contact
+            if contact.structure_id in structures:
+                structures[contact.structure_id].contacts.append(contact)
         for name, table in (("infrastructures", structure_infrastructure), ("labels", structure_label),
                             ("potentiel_formacodes", structure_potentiel)):
-            pairs = _pairs(db, table, "structure_id", "nomenclature_id", structures)
+            pairs: dict[int, list[int]] = defaultdict(list)
+            for structure_id, nomenclature_id in db.connection().execute(
+                    select(table.c.structure_id, table.c.nomenclature_id)
+                    .where(table.c.structure_id.in_(self.structure_ids))):
+                pairs[structure_id].append(nomenclature_id)
             for structure in structures.values():
                 setattr(structure, name, refs.codes(pairs.get(structure.id, ())))
         return structures
 
-    def _lieux(self, ids) -> dict[int, Record]:
-        lieux = {}
-        for batch in _batches(ids):
-            for lieu in _records(self.db, select(Lieu.__table__).where(Lieu.id.in_(batch))):
-                lieux[lieu.id] = lieu
-        return lieux
+    def _lieux(self) -> dict[int, Record]:
+        """The chunk's lieux de formation and lieux d'inscription."""
+        training = select(SessionLieu.lieu_id).where(SessionLieu.session_id.in_(self.session_ids))
+        registration = select(Session.lieu_inscription_id).where(Session.id.in_(self.session_ids))
+        return {lieu.id: lieu for lieu in _records(self.db, select(Lieu.__table__).where(
+            Lieu.id.in_(training) | Lieu.id.in_(registration)))}

@@ -54,7 +54,7 @@ ROME_VERSION = "V4"  # ROME 4.0 (v460); an absent ref would mean V3
 DEFAULT_PUBLIC = "83056"  # code-public-vise is mandatory: "Tout public" when no mesure gives one
 TRAINEE_FINANCEUR = "10"  # dict-financeurs: "Bénéficiaire de l'action"
 CONVENTIONNE = "02"  # état du dispositif "Conventionné"
-NIVEAUX = {*range(9), *range(11, 19)}
+NIVEAUX = frozenset({*range(9), *range(11, 19)})
 
 
 def formation_element(parent, formation, sessions, prefix: str | None):

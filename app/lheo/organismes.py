@@ -16,6 +16,7 @@ from .elements import (
     defaulted_at,
     diffusable,
     el,
+    memo,
     numero,
     reuse,
     stamps,
@@ -42,14 +43,14 @@ QUALIOPI = (("qualiopi_action_formation", "actions de formation"), ("qualiopi_bi
 
 def address_lines(place) -> list[str]:
     """The address lines of a Structure or Lieu (AddressMixin), each at most 50 characters."""
-    lines = [clean(getattr(place, name, None))[:50].strip() for name in ("ligne", "complement", "bp_cs")]
-    return [line for line in lines if line]
+    return memo(("lines", id(place)), lambda: [line for line in (
+        clean(getattr(place, name, None))[:50].strip() for name in ("ligne", "complement", "bp_cs")) if line])
 
 
 def has_address(place) -> bool:
     """Whether `place` can fill an LHEO `adresse`: a line, a 5-character postal code, a city."""
-    return bool(place is not None and address_lines(place) and len(compact(place.code_postal)) == 5
-                and clean(place.ville))
+    return place is not None and memo(("has-address", id(place)), lambda: bool(
+        address_lines(place) and len(compact(place.code_postal)) == 5 and clean(place.ville)))
 
 
 def departement(place) -> str | None:
@@ -117,6 +118,8 @@ def coordonnees(parent, *, nom=None, civilite=None, prenom=None, place=None, den
 
 def url_block(parent, tag: str, urls):
     """`web`, `url-formation`, `url-action`, `url-session`: urlweb [1..3], 3-400 characters."""
+    if not any(urls):
+        return None
     usable = [url for url in unique(clean(url) for url in urls) if 3 <= len(url) <= 400][:3]
     if not usable:
         return None
