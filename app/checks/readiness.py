@@ -13,7 +13,7 @@ from app.models.workflow import SessionEtat
 from app.validators import ERROR, has_errors
 
 from .offer import habilitation_problems, principal_certification, session_record_problems
-from .partners import ENDED_GRACE_DAYS, Readiness, partner_verdicts  # noqa: F401  (re-exported)
+from .partners import Readiness, partner_verdicts  # noqa: F401  (Readiness: re-exported)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from app.models import (
     Formation,
     FormationCertification,
     FormationEtat,
-    Habilitation,
     Lieu,
     Mesure,
     Nomenclature,

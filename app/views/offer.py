@@ -212,7 +212,7 @@ def _formation_heads(path):
     )
 
 
-# The trees a formation's and a session's pages check (as app/lheo/export.py loads an export's).
+# The trees a formation's and a session's pages check, loaded once with loader options.
 FORMATION_TREE = (
     _formation_heads(Load(Formation)),
     joinedload(Formation.niveau_entree), joinedload(Formation.niveau_sortie), joinedload(Formation.objectif_general),
