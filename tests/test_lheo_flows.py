@@ -24,6 +24,7 @@ from app.lheo.flows import write_flow
 from app.lheo.load import published_formations
 from app.models import CycleAlternance, Formation, FormationEtat, Nomenclature, Session, SessionEtat, Structure
 from tests.helpers import formation_like
+from tests.test_french_pages import english_in
 
 NS = {"l": "http://lheo.gouv.fr/2.3"}
 
@@ -283,6 +284,7 @@ def test_managers_read_the_last_reports_and_contacts_do_not(app, login, flow_dir
     page = client.get("/lheo/rapports").get_data(as_text=True)
     assert "Rapports des flux LHEO" in page and "Flux France Travail (Kairos, AUDE)" in page
     assert "Export LHEO (flask lheo export)" in page and "Session hors périmètre" in page
+    assert english_in(page) == []
     detail = client.get("/lheo/rapports/kairos.csv")
     assert detail.status_code == 200 and detail.get_data(as_text=True).lstrip("\ufeff").startswith("nature;")
     assert client.get("/lheo/rapports/inconnu.csv").status_code == 404

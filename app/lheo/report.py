@@ -67,7 +67,7 @@ class GapReport:
         self.written["actions"] += actions
 
     def drop(self) -> None:
-        self._pending = []
+        self._pending, self.session = [], ""
 
     # A subtree built once and copied (elements.reuse) replays the lines of its first build.
     def capture(self) -> int:
