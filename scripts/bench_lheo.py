@@ -60,10 +60,11 @@ def _create_database(url: str) -> None:
 # --- children: one application each (Flask-AppBuilder allows one per process) --------------------
 
 
-def _app(url: str):
+def _app(url: str, flow_dir: str | None = None):
     from app.factory import create_app
 
-    return create_app(SQLALCHEMY_DATABASE_URI=url, LHEO_FLOW_DIR=tempfile.mkdtemp(prefix="bench-lheo-"))
+    overrides = {"LHEO_FLOW_DIR": flow_dir} if flow_dir else {}  # the last report beside the file
+    return create_app(SQLALCHEMY_DATABASE_URI=url, **overrides)
 
 
 def child_prepare(url: str, scale: int) -> None:
@@ -89,7 +90,7 @@ def child_prepare(url: str, scale: int) -> None:
 
 
 def child_measure(kind: str, url: str, out: str) -> None:
-    app = _app(url)
+    app = _app(url, str(Path(out).parent))
     with app.app_context():
         from app.extensions import db
 
