@@ -1,8 +1,8 @@
 """Portal configuration, read from the environment.
 
-DATABASE_URL, SECRET_KEY, MAIL_*, REGION_*, PORTAL_BASE_URL and TRUSTED_HOSTS may be set in the
-environment; everything else has a sensible default for a local install. The SQLite database and
-the generated secret key live under instance/.
+DATABASE_URL, SECRET_KEY, MAIL_*, REGION_*, LHEO_FLOW_DIR, PORTAL_BASE_URL and TRUSTED_HOSTS may
+be set in the environment; everything else has a sensible default for a local install. The SQLite
+database, the generated secret key and the LHEO flows live under instance/.
 """
 import os
 import secrets
@@ -43,6 +43,8 @@ SQLALCHEMY_TRACK_MODIFICATIONS = False
 # INSEE code of the region (2016 codes) whose structures may declare distance learning (F4).
 REGION_PREFIX = os.environ.get("REGION_PREFIX", "14")
 REGION_CODE = os.environ.get("REGION_CODE", "28")  # 28 = Normandie
+# Nightly LHEO flows for partners (SPEC J3) and the last gap reports the managers' page shows.
+LHEO_FLOW_DIR = os.environ.get("LHEO_FLOW_DIR", str(INSTANCE_DIR / "flows"))
 
 # Flask-AppBuilder
 AUTH_TYPE = AUTH_DB
@@ -118,6 +120,5 @@ JOBS_WORKERS = int(os.environ.get("JOBS_WORKERS", "2"))
 # Files the portal writes: exports waiting in their owner's notifications (kept
 # NOTIFICATION_DAYS days), nightly partner flows.
 EXPORT_FILES_DIR = os.environ.get("EXPORT_FILES_DIR", str(INSTANCE_DIR / "exports"))
-FLOWS_DIR = os.environ.get("FLOWS_DIR", str(INSTANCE_DIR / "flows"))
 NOTIFICATION_DAYS = 7
 EXCEL_DIRECT_MAX_ROWS = 2000  # larger Excel exports run on the job queue (SPEC J2)

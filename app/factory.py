@@ -75,7 +75,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     """Every menu entry, grouped as users see them; menu names come from the permission
     vocabulary, which the roles grant (app/security/roles.py)."""
     from .security import permissions as P
-    from .views import accounts, espace, exports, notifications, offer, referentials, search, structures, workflow
+    from .views import accounts, espace, exports, lheo, notifications, offer, referentials, search, structures, workflow
 
     # Ma structure
     appbuilder.add_view(structures.StructureView, P.MENU_STRUCTURES, icon="fa-building", category=P.MENU_STRUCTURE,
@@ -132,6 +132,7 @@ def register_views(appbuilder: AppBuilder) -> None:
                         category=P.MENU_MANAGEMENT)
     appbuilder.add_link(P.MENU_UNCONFIRMED, href="/structureview/a-confirmer", icon="fa-calendar-check-o",
                         category=P.MENU_MANAGEMENT)
+    appbuilder.add_view(lheo.LheoReportView, P.MENU_LHEO_REPORT, icon="fa-exchange", category=P.MENU_MANAGEMENT)
 
 
 def register_apis(appbuilder: AppBuilder) -> None:

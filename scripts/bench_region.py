@@ -1,7 +1,9 @@
 """Benchmark of the region-sized dataset (`app.demo.region.load_region`), of a few list
 queries on it, then of every list page and the formation page (scripts/bench_pages.py: server
-time against the raw SQL of the same page, queries for 10 and 100 rows), then the Excel export
-(scripts/bench_excel.py). Prints figures only.
+time against the raw SQL of the same page, queries for 10 and 100 rows), the search and the bulk
+archive (scripts/bench_search.py), the Excel export (scripts/bench_excel.py) and the LHEO export
+(scripts/bench_lheo.py: against an lxml writer fed by raw SQL, and its memory for the region and
+twice the region). Prints figures only.
 
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_scratch \\
         .venv/bin/python scripts/bench_region.py
@@ -134,6 +136,10 @@ def main() -> None:
     from scripts.bench_excel import run as bench_excel
 
     bench_excel(url)
+
+    from scripts.bench_lheo import run as bench_lheo  # child processes, on the same database
+
+    bench_lheo(url)
 
 
 if __name__ == "__main__":

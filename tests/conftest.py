@@ -105,7 +105,7 @@ def app(smtp_server):
         REDIS_URL=None,
         JOBS_SQLITE_PATH=str(_TMP / "jobs.db"),
         EXPORT_FILES_DIR=str(_TMP / "exports"),
-        FLOWS_DIR=str(_TMP / "flows"),
+        LHEO_FLOW_DIR=str(_TMP / "flows"),
     )
     application.test_client_class = FreshContextClient
     with application.app_context():

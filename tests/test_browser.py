@@ -141,7 +141,7 @@ def test_r_g2_r_g5_full_loop_modification_validation_publication(live_server, pa
     from sqlalchemy import select
 
     from app.extensions import db
-    from app.lheo.export import export_formations, formations_for_export
+    from app.lheo.export import export_bytes
     from app.models import Formation, Session
     from app.workflow.drafts import current_draft
 
@@ -174,7 +174,7 @@ def test_r_g2_r_g5_full_loop_modification_validation_publication(live_server, pa
     body = page.inner_text("body")
     assert target.reference in body and draft_session.reference not in body
     db.session.expire_all()
-    document = export_formations(formations_for_export(db.session)).decode()
+    document = export_bytes(db.session).decode()
     assert old_prerequis in document and "Maîtriser les bases de Windows." not in document
 
     _login(page, live_server, "gestionnaire")
@@ -191,7 +191,7 @@ def test_r_g2_r_g5_full_loop_modification_validation_publication(live_server, pa
 
     db.session.expire_all()
     assert db.session.get(Session, target.id).prerequis == "Maîtriser les bases de Windows."
-    document = export_formations(formations_for_export(db.session)).decode()
+    document = export_bytes(db.session).decode()
     assert "Maîtriser les bases de Windows." in document
     assert [m["To"] for m in mailbox.messages] == ["contact.autre@demo.carif-oref.example"]
     assert "Modification acceptée." in mailbox.messages[0].get_content()

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import io
 import signal
-import sys
 import time
-import types
 import uuid
 from datetime import datetime, timedelta
 
@@ -111,27 +109,28 @@ def test_r_j2_jobs_list_command(app):
     assert "01:00 UTC" in result.output
 
 
-def test_r_j3_partner_flows_not_available_until_the_module_exists(app, caplog, monkeypatch):
-    from app.jobs import tasks
-
-    # The migrations' logging.config.fileConfig (migrations/env.py) disables the loggers that
-    # existed before it ran, as this one did in the test session.
-    monkeypatch.setattr(tasks.log, "disabled", False)
-    caplog.set_level("WARNING")
-    assert "app.lheo.flows" not in sys.modules
-    assert partner_flows() == []
-    assert "partner flows are not available" in caplog.text
+def test_r_j3_partner_flows_write_every_partners_file_into_the_flow_directory(app, monkeypatch, tmp_path):
+    monkeypatch.setitem(app.config, "LHEO_FLOW_DIR", str(tmp_path / "flux"))
+    with app.app_context():
+        assert partner_flows() == list(PARTNERS)
+    written = sorted(path.name for path in (tmp_path / "flux").glob("lheo-*.xml"))
+    assert [name.split("-")[1] for name in written] == sorted(PARTNERS)
 
 
-def test_r_j3_partner_flows_call_write_flow_for_every_partner(app, monkeypatch, tmp_path):
-    calls = []
-    fake = types.ModuleType("app.lheo.flows")
-    fake.write_flow = lambda partner, out_dir: calls.append((partner, out_dir))
-    monkeypatch.setitem(sys.modules, "app.lheo.flows", fake)
-    monkeypatch.setitem(app.config, "FLOWS_DIR", str(tmp_path / "flux"))
-    assert partner_flows() == list(PARTNERS)
-    assert [p for p, _ in calls] == ["kairos", "parcoursup", "national"]
-    assert all(str(out) == str(tmp_path / "flux") for _, out in calls)
+def test_r_j3_one_failing_partner_leaves_the_others_flows(app, monkeypatch, tmp_path):
+    from app.lheo import flows
+
+    real = flows.write_flow
+
+    def write_flow(partner, out_dir=None):
+        if partner == "parcoursup":
+            raise RuntimeError("disque plein")
+        return real(partner, out_dir)
+
+    monkeypatch.setattr(flows, "write_flow", write_flow)
+    monkeypatch.setitem(app.config, "LHEO_FLOW_DIR", str(tmp_path / "flux"))
+    with app.app_context():
+        assert partner_flows() == ["kairos", "national"]
 
 
 def test_r_j2_export_job_through_the_real_queue_lands_in_its_owner_bell(app, login, consumer, monkeypatch,

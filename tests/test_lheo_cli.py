@@ -1,63 +1,71 @@
-"""`flask lheo export --out FILE` on the demo region (SPEC J1: the file validates against the
-LHEO 2.3 schema; J3/E9: partner numbers carry the region prefix)."""
+"""`flask lheo export --out FILE` and `flask lheo flow --partner P` on the demo region (SPEC J1:
+the file validates against the LHEO 2.3 schema; J3/E9: validated offer only, partner numbers with
+the region prefix; issue 13: the gap report beside the file)."""
 from __future__ import annotations
 
+import json
+import re
+
+import pytest
 from lxml import etree
 from sqlalchemy import select
 
 from app.extensions import db
-from app.lheo.export import formations_for_export, validate
+from app.lheo.export import validate
 from app.models import Formation, FormationEtat, Session, SessionEtat, Structure
 
 NS = {"l": "http://lheo.gouv.fr/2.3"}
 
 
-def _exportable() -> list[Formation]:
-    """What partners receive (J3): published formations, not drafts, with a published session."""
-    return db.session.scalars(select(Formation).where(
-        Formation.etat == FormationEtat.DIFFUSEE, Formation.draft_of_id.is_(None),
-        Formation.sessions.any(Session.etat.in_((SessionEtat.DIFFUSEE, SessionEtat.TERMINEE))))).all()
+@pytest.fixture()
+def flow_dir(app, tmp_path, monkeypatch):
+    """LHEO_FLOW_DIR in a temporary folder (the last reports the managers' page reads go there)."""
+    directory = tmp_path / "flux"
+    monkeypatch.setitem(app.config, "LHEO_FLOW_DIR", str(directory))
+    return directory
 
 
-def test_r_j1_r_j3_cli_export_of_the_published_offer_validates(app, tmp_path):
+def test_r_j1_r_j3_cli_export_of_the_published_offer_validates(app, tmp_path, flow_dir):
     path = tmp_path / "offre.xml"
     result = app.test_cli_runner().invoke(args=["lheo", "export", "--out", str(path)])
     assert result.exit_code == 0, result.output
-    assert "Export LHEO écrit" in result.output
+    assert "Export LHEO écrit" in result.output and "formation(s)" in result.output
+    assert "offre.rapport.csv" in result.output
 
     document = path.read_bytes()
     assert document.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
     assert validate(document) == []
     root = etree.fromstring(document)
+    prefix = app.config["REGION_PREFIX"]
 
-    exportable = _exportable()
+    published = db.session.scalars(select(Formation).where(
+        Formation.etat == FormationEtat.DIFFUSEE, Formation.draft_of_id.is_(None),
+        Formation.sessions.any(Session.etat == SessionEtat.DIFFUSEE))).all()
     exported = root.findall("l:offres/l:formation", NS)
-    assert sorted(f.get("numero") for f in exported) == sorted(f.reference for f in exportable)
-    assert "Préparation au CAP agent vérificateur (ancienne formule)" not in [
-        f.findtext("l:intitule-formation", namespaces=NS) for f in exported]  # archived
-
-    # only validated offers: formations in creation, pending or on hold stay home
-    assert {f.etat for f in db.session.scalars(select(Formation).where(
-        Formation.reference.in_([f.get("numero") for f in exported])))} == {FormationEtat.DIFFUSEE}
+    assert sorted(f.get("numero") for f in exported) == sorted(f"{prefix}_{f.reference}" for f in published)
+    sessions = {s.get("numero").removeprefix(f"{prefix}_") for s in root.iterfind(".//l:session", NS)}
+    etats = set(db.session.scalars(select(Session.etat).where(Session.reference.in_(sessions))))
+    assert sessions and etats == {SessionEtat.DIFFUSEE}  # never a draft, pending or ended one
     responsables = {node.text for node in root.iterfind(
         ".//l:organisme-formation-responsable/l:SIRET-organisme-formation/l:SIRET", NS)}
     sieges = db.session.scalars(select(Structure.siret).where(Structure.parent_id.is_(None))).all()
     assert responsables and responsables <= set(sieges)
 
-    prefix = app.config["REGION_PREFIX"]
-    sessions = root.findall(".//l:session", NS)
-    assert sessions and all(s.get("numero").startswith(f"{prefix}_") for s in sessions)
-    assert not [s for s in sessions if s.get("numero").removeprefix(f"{prefix}_") in {
-        r for r in db.session.scalars(select(Session.reference).where(Session.etat == SessionEtat.ARCHIVEE))}]
+    summary = json.loads((tmp_path / "offre.rapport.json").read_text(encoding="utf-8"))
+    assert summary["written"]["formations"] == len(exported)
+    assert (tmp_path / "offre.rapport.csv").read_text(encoding="utf-8-sig").startswith("nature;chemin;")
+    assert json.loads((flow_dir / "derniers-rapports" / "export.json").read_text())["file"] == str(path)
 
 
-def test_r_j1_demo_export_loads_in_a_constant_number_of_queries(app, count_queries):
-    one = db.session.scalars(select(Formation.id).where(Formation.apprentissage.is_(True))).first()
-    db.session.expunge_all()
-    with count_queries() as single:
-        formations_for_export(db.session, select(Formation).where(Formation.id == one))
-    db.session.expunge_all()
-    with count_queries() as everything:
-        formations = formations_for_export(db.session)
-    assert len(formations) > 1
-    assert everything() <= single()  # one query per relationship, whatever the number of rows
+def test_r_j3_cli_flow_writes_a_timestamped_partner_file_with_its_report(app, tmp_path, flow_dir):
+    result = app.test_cli_runner().invoke(args=["lheo", "flow", "--partner", "kairos", "--out-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in tmp_path.iterdir() if p.is_file())
+    assert len(names) == 3 and re.fullmatch(r"lheo-kairos-\d{8}-\d{6}\.xml", names[2])
+    stem = names[2].removesuffix(".xml")
+    assert names[:2] == [f"{stem}.rapport.csv", f"{stem}.rapport.json"]
+    assert validate((tmp_path / names[2]).read_bytes()) == []
+    assert "Sessions hors périmètre" in result.output  # the apprentissage session, for one
+
+    result = app.test_cli_runner().invoke(args=["lheo", "flow", "--partner", "pole-emploi"])
+    assert result.exit_code != 0 and "pole-emploi" in result.output

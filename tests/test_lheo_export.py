@@ -1,23 +1,15 @@
-"""LHEO 2.3 export (SPEC J1: the output validates against the official schema; E9: partner
-numbers). Most tests build the offer in memory (transient model objects, no database); the
-loading test uses its own SQLite engine, without a second Flask-AppBuilder application."""
+"""LHEO 2.3 mapping (SPEC J1: the output validates against the official schema; E9: partner
+numbers). The offer is built in memory (transient model objects, no database): the mapping
+reads ORM objects and the export's loaded records alike. The database side (loading by chunks,
+perimeters, flows, gap report) is in test_lheo_flows.py."""
 from __future__ import annotations
 
 from datetime import date, time
 
-import pytest
 from flask import Flask
-from flask_appbuilder import Model
 from lxml import etree
-from sqlalchemy import create_engine, event
-from sqlalchemy.orm import Session as DbSession
 
-from app.lheo.export import (
-    DEFAULT_PUBLIC,
-    export_formations,
-    formations_for_export,
-    validate,
-)
+from app.lheo.export import DEFAULT_PUBLIC, export_formations, validate
 from app.models import (
     BlocCompetences,
     Certification,
@@ -27,6 +19,7 @@ from app.models import (
     Financeur,
     Formation,
     FormationCertification,
+    Habilitation,
     Lieu,
     Mesure,
     Nomenclature,
@@ -39,6 +32,11 @@ from app.models import (
 )
 
 NS = {"l": "http://lheo.gouv.fr/2.3"}
+TODAY = date(2026, 1, 1)  # the sessions below are running on that day (F15: ended ones are not sent)
+
+
+def export(formations, region_prefix="14", **options) -> bytes:
+    return export_formations(formations, region_prefix, today=TODAY, **options)
 
 
 # --- building the offer in memory ------------------------------------------------------------
@@ -104,6 +102,7 @@ class Offer:
         alencon = Lieu(structure=antenne, nom="Site d'Alençon", ligne="3 rue du Pont", code_postal="61000",
                        ville="Alençon")
         certification = self.certification()
+        Habilitation(structure=siege, certification=certification)  # E3 holds: the siège is habilitated
         formation = Formation(
             reference=reference, structure=siege, intitule="CAP Maçon en 2 ans (en apprentissage)",
             certifiante=True, apprentissage=True, etat="diffusee", duree_cycle=2,
@@ -113,7 +112,7 @@ class Offer:
             url_page="https://btp-cfa.example/cap-macon")
         FormationCertification(formation=formation, certification=certification, principal=True)
         session = Session(
-            reference=session_reference, formation=formation, etat="diffusee",
+            reference=session_reference, formation=formation, etat="diffusee", in_draft=False,
             debut=date(2026, 9, 7), fin=date(2028, 6, 30), contact=contact,
             duree_centre=800, duree_entreprise=2200, duree_totale=3000, duree_indicative="2 ans",
             prerequis="<p>Avoir <i>16 ans</i> révolus</p>", type_parcours=self.nom("type_parcours", "1"),
@@ -158,8 +157,8 @@ class Offer:
                               siret="77567227400037", nda="28140000114", ligne="4 place du Marché",
                               code_postal="14100", ville="Lisieux")
         formation = Formation(reference="100200F", structure=structure, intitule=intitule,
-                              objectifs="Lire et écrire au quotidien")
-        Session(reference="100201S", formation=formation)
+                              objectifs="Lire et écrire au quotidien", etat="diffusee")
+        Session(reference="100201S", formation=formation, etat="diffusee", in_draft=False)
         return formation
 
 
@@ -188,14 +187,14 @@ def local_names(node) -> list[str]:
 
 def test_r_j1_apprentissage_formation_maps_every_block_and_validates():
     formation = Offer().apprentissage(reference="100010F", session_reference="100123S")
-    root = parse(export_formations([formation], region_prefix="14"))
+    root = parse(export([formation]))
 
     f = root.find("l:offres/l:formation", NS)
     assert one(f, "l:domaine-formation/l:code-FORMACODE") == "22454"  # from the certification
     assert f.find("l:domaine-formation/l:code-FORMACODE", NS).get("tag") == "principal"
     assert one(f, "l:domaine-formation/l:code-ROME") == "F1703"
     assert one(f, "l:certifiante") == "1"
-    assert one(f, "l:certification/l:code-RNCP") == "RNCP37839"
+    assert one(f, "l:certification/l:code-RNCP") == "37839"  # digits, as LHEO's dictionary writes it
     assert one(f, "l:certification/l:code-CERTIFINFO") == "112233"
     assert one(f, "l:code-niveau-sortie") == "13"
     assert one(f, "l:objectif-general-formation") == "6"
@@ -229,7 +228,7 @@ def test_r_j1_apprentissage_formation_maps_every_block_and_validates():
 
     blocs = session.find("l:blocs-competences", NS)
     assert one(blocs, "l:validation-blocs") == "1"
-    assert one(blocs, "l:reference-certification/l:reference-code-RNCP") == "RNCP37839"
+    assert one(blocs, "l:reference-certification/l:reference-code-RNCP") == "37839"
     assert texts(blocs, "l:bloc-competences/l:code-bloc") == ["RNCP37839BC01", "RNCP37839BC02"]
     assert texts(blocs, "l:bloc-competences/l:libelle-bloc")[0] == "Réaliser des ouvrages"
 
@@ -256,7 +255,7 @@ def test_r_j1_apprentissage_formation_maps_every_block_and_validates():
 
 def test_r_j1_recrutement_modalities_ico_rdvi_isc():
     formation = Offer().apprentissage(reference="100010F", session_reference="100123S")
-    root = parse(export_formations([formation], region_prefix="14"))
+    root = parse(export([formation]))
     ico, rdvi, isc = root.findall(".//l:session/l:recrutement", NS)
 
     assert one(ico, "l:modalite-recrutement") == "9"
@@ -279,7 +278,7 @@ def test_r_j1_recrutement_modalities_ico_rdvi_isc():
 
 
 def test_r_j1_minimal_non_certifiante_session_validates_with_placeholders():
-    root = parse(export_formations([Offer().minimal()], region_prefix="14"))
+    root = parse(export([Offer().minimal()]))
     f = root.find("l:offres/l:formation", NS)
 
     assert one(f, "l:certifiante") == "0"
@@ -293,7 +292,7 @@ def test_r_j1_minimal_non_certifiante_session_validates_with_placeholders():
     action = f.find("l:action", NS)
     assert one(action, "l:rythme-formation") == "-"
     assert texts(action, "l:code-public-vise") == [DEFAULT_PUBLIC] == ["83056"]
-    assert one(action, "l:modalites-alternance") == "-"
+    assert one(action, "l:modalites-alternance") == "Sans alternance."
     assert one(action, "l:conditions-specifiques") == "aucune"
     assert one(action, "l:prise-en-charge-frais-possible") == "0"
     assert one(action, "l:modalites-enseignement") == "0"
@@ -309,7 +308,7 @@ def test_r_j1_minimal_non_certifiante_session_validates_with_placeholders():
 def test_r_j1_without_any_address_the_inscription_gets_a_placeholder():
     formation = Offer().minimal()
     formation.structure.ligne = formation.structure.code_postal = formation.structure.ville = None
-    root = parse(export_formations([formation], region_prefix="14"))
+    root = parse(export([formation]))
     address = root.find(".//l:adresse-inscription/l:adresse", NS)
     assert [x.text for x in address] == ["-", "00000", "-"]
 
@@ -319,24 +318,24 @@ def test_r_j1_organisation_contact_and_nda_fallbacks():
     formation = offer.minimal()
     structure = formation.structure
     Coordonnee(structure=structure, nature="email", valeur="accueil@lire.example", principal=True)
-    root = parse(export_formations([formation], region_prefix="14"))
+    root = parse(export([formation]))
     assert one(root, "//l:contact-organisme/l:coordonnees/l:courriel") == "accueil@lire.example"
     assert root.xpath("//l:contact-organisme/l:coordonnees/l:nom", namespaces=NS) == []
 
     # an antenna as OF responsable: the siège's NDA; no NDA at all: 11 nines
     siege = offer.siege()
     structure.parent, structure.nda = siege, None
-    root = parse(export_formations([formation], region_prefix="14"))
+    root = parse(export([formation]))
     assert one(root, "//l:numero-activite") == "28140001714"
     siege.nda = None
-    root = parse(export_formations([formation], region_prefix="14"))
+    root = parse(export([formation]))
     assert one(root, "//l:numero-activite") == "99999999999"
 
 
 def test_r_j1_contact_name_is_truncated_to_50_characters():
     formation = Offer().minimal()
     formation.structure.raison_sociale = "Groupement d'établissements publics locaux " * 4
-    root = parse(export_formations([formation], region_prefix="14"))
+    root = parse(export([formation]))
     name = one(root, "//l:contact-organisme/l:coordonnees/l:nom")
     assert len(name) == 50 and name.startswith("Groupement d'établissements")
     assert one(root, "//l:raison-sociale") == formation.structure.raison_sociale.strip()
@@ -347,10 +346,10 @@ def test_r_j1_html_is_stripped_from_rich_text():
     formation.objectifs = ("<p>Apprendre à <b>lire</b> &amp; écrire</p>"
                            "<ul><li>Courriers</li><li>Formulaires</li></ul>")
     formation.resultats = "<p>Attestation de <em>compétences</em></p><!-- brouillon -->"
-    root = parse(export_formations([formation], region_prefix="14"))
+    root = parse(export([formation]))
     assert one(root, "//l:objectif-formation") == "Apprendre à lire & écrire\nCourriers\nFormulaires"
     assert one(root, "//l:resultats-attendus") == "Attestation de compétences"
-    assert b"&lt;" not in export_formations([formation], region_prefix="14")
+    assert b"&lt;" not in export([formation])
 
 
 def test_r_j1_long_texts_are_truncated_to_schema_lengths():
@@ -361,7 +360,7 @@ def test_r_j1_long_texts_are_truncated_to_schema_lengths():
     session.lieux[0].lieu.ligne = "Zone artisanale " * 5
     session.recrutements[0].commentaire = "c" * 600
     session.blocs[0].libelle = "b" * 700
-    root = parse(export_formations([formation], region_prefix="14"))
+    root = parse(export([formation]))
     assert len(one(root, "//l:intitule-formation")) == 255
     assert len(one(root, "//l:objectif-formation")) == 3000
     assert max(len(line) for line in texts(root, "//l:adresse/l:ligne")) == 50
@@ -371,24 +370,25 @@ def test_r_j1_long_texts_are_truncated_to_schema_lengths():
 
 def test_r_j1_children_follow_the_schema_order():
     formation = Offer().apprentissage(reference="100010F", session_reference="100123S")
-    document = export_formations([formation], region_prefix="14")
+    document = export([formation])
     root = parse(document)
     assert local_names(root.find(".//l:formation", NS)) == [
         "domaine-formation", "intitule-formation", "objectif-formation", "resultats-attendus",
         "contenu-formation", "certifiante", "contact-formation", "parcours-de-formation",
         "code-niveau-entree", "objectif-general-formation", "certification", "code-niveau-sortie",
-        "url-formation", "action", "organisme-formation-responsable"]
+        "url-formation", "action", "organisme-formation-responsable", "extras"]
     assert local_names(root.find(".//l:action", NS)) == [
         "rythme-formation", "code-public-vise", "code-public-vise", "niveau-entree-obligatoire",
         "modalites-alternance", "modalites-enseignement", "conditions-specifiques",
         "prise-en-charge-frais-possible", "lieu-de-formation", "lieu-de-formation",
-        "modalites-entrees-sorties", "duree-cycle", "session", "code-modalite-pedagogique",
-        "duree-indicative", "nombre-heures-centre", "nombre-heures-entreprise", "nombre-heures-total",
-        "detail-conditions-prise-en-charge", "organisme-formateur", "organisme-formateur",
-        "organisme-financeur", "organisme-financeur"]
+        "modalites-entrees-sorties", "duree-cycle", "session", "adresse-information", "date-information",
+        "code-modalite-pedagogique", "duree-indicative", "nombre-heures-centre", "nombre-heures-entreprise",
+        "nombre-heures-total", "detail-conditions-prise-en-charge", "organisme-formateur",
+        "organisme-formateur", "organisme-financeur", "organisme-financeur", "extras"]
     assert local_names(root.find(".//l:session", NS)) == [
-        "periode", "adresse-inscription", "modalites-inscription", "etat-recrutement", "recrutement",
-        "recrutement", "recrutement", "url-session", "contact-session", "blocs-competences", "cycle", "cycle"]
+        "periode", "adresse-inscription", "modalites-inscription", "periode-inscription", "etat-recrutement",
+        "recrutement", "recrutement", "recrutement", "url-session", "contact-session", "reference-certification",
+        "blocs-competences", "cycle", "cycle"]
 
     # the schema itself enforces the order: swapping two siblings is reported
     action = root.find(".//l:action", NS)
@@ -398,7 +398,7 @@ def test_r_j1_children_follow_the_schema_order():
 
 
 def test_r_j1_validate_requires_the_lheo_root_and_well_formed_xml():
-    formation = etree.fromstring(export_formations([Offer().minimal()], region_prefix="14")).find(
+    formation = etree.fromstring(export([Offer().minimal()])).find(
         ".//l:formation", NS)
     problems = validate(etree.tostring(formation))
     assert len(problems) == 1 and "lheo" in problems[0]
@@ -411,15 +411,16 @@ def test_r_j1_archived_sessions_and_formations_without_sessions_are_left_out():
     Session(reference="100202S", formation=formation, etat="archivee", debut=date(2020, 1, 6))
     only_archived = offer.minimal(intitule="Anglais professionnel")
     only_archived.sessions[0].etat = "archivee"
-    root = parse(export_formations([formation, only_archived], region_prefix="14"))
+    root = parse(export([formation, only_archived]))
     assert texts(root, "//l:intitule-formation") == ["Remise à niveau en français"]
     assert [s.get("numero") for s in root.findall(".//l:session", NS)] == ["14_100201S"]
 
 
 def test_r_j1_several_sessions_export_as_one_action_each():
     formation = Offer().minimal()
-    Session(reference="100202S", formation=formation, debut=date(2026, 1, 5), fin=date(2026, 3, 27))
-    root = parse(export_formations([formation], region_prefix="14"))
+    Session(reference="100202S", formation=formation, debut=date(2026, 1, 5), fin=date(2026, 3, 27),
+            etat="diffusee", in_draft=False)
+    root = parse(export([formation]))
     actions = root.findall(".//l:action", NS)
     assert [len(action.findall("l:session", NS)) for action in actions] == [1, 1]
     assert texts(root, "//l:session/l:periode/l:debut") == ["00000000", "20260105"]
@@ -428,12 +429,16 @@ def test_r_j1_several_sessions_export_as_one_action_each():
 # --- numbering (E9) ----------------------------------------------------------------------------
 
 
-def test_r_e9_action_and_session_numbers_carry_the_region_prefix():
+def test_r_e9_r_j3_every_number_carries_the_region_prefix():
     formation = Offer().apprentissage(reference="100010F", session_reference="100123S")
-    root = parse(export_formations([formation], region_prefix="14"))
-    assert root.find(".//l:formation", NS).get("numero") == "100010F"
+    formation.structure.reference = "100001O"
+    formation.sessions[0].formateurs[1].structure.reference = "100002O"
+    root = parse(export([formation]))
+    assert root.find(".//l:formation", NS).get("numero") == "14_100010F"
     assert root.find(".//l:action", NS).get("numero") == "14_100123S"
     assert root.find(".//l:session", NS).get("numero") == "14_100123S"
+    assert root.find(".//l:organisme-formation-responsable", NS).get("numero") == "14_100001O"
+    assert [o.get("numero") for o in root.findall(".//l:organisme-formateur", NS)] == ["14_100001O", "14_100002O"]
 
 
 def test_r_e9_region_prefix_defaults_to_the_app_config_and_can_be_disabled():
@@ -441,59 +446,10 @@ def test_r_e9_region_prefix_defaults_to_the_app_config_and_can_be_disabled():
     config_only = Flask("lheo-config")  # a bare Flask app: only its config is read
     config_only.config["REGION_PREFIX"] = "07"
     with config_only.app_context():
-        root = parse(export_formations([formation]))
+        root = parse(export_formations([formation], today=TODAY))
         assert root.find(".//l:session", NS).get("numero") == "07_100201S"
-        root = parse(export_formations([formation], region_prefix=""))
+        assert root.find(".//l:formation", NS).get("numero") == "07_100200F"
+        root = parse(export_formations([formation], region_prefix="", today=TODAY))
         assert root.find(".//l:session", NS).get("numero") == "100201S"
 
 
-# --- loading (no N+1) --------------------------------------------------------------------------
-
-
-@pytest.fixture()
-def standalone_engine():
-    """A private SQLite database with the portal's tables, outside any Flask application."""
-    engine = create_engine("sqlite://")
-    Model.metadata.create_all(engine)
-    yield engine
-    engine.dispose()
-
-
-def test_r_j1_formations_for_export_loads_with_a_constant_number_of_queries(standalone_engine):
-    offer = Offer()
-    statements = []
-    event.listen(standalone_engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-
-    def store(*formations):
-        with DbSession(standalone_engine, expire_on_commit=False) as db_session:
-            db_session.add_all(formations)
-            db_session.commit()
-
-    def load():
-        """Loads in a fresh session, closed before returning: a lazy load would then fail."""
-        statements.clear()
-        with DbSession(standalone_engine) as db_session:
-            formations = formations_for_export(db_session)
-        return formations, len(statements)
-
-    store(offer.apprentissage())
-    _, with_one = load()
-
-    archived = offer.minimal()
-    archived.etat = "archivee"
-    only_archived_sessions = offer.minimal(intitule="Anglais professionnel")
-    only_archived_sessions.reference = "100300F"
-    only_archived_sessions.sessions[0].reference = "100301S"
-    only_archived_sessions.sessions[0].etat = "archivee"
-    store(*(offer.apprentissage() for _ in range(4)), archived, only_archived_sessions)
-    formations, with_five = load()
-
-    assert with_five == with_one
-    assert [f.intitule for f in formations] == ["CAP Maçon en 2 ans (en apprentissage)"] * 5
-    statements.clear()
-    root = parse(export_formations(formations, region_prefix="14"))
-    assert statements == []
-    assert len(root.findall(".//l:formation", NS)) == 5
-    assert len(root.findall(".//l:blocs-competences/l:bloc-competences", NS)) == 10
-    numbers = [s.get("numero") for s in root.findall(".//l:session", NS)]
-    assert all(n.startswith("14_") and n.endswith("S") for n in numbers) and len(set(numbers)) == 5

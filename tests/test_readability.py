@@ -9,7 +9,7 @@ from lxml import html as lxml_html
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Financeur, Formation, HistoryEntry, Lieu, Session, Structure
+from app.models import Financeur, Formation, HistoryEntry, Lieu, Structure
 from tests.helpers import structure
 
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}")

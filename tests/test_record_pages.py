@@ -11,11 +11,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import (
-    Financement,
     Formation,
     Nomenclature,
     NomenclatureKind,
-    Recrutement,
     Session,
     SessionEtat,
 )

@@ -1,13 +1,13 @@
 """Workflow of formations (SPEC G1–G6): each transition, the copy-on-write draft, the diff."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.lheo.export import export_formations, formations_for_export
+from app.lheo.export import export_bytes
 from app.models import Formation, HistoryEntry, Recrutement, Session
 from app.models.workflow import FormationEtat as F
 from app.models.workflow import SessionEtat as S
@@ -101,7 +101,8 @@ def test_r_g1_contacts_cannot_fire_manager_transitions(app):
 def test_r_g2_draft_keeps_the_published_version_live_until_accepted(app, reset_demo):
     contact, manager = users()
     published = bureautique()
-    before_export = export_formations(formations_for_export(db.session))
+    exported_at = datetime(2026, 1, 5, 8, 0)  # the document's own timestamp, fixed to compare
+    before_export = export_bytes(db.session, exported_at=exported_at)
     draft = fire(db.session, "request_change", published, contact, CONTACT)
     assert draft.draft_of is published and draft.etat == F.BROUILLON
     assert len(draft.sessions) == len([s for s in published.sessions if s.etat not in (S.TERMINEE, S.ARCHIVEE)])
@@ -115,7 +116,7 @@ def test_r_g2_draft_keeps_the_published_version_live_until_accepted(app, reset_d
     # the published formation is unchanged, in the export too
     db.session.expire_all()
     assert bureautique().intitule.startswith("Bureautique : Word, Excel et outils")
-    assert export_formations(formations_for_export(db.session)) == before_export
+    assert export_bytes(db.session, exported_at=exported_at) == before_export
     draft = current_draft(db.session, bureautique())
     changes = {(c.section, c.label, c.before, c.after) for c in formation_diff(draft)}
     assert ("Formation", "intitule", "Bureautique : Word, Excel et outils collaboratifs",

@@ -173,7 +173,7 @@ class StructureApi(ScopedRestApi):
 FORMATION_FIELDS = [
     "intitule", "certifiante", "apprentissage", "objectifs", "contenu", "resultats", "duree_cycle",
     "plus_formation", "url_video", "url_brochure", "url_page", "mots_cles", "metiers_vises", "formacodes",
-    "complement",
+    "complement_intitule",
 ]
 
 

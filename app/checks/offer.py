@@ -122,29 +122,43 @@ def formation_record_problems(formation, habilitation=None) -> list[Problem]:
     return renamed(problems, FORMATION_RENAMES)
 
 
-def habilitation_problems(formation) -> list[Problem]:
-    """E3 warning per certification: neither the OF responsable nor an OF formateur habilitated."""
+def habilitation_problems(formation, habilitated=None, formateur_sirets=None) -> list[Problem]:
+    """E3 warning per certification: neither the OF responsable nor an OF formateur (of any of
+    the formation's sessions) habilitated. The LHEO export reads many formations at once and
+    passes `habilitated` (certification id → habilitated SIRETs) and the `formateur_sirets` of
+    all the formation's sessions; else one query, and the sessions loaded with the formation."""
     links = [link for link in formation.certifications if link.certification is not None]
     if not links or formation.structure is None:
         return []
     certification_ids = [link.certification_id or link.certification.id for link in links]
-    rows = db.session.execute(
-        select(Habilitation.certification_id, Structure.siret)
-        .join(Structure, Structure.id == Habilitation.structure_id)
-        .where(Habilitation.certification_id.in_(certification_ids))
-    ).all()
-    formateurs = [f.structure.siret for s in formation.sessions for f in s.formateurs if f.structure]
+    if habilitated is None:
+        habilitated = habilitated_sirets(certification_ids)
+    formateurs = formateur_sirets if formateur_sirets is not None else [
+        f.structure.siret for s in formation.sessions for f in s.formateurs if f.structure]
     problems: list[Problem] = []
     for link in links:
         certification = link.certification
         problems += check_habilitation(
-            [siret for cert_id, siret in rows if cert_id == certification.id],
+            habilitated.get(certification.id, ()),
             formation.structure.siret,
             formateurs,
             exempt=bool(certification.education_nationale),
             certification_code=certification.code,
         )
     return problems
+
+
+def habilitated_sirets(certification_ids) -> dict[int, list[str]]:
+    """Certification id → the SIRETs of the structures habilitated for it (C7), in one query."""
+    rows = db.session.execute(
+        select(Habilitation.certification_id, Structure.siret)
+        .join(Structure, Structure.id == Habilitation.structure_id)
+        .where(Habilitation.certification_id.in_(list(certification_ids)))
+    ).all() if certification_ids else []
+    sirets: dict[int, list[str]] = {}
+    for certification_id, siret in rows:
+        sirets.setdefault(certification_id, []).append(siret)
+    return sirets
 
 
 def certification_link_problems(link, *, removing: bool = False) -> list[Problem]:

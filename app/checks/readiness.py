@@ -6,23 +6,14 @@ it. Both read the record through the same rules as the forms (app/validators via
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 
-from app.models import MesureKind
 from app.models.workflow import SessionEtat
-from app.validators import ERROR, WARNING, has_errors, is_valid_siret
-from app.validators.recrutement import ICO, POSITIONING, RDVI, normalize_modalite
+from app.validators import ERROR, has_errors
 
-from ._util import code
-from .offer import (
-    is_alternance,
-    habilitation_problems,
-    principal_certification,
-    session_record_problems,
-)
-
-ENDED_GRACE_DAYS = 30  # partners stop receiving a session 30 days after its end (F15)
+from .offer import habilitation_problems, principal_certification, session_record_problems
+from .partners import Readiness, partner_verdicts  # noqa: F401  (Readiness: re-exported)
 
 
 @dataclass(frozen=True)
@@ -43,18 +34,6 @@ class Completeness:
     @property
     def percent(self) -> int:
         return round(100 * sum(item.ok for item in self.items) / len(self.items)) if self.items else 100
-
-
-@dataclass
-class Readiness:
-    partner: str  # e.g. "France Travail (Kairos, AUDE)"
-    reasons: list[str] = field(default_factory=list)  # why it would not reach the partner
-    notes: list[str] = field(default_factory=list)  # things to know, not blocking
-    applicable: bool = True  # False: this partner does not take this kind of offer
-
-    @property
-    def ready(self) -> bool:
-        return self.applicable and not self.reasons
 
 
 def _filled(value) -> bool:
@@ -115,87 +94,23 @@ def completeness(session) -> Completeness:
 
 
 def partner_readiness(session, today: date | None = None, *, record=None, habilitation=None) -> list[Readiness]:
-    """Why the session would not reach each partner flow (J3), in French. A page listing many
-    sessions of one formation passes what it has already computed: the session's `record`
-    problems and its formation's `habilitation_problems` (one query per formation, not per session)."""
+    """Why the session would not reach each partner flow (J3), in French: the flows' own verdicts
+    (app/checks/partners.py, the functions app/lheo/flows.py applies), plus the session's errors
+    while it waits for validation. A page listing many sessions of one formation passes what it
+    has already computed: the session's `record` problems and its formation's
+    `habilitation_problems` (one query per formation, not per session)."""
     today = today or date.today()
-    formation = session.formation
     record = session_record_problems(session, today) if record is None else record
-    common = _common_reasons(session, record, today, habilitation)
-    return [
-        _france_travail(session, common, today),
-        _parcoursup_affelnet(session, formation, common),
-        Readiness("Base nationale des Carif-Oref", list(common)),
-    ]
-
-
-def _common_reasons(session, record, today, habilitation=None) -> list[str]:
-    reasons: list[str] = []
+    if habilitation is None:
+        habilitation = habilitation_problems(session.formation) if session.formation is not None else []
+    verdicts = list(partner_verdicts(session, today, habilitation).values())
     if has_errors(record):
         count = sum(1 for p in record if p.severity == ERROR)
-        reasons.append(f"{count} erreur(s) à corriger (voir « Contrôles »).")
-    if session.etat != SessionEtat.DIFFUSEE:
-        reasons.append("La session n'est pas encore validée par le Carif-Oref.")
-    if session.fin is not None and session.fin < today - timedelta(days=ENDED_GRACE_DAYS):
-        reasons.append(f"La session est terminée depuis plus de {ENDED_GRACE_DAYS} jours.")
-    if habilitation is None and session.formation is not None:
-        habilitation = habilitation_problems(session.formation)
-    if session.formation is not None and any(p.severity == WARNING for p in habilitation):
-        reasons.append("Aucun organisme de la session n'est habilité pour la certification : "
-                       "la formation n'est pas diffusée tant que l'avertissement persiste.")
-    return reasons
-
-
-def _france_travail(session, common, today) -> Readiness:
-    readiness = Readiness("France Travail (Kairos, AUDE)", list(common))
-    formation = session.formation
-    if formation is not None and formation.apprentissage:
-        readiness.applicable = False
-        readiness.notes.append("L'apprentissage (formation initiale) n'est pas diffusé à France Travail.")
-        return readiness
-    kinds = {normalize_modalite(code(r.modalite)) for r in session.recrutements}
-    if not kinds & set(POSITIONING):
-        readiness.reasons.append("Aucune modalité ISC, RDVI ou ICO : les candidats ne peuvent pas se "
-                                 "positionner en ligne (Ouiform, AUDE).")
-    natures = [f.mesure.nature for f in session.financements if f.mesure is not None]
-    if MesureKind.CONTRAT_PRO in natures:
-        if len(set(natures)) > 1:
-            readiness.reasons.append("Le contrat de professionnalisation est mélangé à d'autres dispositifs : "
-                                     "il n'est pas diffusé dans Kairos et bloque les autres financements.")
-        else:
-            readiness.applicable = False
-            readiness.notes.append("Le contrat de professionnalisation n'est pas diffusé dans Kairos.")
-    principal = next((f for f in session.formateurs if f.principal), None)
-    siret = principal.structure.siret if principal is not None and principal.structure else None
-    if not siret:
-        readiness.reasons.append("L'OF formateur principal n'a pas de SIRET : Kairos identifie l'organisme "
-                                 "par ce SIRET.")
-    elif not is_valid_siret(siret):
-        readiness.reasons.append(f"Le SIRET de l'OF formateur principal ({siret}) n'est pas valide.")
-    meetings = [r for r in session.recrutements if normalize_modalite(code(r.modalite)) in (ICO, RDVI)]
-    if meetings and all(r.date_debut is not None and r.date_debut < today for r in meetings):
-        readiness.notes.append("Toutes les ICO et tous les RDVI sont passés : ajoutez les prochaines dates.")
-    return readiness
-
-
-def _parcoursup_affelnet(session, formation, common) -> Readiness:
-    readiness = Readiness("Parcoursup et Affelnet (apprentissage)", list(common))
-    if formation is None or not formation.apprentissage:
-        readiness.applicable = False
-        readiness.notes.append("Seules les formations en apprentissage y sont diffusées.")
-        return readiness
-    certifications = [link for link in formation.certifications if link.certification is not None]
-    if len(certifications) != 1:
-        readiness.reasons.append("Indiquez une seule certification (créez une formation par option du diplôme).")
-    certification = principal_certification(formation)
-    if certification is None or not certification.code_rncp:
-        readiness.reasons.append("La certification doit avoir un code RNCP.")
-    if not session.cycles:
-        readiness.reasons.append("Les cycles de l'alternance ne sont pas renseignés.")
-    if formation.duree_cycle is None:
-        readiness.reasons.append("La durée de cycle de la formation n'est pas renseignée.")
-    if not is_alternance(session):
-        readiness.notes.append("Le rythme « En alternance » n'est pas coché.")
-    readiness.notes.append("Parcoursup : saisie avant fin octobre pour la rentrée suivante ; "
-                           "Affelnet : avant fin mars, intégrée en une seule fois.")
-    return readiness
+        message = f"{count} erreur(s) à corriger (voir « Contrôles »)."
+        for readiness in verdicts:
+            if session.etat == SessionEtat.DIFFUSEE and not session.in_draft:
+                # Validated already: it stays diffused; the errors block its next change request.
+                readiness.notes.insert(0, message[:-1] + " : elles bloqueront la prochaine demande de modification.")
+            else:
+                readiness.reasons.insert(0, message)
+    return verdicts

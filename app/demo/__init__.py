@@ -202,7 +202,7 @@ def _region(s, users, today: date) -> None:
              SessionEtat.DIFFUSEE, mesures["OPCO-CP"], centre=1350)
     bureautique = _formation(s, code, horizon, "Bureautique : Word, Excel et outils collaboratifs", None,
                              etat=FormationEtat.DIFFUSEE, formacode="70322")
-    bureautique.complement = "Parcours certification TOSA"
+    bureautique.complement_intitule = "Parcours certification TOSA"
     shared = _session(s, code, bureautique, horizon, today + timedelta(days=30), today + timedelta(days=65),
                       SessionEtat.DIFFUSEE, mesures["FT-AIF"], centre=70)
     shared.formateurs.append(SessionFormateur(structure=antennas[0], principal=False))

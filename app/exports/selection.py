@@ -18,7 +18,6 @@ from app.models import Formation, Session
 from app.search.criteria import Criteria
 from app.search.formations import base_select, sort_key
 from app.search.text import ensure_sqlite_function
-from app.security.scope import scoped
 
 CHUNK = 1000  # sessions per chunk: one IN list of bound parameters per column select
 MAX_SELECTED = 5000  # checked rows an export request may carry

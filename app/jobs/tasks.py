@@ -3,13 +3,10 @@ declared once here and registered on the queue by `register`. Each calls a comma
 workflow function; none holds business logic. Schedules are UTC (the queue's clock)."""
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
-from flask import current_app
 from huey import Huey, crontab
 
 from app.extensions import db
@@ -19,7 +16,6 @@ from .queue import in_app_context
 log = logging.getLogger(__name__)
 
 PARTNERS = ("kairos", "parcoursup", "national")  # SPEC J3: France Travail, Parcoursup/Affelnet, national base
-FLOWS_MODULE = "app.lheo.flows"  # write_flow(partner, out_dir), written by the LHEO work
 
 
 def export_excel(notification_id: int, user_id: int, args: dict, selected=None, espace_id=None):
@@ -48,21 +44,14 @@ def archive_ended() -> tuple[int, int]:
 
 
 def partner_flows() -> list[str]:
-    """J3: the nightly LHEO flow of each partner into FLOWS_DIR. Until the flows module exists the
-    task only says so."""
-    try:
-        flows = importlib.import_module(FLOWS_MODULE)
-    except ModuleNotFoundError as error:
-        if error.name != FLOWS_MODULE:
-            raise  # the module is there but something it imports is not: a real failure
-        log.warning("partner_flows: partner flows are not available yet (%s does not exist)", FLOWS_MODULE)
-        return []
-    out_dir = Path(current_app.config["FLOWS_DIR"])
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """J3: the nightly LHEO flow of each partner into LHEO_FLOW_DIR (app/lheo/flows.py); one
+    partner's failure does not deprive the others of their flow."""
+    from app.lheo.flows import write_flow
+
     written = []
     for partner in PARTNERS:
-        try:  # one partner's failure does not deprive the others of their flow
-            flows.write_flow(partner, out_dir)
+        try:
+            write_flow(partner)
             written.append(partner)
         except Exception:
             log.exception("partner_flows: the %s flow failed", partner)

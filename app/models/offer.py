@@ -38,7 +38,7 @@ class Formation(TimestampMixin, Model):
     structure_id = Column(Integer, ForeignKey("structure.id"), nullable=False, index=True)
     structure = relationship(Structure)  # the OF responsable (E1)
     intitule = Column(String(255), nullable=False)
-    complement = Column(String(255))  # complément d'intitulé (e.g. "Parcours bâtiment"), searched with it
+    complement_intitule = Column(String(255))  # complément d'intitulé (e.g. "Parcours bâtiment"), searched with it
     certifiante = Column(Boolean, default=False, nullable=False)
     apprentissage = Column(Boolean, default=False, nullable=False)
     objectifs = Column(Text, nullable=False)

@@ -78,7 +78,7 @@ FOLDED_SORT = frozenset({"intitule", "formateur", "dispositif", "ville"})
 _ETAT_ORDER = {code: rank for rank, (code, _) in enumerate(sorted(SessionEtat.LABELS.items(), key=lambda i: i[1]))}
 SORTS = {"etat": case(_ETAT_ORDER, value=Session.etat, else_=len(_ETAT_ORDER))}
 EXTRA = {
-    "complement": Formation.complement,
+    "complement_intitule": Formation.complement_intitule,
     "certification_fin": _first(Certification.date_fin_enregistrement,
                                 FormationCertification.formation_id == Formation.id,
                                 Certification.id == FormationCertification.certification_id,
@@ -128,7 +128,7 @@ def conditions(c: Criteria) -> list:
         # A reference has digits (100001F): a word is looked for in the intitulé only.
         reference = c.q.replace(" ", "").upper()
         is_reference = REFERENCE_PATTERN.match(reference) and any(ch.isdigit() for ch in reference)
-        where.append(or_(contains(Formation.intitule, c.q), contains(Formation.complement, c.q),
+        where.append(or_(contains(Formation.intitule, c.q), contains(Formation.complement_intitule, c.q),
                          Formation.reference.like(f"%{reference}%") if is_reference else false(),
                          Session.reference.like(f"%{reference}%") if is_reference else false()))
     if c.references:
@@ -143,7 +143,7 @@ def conditions(c: Criteria) -> list:
         # A word is looked for inside the intitulé or its complément; a label (several words) must
         # match one of them exactly (seed 001: "pas de troncature à ce niveau").
         match = contains if " " not in c.intitule else equals
-        where.append(or_(match(Formation.intitule, c.intitule), match(Formation.complement, c.intitule)))
+        where.append(or_(match(Formation.intitule, c.intitule), match(Formation.complement_intitule, c.intitule)))
     if c.mesure:
         where.append(exists().where(Financement.session_id == Session.id, Financement.mesure_id == c.mesure))
     if c.marche:

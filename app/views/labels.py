@@ -59,7 +59,7 @@ LABELS = {
     "depose_le": _("Déposé le"),
     # Formations
     "intitule": _("Intitulé"),
-    "complement": _("Complément d'intitulé"),
+    "complement_intitule": _("Complément d'intitulé"),
     "certifiante": _("Certifiante"),
     "apprentissage": _("En apprentissage"),
     "objectifs": _("Objectifs"),

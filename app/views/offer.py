@@ -259,7 +259,7 @@ def _formation_heads(path):
     )
 
 
-# The trees a formation's and a session's pages check (as app/lheo/export.py loads an export's).
+# The trees a formation's and a session's pages check, loaded once with loader options.
 FORMATION_TREE = (
     _formation_heads(Load(Formation)),
     joinedload(Formation.niveau_entree), joinedload(Formation.niveau_sortie), joinedload(Formation.objectif_general),
@@ -784,7 +784,7 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     search_columns = ["reference", "intitule", "structure", "certifiante", "apprentissage", "etat"]
     order_columns = ["reference", "intitule"]
     show_fieldsets = [
-        ("Formation", {"fields": ["reference", "intitule", "complement", "structure", "etat_libelle", "certifiante",
+        ("Formation", {"fields": ["reference", "intitule", "complement_intitule", "structure", "etat_libelle", "certifiante",
                                   "apprentissage", "duree_cycle"]}),
         ("Contenu", {"fields": ["objectifs", "contenu", "resultats", "niveau_entree", "niveau_sortie",
                                 "objectif_general"]}),
@@ -792,10 +792,10 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
         ("Présentation", {"fields": ["plus_formation", "url_video", "url_brochure", "url_page"]}),
     ]
     # Creation: certifiante? its certification (pre-fills the rest, E2), then the formation itself.
-    add_columns = ["structure", "certifiante", "certification", "intitule", "complement", "apprentissage",
+    add_columns = ["structure", "certifiante", "certification", "intitule", "complement_intitule", "apprentissage",
                    "duree_cycle", "niveau_entree", "niveau_sortie", "objectifs", "contenu", "resultats"]
     edit_columns = [
-        "structure", "intitule", "complement", "certifiante", "apprentissage", "duree_cycle", "objectifs",
+        "structure", "intitule", "complement_intitule", "certifiante", "apprentissage", "duree_cycle", "objectifs",
         "contenu", "resultats", "niveau_entree", "niveau_sortie", "objectif_general", "formacodes",
         "nsf", "romes", "mots_cles", "metiers_vises", "plus_formation", "url_video", "url_brochure",
         "url_page",

@@ -123,7 +123,7 @@ FORMATION_CHILDREN = (
 
 FORMATION_TABS = (
     Tab("informations", "Informations", groups=(
-        Group("identite", "Formation", ("intitule", "complement", "structure", "certifiante", "apprentissage",
+        Group("identite", "Formation", ("intitule", "complement_intitule", "structure", "certifiante", "apprentissage",
                                         "duree_cycle", "niveau_entree", "niveau_sortie", "objectif_general")),
         Group("contenu", "Objectifs et contenu", ("objectifs", "contenu", "resultats")),
         Group("domaines", "Domaines", ("formacodes", "nsf", "romes", "mots_cles", "metiers_vises")),

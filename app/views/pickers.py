@@ -260,7 +260,6 @@ def remote_fields(view) -> None:
     """Replace the relation fields of the view's add, edit and search forms that point to a
     business table (or that the view names in `remote_columns`) by remote pickers."""
     datamodel = view.datamodel
-    endpoint = view.endpoint if hasattr(view, "endpoint") else type(view).__name__
     remote = set(getattr(view, "remote_columns", ()))
     forms = ((view.add_form, view.add_form_query_rel_fields, False),
              (view.edit_form, view.edit_form_query_rel_fields, False),

@@ -19,7 +19,7 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table("formation") as batch:
-        batch.add_column(sa.Column("complement", sa.String(length=255), nullable=True))
+        batch.add_column(sa.Column("complement_intitule", sa.String(length=255), nullable=True))
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
@@ -28,11 +28,11 @@ def upgrade():
                                 "WHERE e.extname = 'pg_trgm'")).scalar()
     if trigram:
         op.execute(f"CREATE INDEX ix_formation_complement_trgm ON formation "
-                   f"USING gin (portal_unaccent(complement) {trigram}.gin_trgm_ops)")
+                   f"USING gin (portal_unaccent(complement_intitule) {trigram}.gin_trgm_ops)")
 
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_formation_complement_trgm")
     with op.batch_alter_table("formation") as batch:
-        batch.drop_column("complement")
+        batch.drop_column("complement_intitule")
