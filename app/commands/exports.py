@@ -26,15 +26,43 @@ from app.security.permissions import ACTION_READ, RESOURCE_FORMATION
 from app.views.espace import espace_clause
 
 from ._access import require_permission
-from .exceptions import refused
+from .exceptions import CommandError, refused
 
 log = logging.getLogger(__name__)
 
 RUNNING_LIMIT = timedelta(hours=1)  # an export still *en cours* after this is taken as dead
 
 
-def file_name(day: datetime) -> str:
-    return f"Export formations {day:%Y-%m-%d}.xlsx"
+def file_name(day: datetime, suffix: str = ".xlsx") -> str:
+    return f"Export formations {day:%Y-%m-%d}{suffix}"
+
+
+@dataclass(frozen=True)
+class Format:
+    """An export of the search: how it is written and named, and its job on the queue."""
+
+    label: str  # French, in messages and notifications
+    suffix: str
+    task: str  # app/jobs/tasks.py
+
+
+EXCEL = Format("Excel", ".xlsx", "export_excel")
+LHEO = Format("LHEO", ".xml", "export_lheo")
+NOTHING_VALIDATED = ("Aucune session validée dans cette recherche ou cette sélection : l'export LHEO ne contient que "
+                     "l'offre validée et diffusée (les brouillons et les sessions en attente n'en font pas partie).")
+
+
+def _write(fmt: Format, target, criteria, user, **options) -> int:
+    """Write the export to `target`; the number of sessions (Excel) or formations (LHEO) written.
+    An LHEO export with nothing validated is refused: the schema requires one formation."""
+    if fmt is EXCEL:
+        return write_sessions(target, criteria, user, **options)
+    from app.exports.lheo import write_lheo
+
+    written, _report = write_lheo(target, criteria, user, **options)
+    if not written:
+        raise refused(NOTHING_VALIDATED)
+    return written
 
 
 def _within(espace_id: int | None):
@@ -52,6 +80,8 @@ class ExcelExport:
 
 
 class RequestExcelExport:
+    format = EXCEL
+
     def __init__(self, args, user, *, selected: tuple[int, ...] | None = None, espace_id: int | None = None,
                  queue: bool = True):
         self.criteria = parse(args)
@@ -69,10 +99,10 @@ class RequestExcelExport:
         total = selection.count(self.criteria, self.user, self.selected, within)
         if total <= current_app.config["EXCEL_DIRECT_MAX_ROWS"]:
             content = io.BytesIO()
-            write_sessions(content, self.criteria, self.user, selected=self.selected, within=within,
-                           espace_name=espace_name, total=total)
+            _write(self.format, content, self.criteria, self.user, selected=self.selected, within=within,
+                   espace_name=espace_name, total=total)
             content.seek(0)
-            return ExcelExport(total, content=content, file_name=file_name(local_now()))
+            return ExcelExport(total, content=content, file_name=file_name(local_now(), self.format.suffix))
         if not self.queue:
             return ExcelExport(total)
         return ExcelExport(total, notification=self._queue(total))
@@ -84,7 +114,7 @@ class RequestExcelExport:
             Notification.created_at > now - RUNNING_LIMIT))).scalar()
         if running:
             raise refused("Un export est déjà en préparation : attendez qu'il arrive dans vos notifications.")
-        notification = Notification(user_id=self.user.id, title="Export Excel en préparation",
+        notification = Notification(user_id=self.user.id, title=f"Export {self.format.label} en préparation",
                                     text=f"{total} sessions : le fichier arrivera ici dès qu'il sera prêt.",
                                     etat=NotificationEtat.EN_COURS, progress=0, created_at=now)
         db.session.add(notification)
@@ -93,7 +123,7 @@ class RequestExcelExport:
 
         try:
             args = {name: str(value) for name, value in self.criteria.url_args().items()}  # as a request sends them
-            enqueue("export_excel", notification.id, self.user.id, args, self.selected, self.espace_id)
+            enqueue(self.format.task, notification.id, self.user.id, args, self.selected, self.espace_id)
         except Exception:
             log.exception("export job not queued")
             db.session.delete(notification)
@@ -102,8 +132,16 @@ class RequestExcelExport:
         return notification
 
 
+class RequestLheoExport(RequestExcelExport):
+    """J1: the search's validated sessions as LHEO 2.3 (the partners' exporter, app/lheo/)."""
+
+    format = LHEO
+
+
 class RunExcelExport:
     """The job: runs with the id of the user who asked, never with the worker's rights."""
+
+    format = EXCEL
 
     def __init__(self, notification_id: int, user_id: int, args: dict, selected: tuple[int, ...] | None = None,
                  espace_id: int | None = None):
@@ -118,20 +156,24 @@ class RunExcelExport:
             return None
         if not user.active:
             return self._fail(notification, "Votre compte est désactivé : l'export n'a pas été produit.")
-        name = files.new_name(".xlsx")
+        name = files.new_name(self.format.suffix)
         partial = files.files_dir() / (name + files.PARTIAL)
         try:
             within, espace_name = _within(self.espace_id)
-            written = write_sessions(partial, parse(self.args), user, selected=self.selected, within=within,
-                                     espace_name=espace_name, progress=self._progress)
+            written = _write(self.format, partial, parse(self.args), user, selected=self.selected, within=within,
+                             espace_name=espace_name, progress=self._progress)
             partial.rename(files.files_dir() / name)
+        except CommandError as refusal:
+            partial.unlink(missing_ok=True)
+            return self._fail(notification, str(refusal))
         except Exception:
             partial.unlink(missing_ok=True)
             self._fail(notification, "L'export n'a pas pu être produit ; réessayez, ou signalez-le au Carif-Oref.")
             raise
         now = utcnow()
-        notification.title = file_name(local_now())
-        notification.text = (f"{written} session{'s' if written > 1 else ''} : fichier à télécharger pendant "
+        notification.title = file_name(local_now(), self.format.suffix)
+        unit = "session" if self.format is EXCEL else "formation"
+        notification.text = (f"{written} {unit}{'s' if written > 1 else ''} : fichier à télécharger pendant "
                              f"{current_app.config['NOTIFICATION_DAYS']} jours.")
         notification.file_path, notification.file_name = name, notification.title
         notification.file_size = (files.files_dir() / name).stat().st_size
@@ -148,6 +190,10 @@ class RunExcelExport:
 
     def _fail(self, notification: Notification, text: str) -> None:
         db.session.rollback()
-        notification.title, notification.text = "Échec de l'export Excel", text
+        notification.title, notification.text = f"Échec de l'export {self.format.label}", text
         notification.etat, notification.progress, notification.read_at = NotificationEtat.ECHEC, None, None
         db.session.commit()
+
+
+class RunLheoExport(RunExcelExport):
+    format = LHEO

@@ -25,6 +25,13 @@ def export_excel(notification_id: int, user_id: int, args: dict, selected=None, 
     return RunExcelExport(notification_id, user_id, args, selected, espace_id).run()
 
 
+def export_lheo(notification_id: int, user_id: int, args: dict, selected=None, espace_id=None):
+    """J1, J2: the LHEO export of a large search, into the user's notifications."""
+    from app.commands.exports import RunLheoExport
+
+    return RunLheoExport(notification_id, user_id, args, selected, espace_id).run()
+
+
 def purge_drafts() -> int:
     """G3: drafts and formations in creation never submitted within 14 days."""
     from app.workflow.purge import purge_drafts as purge
@@ -88,7 +95,7 @@ PERIODIC = (
     Periodic("purge_notifications", dict(hour="3", minute="0"), purge_notifications,
              "Suppression des notifications et de leurs fichiers après 7 jours (J2)"),
 )
-TASKS: dict[str, Callable] = {"export_excel": export_excel}
+TASKS: dict[str, Callable] = {"export_excel": export_excel, "export_lheo": export_lheo}
 
 
 def register(huey: Huey, app) -> dict:

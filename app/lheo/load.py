@@ -140,12 +140,15 @@ class Referentials:
                 bloc.certification = certification
             self.certifications[certification.id] = certification
 
-def published_formations(db_session, chunk_size: int = CHUNK_SIZE, formation_ids=None) -> Iterator[list[Record]]:
+def published_formations(db_session, chunk_size: int = CHUNK_SIZE, formation_ids=None,
+                         session_filter=None) -> Iterator[list[Record]]:
     """The published formations having a validated session, by chunks of `chunk_size` (ordered by
     id, keyset-paginated), each with its validated sessions and everything the mapping reads.
-    `formation_ids` narrows the selection (an export of selected rows)."""
+    `formation_ids` narrows the selection (an export of selected rows); `session_filter`, a select
+    of session ids (a user's search and checked rows), narrows the sessions themselves."""
     refs = Referentials(db_session)
-    has_session = exists().where(Session.formation_id == Formation.id, *PUBLISHED_SESSION)
+    sessions = PUBLISHED_SESSION + ((Session.id.in_(session_filter),) if session_filter is not None else ())
+    has_session = exists().where(Session.formation_id == Formation.id, *sessions)
     selected = (Formation.id.in_(list(formation_ids)),) if formation_ids is not None else ()
     last = 0
     while True:
@@ -156,19 +159,19 @@ def published_formations(db_session, chunk_size: int = CHUNK_SIZE, formation_ids
             return
         chunk = (Formation.id > last, Formation.id <= formations[-1].id, *PUBLISHED_FORMATION, *selected)
         last = formations[-1].id
-        yield _Chunk(db_session, refs, formations, chunk).load()
+        yield _Chunk(db_session, refs, formations, chunk, sessions).load()
 
 
 class _Chunk:
     """One chunk's queries select by the chunk's id range and sub-selects (a few parameters
     each), not by lists of ids."""
 
-    def __init__(self, db_session, refs: Referentials, formations: list[Record], chunk):
+    def __init__(self, db_session, refs: Referentials, formations: list[Record], chunk, sessions=PUBLISHED_SESSION):
         self.db, self.refs, self.formations = db_session, refs, formations
         self.by_id = {f.id: f for f in formations}
         self.formation_ids = select(Formation.id).where(*chunk)
         self.session_ids = (select(Session.id).join(Formation, Formation.id == Session.formation_id)
-                            .where(*chunk, *PUBLISHED_SESSION))
+                            .where(*chunk, *sessions))
         self.structure_ids = select(Formation.structure_id).where(*chunk).union(
             select(SessionFormateur.structure_id).where(SessionFormateur.session_id.in_(self.session_ids)))
 

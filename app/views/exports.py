@@ -12,8 +12,9 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access, permission_name
 
 from app.commands import Invalid
-from app.commands.exports import RequestExcelExport
+from app.commands.exports import RequestExcelExport, RequestLheoExport
 from app.exports.excel import XLSX_MIME
+from app.exports.lheo import LHEO_MIME
 from app.exports.selection import selected_ids
 from app.search.criteria import parse
 from app.security.permissions import ACTION_READ, RESOURCE_FORMATION
@@ -30,10 +31,20 @@ class ExcelExportView(BaseView):
     @has_access
     @permission_name(ACTION_READ)
     def excel(self):
+        return self._export(RequestExcelExport, XLSX_MIME)
+
+    @expose("/lheo", methods=["GET", "POST"])
+    @has_access
+    @permission_name(ACTION_READ)
+    def lheo(self):
+        """J1: the same search or selection as LHEO 2.3 — its validated sessions only."""
+        return self._export(RequestLheoExport, LHEO_MIME)
+
+    def _export(self, request_command, mimetype: str):
         args = request.values
         selected = selected_ids(args.getlist("rowid"))
         espace = current_espace()
-        command = RequestExcelExport(args, current_user(), selected=selected, espace_id=espace.id if espace else None,
+        command = request_command(args, current_user(), selected=selected, espace_id=espace.id if espace else None,
                                      queue=request.method == "POST")
         back = url_for("FormationSearchView.formations", **parse(args).url_args())
         try:
@@ -42,7 +53,7 @@ class ExcelExportView(BaseView):
             flash(str(refusal), "warning")
             return redirect(back)
         if result.content is not None:
-            return send_file(result.content, mimetype=XLSX_MIME, as_attachment=True, download_name=result.file_name,
+            return send_file(result.content, mimetype=mimetype, as_attachment=True, download_name=result.file_name,
                              max_age=0)
         if result.notification is not None:
             flash(f"Export de {result.total} sessions en préparation : le fichier arrivera dans vos notifications.",
@@ -50,4 +61,5 @@ class ExcelExportView(BaseView):
             return redirect(url_for("NotificationView.list"))
         fields = [(name, value) for name, value in parse(args).url_args().items() if name not in ("page", "taille")]
         fields += [("rowid", i) for i in selected or ()]
-        return self.render_template("portal/export_confirm.html", total=result.total, fields=fields, back=back)
+        return self.render_template("portal/export_confirm.html", total=result.total, fields=fields, back=back,
+                                    label=command.format.label, action=url_for(request.endpoint))
