@@ -111,9 +111,15 @@ def test_r_e5_live_counter_and_refused_form_keep_the_text(live_server, page):
         "Array.from(document.querySelectorAll('.select2-container input, .select2-selection__placeholder'))"
         ".map(e => e.getAttribute('placeholder') || e.textContent).join(' ')")
     counter = page.locator("#objectifs ~ .char-counter")
-    page.fill("#objectifs", "<p>Vérifier</p>")
-    assert counter.inner_text() == "2992 caractère(s) restant(s) sur 3000"
-    page.fill("#objectifs", "a" * 3005)
+    editor = page.locator("div.portal-editor:has(+ #objectifs) .ql-editor")
+    assert editor.get_attribute("role") == "textbox"  # the editor (E5) named after its label
+    editor.fill("Vérifier")
+    page.click("button.ql-bold >> nth=0")
+    editor.press("End")
+    page.keyboard.type(" tout")
+    assert counter.inner_text() == "2987 caractère(s) restant(s) sur 3000"
+    assert page.input_value("#objectifs") == "<p>Vérifier<strong> tout</strong></p>"  # what the editor makes
+    editor.fill("a" * 3005)
     assert counter.inner_text() == "Dépassement de 5 caractère(s) (maximum 3000)"
     page.fill("#intitule", "SÉCURITÉ INCENDIE")
     submit(page, "button[type=submit]:has-text('Enregistrer'), input[type=submit]")

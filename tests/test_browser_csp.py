@@ -77,7 +77,7 @@ def test_contact_pages_work_under_the_policy(live_server, page):
     formation = db.session.execute(select(Formation).where(Formation.intitule.like("Sécurité incendie%"))).scalar_one()
     page.goto(f"{live_server}/formationview/edit/{formation.id}")
     assert page.locator(".select2-container").count() > 0  # select2 ran
-    page.fill("#objectifs", "<p>Vérifier</p>")
+    page.locator("div.portal-editor:has(+ #objectifs) .ql-editor").fill("Vérifier")  # Quill ran (E5)
     assert page.inner_text("#objectifs ~ .char-counter") == "2992 caractère(s) restant(s) sur 3000"
 
     session = formation.sessions[0]

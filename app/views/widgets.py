@@ -98,8 +98,8 @@ def rich_text_fields(names, maximum: int = DESCRIPTION_MAX) -> dict:
             LABELS.get(name, name),
             widget=BS3TextAreaFieldWidget(),
             validators=[Optional()],
-            description=f"{maximum} caractères au plus. Mise en forme simple acceptée ({allowed}) ; "
-            "ni script, ni image, ni tableau.",
+            description=f"{maximum} caractères au plus. Mise en forme simple : gras, italique, listes "
+            f"(balises acceptées : {allowed}) ; ni script, ni image, ni tableau.",
             render_kw={"rows": 8, "data-maxchars": maximum},
         )
         for name in names

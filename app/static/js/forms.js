@@ -62,6 +62,44 @@
       });
   });
 
-  $(function () { $("form.portal-form").each(function () { toggleCertification(this); }); });
+  // E5: live counter of rich-text fields — visible characters (tags excluded, spaces collapsed), as
+  // the rule counts. DOMParser documents are inert: typed HTML is never run or loaded while counting.
+  var parser = new DOMParser();
+  window.portalCounters = function (root) {
+    $(root).find("textarea[data-maxchars]").each(function () {
+      if (this.getAttribute("data-counter")) { return; }
+      this.setAttribute("data-counter", "1");
+      var area = $(this), max = parseInt(area.data("maxchars"), 10);
+      var counter = $('<p class="help-block char-counter" aria-live="polite"></p>').insertAfter(area);
+      var update = function () {
+        var visible = (parser.parseFromString(area.val(), "text/html").body.textContent || "").replace(/\s+/g, " ").trim().length;
+        var left = max - visible;
+        counter.text(left >= 0 ? left + " caractère(s) restant(s) sur " + max
+                               : "Dépassement de " + (-left) + " caractère(s) (maximum " + max + ")");
+        counter.toggleClass("text-danger", left < 0);
+      };
+      area.on("input", update);
+      update();
+    });
+  };
+
+  // F6: the mesure list follows the chosen financeur (the server checks the cascade too).
+  function filterMesures(form) {
+    var financeur = form.querySelector("select#financeur"), mesure = form.querySelector("select#mesure");
+    if (!window.MESURE_FINANCEUR || !financeur || !mesure) { return; }
+    Array.prototype.forEach.call(mesure.options, function (option) {
+      var owner = window.MESURE_FINANCEUR[option.value];
+      option.disabled = Boolean(owner) && Boolean(financeur.value) && String(owner) !== financeur.value;
+    });
+    if (mesure.selectedOptions.length && mesure.selectedOptions[0].disabled) { $(mesure).val("").trigger("change"); }
+  }
+  window.portalCascade = function (root) { $(root).find("form").each(function () { filterMesures(this); }); };
+  $(document).on("change", "select#financeur", function () { if (this.form) { filterMesures(this.form); } });
+
+  $(function () {
+    $("form.portal-form").each(function () { toggleCertification(this); });
+    window.portalCounters(document.body);
+    window.portalCascade(document.body);
+  });
   $(document).on("shown.bs.modal", function () { $("form.portal-form").each(function () { toggleCertification(this); }); });
 })(jQuery);

@@ -45,8 +45,9 @@
       var name = labelOf(this);
       if (name) { select.next(".select2").find(".select2-selection").attr("aria-label", name); }
     });
-    if (window.portalRichText) { window.portalRichText(root); }
     if (window.portalCounters) { window.portalCounters(root); }
+    if (window.portalRichText) { window.portalRichText(root); }
+    if (window.portalCascade) { window.portalCascade(root); }
     var first = root.querySelector("input:not([type=hidden]), select, textarea");
     if (first) { first.focus(); }
   }
