@@ -255,3 +255,28 @@ def test_lists_show_no_pencil_on_rows_the_user_cannot_change(login):
     shared = next(s for s in formation_like("Bureautique%").sessions if len(s.formateurs) > 1)
     assert not sessions.xpath(f"//a[contains(@href,'/sessionview/edit/{shared.id}')]")
     assert sessions.xpath(f"//a[contains(@href,'/sessionview/show/{shared.id}')]")
+
+
+def test_r_f3_r_f4_a_lieu_at_the_formateurs_address_joins_the_session(login, reset_demo):
+    """The Lieux tab offers, for each OF formateur, a new lieu starting with its address (the
+    coordinates are typed: the portal cannot know them); saved, it is one of the session's lieux."""
+    from app.models import Lieu
+
+    session = editable_session()
+    formateur = next(f for f in session.formateurs if f.principal).structure
+    client = login("contact")
+    page = tree(client.get(f"/sessionview/show/{session.id}"))
+    url = f"/lieuview/add?_flt_0_structure={formateur.id}&session={session.id}"
+    assert page.xpath(f"//section[@id='liste-lieux']//a[@data-modal-url='{url}']")
+    form = lxml.html.fromstring(client.get(url, headers=DIALOG).get_data(as_text=True))
+    assert form.xpath("//input[@name='ligne']/@value") == [formateur.ligne]
+    assert form.xpath("//input[@name='code_postal']/@value") == [formateur.code_postal]
+    assert form.xpath("//input[@name='latitude']/@value") in ([], [""])
+    response = client.post(url, headers=DIALOG, data={
+        "nom": "Plateau de la gare", "ligne": formateur.ligne, "code_postal": formateur.code_postal,
+        "ville": formateur.ville, "latitude": "49.18", "longitude": "-0.36"})
+    assert response.is_json, html.unescape(response.get_data(as_text=True))[-1500:]
+    db.session.expire_all()
+    lieu = db.session.execute(select(Lieu).where(Lieu.nom == "Plateau de la gare")).scalar_one()
+    assert lieu.structure_id == formateur.id
+    assert lieu.id in {link.lieu_id for link in db.session.get(Session, session.id).lieux}

@@ -25,6 +25,7 @@ from app.security.permissions import (
     RESOURCE_FINANCEMENT,
     RESOURCE_FORMATION,
     RESOURCE_FORMATION_CERTIFICATION,
+    RESOURCE_LIEU,
     RESOURCE_RECRUTEMENT,
     RESOURCE_SESSION,
     RESOURCE_SESSION_FORMATEUR,
@@ -87,7 +88,7 @@ from .base import ScopedModelView, interface, parse_pk
 from .pickers import picker_field
 from .espace import ESPACE, current_espace
 from .offer_pages import FORMATION_CHILDREN, FORMATION_TABS, SESSION_CHILDREN, SESSION_TABS
-from .tabs import TabbedRecordMixin, child_permissions
+from .tabs import TabbedRecordMixin, child_permissions, session_arg
 from .widgets import format_date, format_rich_text, format_value, history_rows, rich_text_fields
 from .structures import kind_filter
 
@@ -432,12 +433,6 @@ class FormationCertificationView(ScopedModelView):
             raise ValueError(" ".join(p.message for p in problems))
 
 
-def _session_arg() -> int | None:
-    """The session a child form or a picker belongs to (`session`, or FAB's `_flt_0_session`)."""
-    value = request.args.get("session") or request.args.get("_flt_0_session") or ""
-    return int(value) if value.isdigit() and int(value) < 2**31 else None
-
-
 def formateurs_lieux(session_id: int):
     """F4, F12: the lieux of the session's OF formateurs (the choices offered first)."""
     return Lieu.structure_id.in_(select(SessionFormateur.structure_id).where(SessionFormateur.session_id == session_id))
@@ -492,14 +487,14 @@ class SessionLieuView(ScopedModelView):
                                    "fiche de la structure (Ma structure › Lieux)."}
 
     def prefill_add(self, form):
-        for_session(form, _session_arg(), "lieu")
+        for_session(form, session_arg(), "lieu")
 
     def prefill_form(self, form, pk):
         link = db.session.get(SessionLieu, pk)
         for_session(form, link.session_id if link else None, "lieu")
 
     def picker_context(self, name):
-        session_id = _session_arg()
+        session_id = session_arg()
         return formateurs_lieux(session_id) if name == "lieu" and session_id else None
 
     def pre_add(self, item):
@@ -647,7 +642,7 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecrutementActionMixi
         for_session(form, pk, "lieu_inscription", "blocs")
 
     def picker_context(self, name):
-        session_id = _session_arg()
+        session_id = session_arg()
         if not session_id:
             return None
         return {"lieu_inscription": formateurs_lieux, "blocs": formation_blocs}.get(name, lambda _: None)(session_id)
@@ -657,8 +652,15 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecrutementActionMixi
         return tuple(t for t in self.tabs if t.key != "cycles" or session.formation.apprentissage or session.cycles)
 
     def extra_child_links(self, session) -> dict:
+        """(label, url, icon, in a dialog): the Excel import of recrutements; for each OF formateur,
+        a new lieu at its address, added to the session (F3, F4)."""
+        lieux = [(f"Créer un lieu à l'adresse de {link.structure}",
+                  url_for("LieuView.add", _flt_0_structure=link.structure_id, session=session.id), "fa-map-marker",
+                  True) for link in sorted(session.formateurs, key=lambda f: not f.principal)
+                 if may(ACTION_ADD, RESOURCE_LIEU)]
         return {"recrutements": [("Importer des modalités de recrutement (Excel)",
-                                  url_for("SessionView.import_recrutements", pk=session.id), "fa-upload")]}
+                                  url_for("SessionView.import_recrutements", pk=session.id), "fa-upload", False)],
+                "lieux": lieux}
 
     @staticmethod
     def checks_for(session) -> dict:

@@ -31,6 +31,8 @@ from app.models import (
     HabilitationNature,
     Lieu,
     NomenclatureKind,
+    Session,
+    SessionLieu,
     Structure,
     StructureContact,
     StructureDocument,
@@ -40,6 +42,7 @@ from app.commands import Invalid
 from app.commands.actor import actor_of
 from app.commands.confirm import ConfirmStructure
 from app.commands.records import RECORDS
+from app.commands.save import SaveRecord
 from app.commands.transition import FireStructureChange
 from app.extensions import db
 from app.models import HistoryEntry
@@ -50,6 +53,7 @@ from app.validators.documents import MAX_BYTES, document_problems, download_head
 
 from .base import ScopedModelView, interface, parse_pk
 from .espace import ESPACE
+from .tabs import session_arg
 from .widgets import history_rows
 
 
@@ -126,6 +130,32 @@ class LieuView(ScopedModelView):
     ]
     search_columns = ["structure", "nom", "code_postal", "ville"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {"structure": WRITABLE}
+    required_columns = ("nom", "ligne", "code_postal", "ville", "latitude", "longitude")  # C11, F4
+
+    def prefill_add(self, form):
+        """F3, F4: a lieu created from a session page starts with its OF formateur's address (the
+        coordinates, which the portal cannot know, are left to type)."""
+        structure_id = request.args.get("_flt_0_structure", "")
+        structure = db.session.get(Structure, int(structure_id)) if structure_id.isdigit() and \
+            int(structure_id) < 2**31 else None
+        if structure is None or session_arg() is None:
+            return
+        form.nom.data = f"{structure} – {structure.ville}" if structure.ville else str(structure)
+        for name in ("ligne", "complement", "bp_cs", "code_postal", "ville", "code_insee"):
+            if name in form:
+                form[name].data = getattr(structure, name)
+
+    def post_add(self, item):
+        """Created from a session page: the new lieu becomes one of its lieux de formation (the
+        principal one when it has none), through the same command as the Lieux tab."""
+        session = db.session.get(Session, session_arg()) if session_arg() else None
+        if session is None:
+            return
+        link = SessionLieu(session=session, lieu=item, principal=not session.lieux)
+        try:
+            SaveRecord(link, created=True, user=g.user).run()
+        except Invalid as refusal:
+            flash(f"Le lieu est créé mais n'a pas été ajouté à la session : {refusal}", "warning")
 
 
 class HabilitationView(ScopedModelView):

@@ -138,6 +138,12 @@ class TabbedRecordMixin:
         return self.tabs
 
 
+def session_arg() -> int | None:
+    """The session a child form or a picker belongs to (`session`, or FAB's `_flt_0_session`)."""
+    value = request.args.get("session") or request.args.get("_flt_0_session") or ""
+    return int(value) if value.isdigit() and int(value) < 2**31 else None
+
+
 def keep_fields(form, names) -> None:
     """Leave only `names` (and the CSRF token) in a form instance."""
     for name in list(form._fields):
