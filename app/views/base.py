@@ -268,6 +268,9 @@ class ScopedModelView(DialogFormsMixin, PickersMixin, FrenchFieldsMixin, SafeLis
         for name in getattr(self, "required_columns", ()):  # required by the rules: marked as such
             if name in form:
                 form[name].flags.required = True
+        for field in form:  # FAB marks them with an asterisk; assistive technologies are told too
+            if field.flags.required:
+                field.render_kw = {**(field.render_kw or {}), "aria-required": "true"}
         return removed
 
     def divert_save(self, item, created: bool) -> bool:

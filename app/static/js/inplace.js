@@ -36,7 +36,7 @@
   }
 
   function prepare(root) {
-    $(root).find(".appbuilder_date").datepicker({format: "dd/mm/yyyy", language: "fr", weekStart: 1, autoclose: true});
+    $(root).find(".appbuilder_date").datepicker({format: "dd/mm/yyyy", language: "fr", weekStart: 1, autoclose: true, forceParse: false});
     $(root).find("select.my_select2").each(function () {
       var select = $(this), blank = select.find('option[value="__None"]');
       blank.text("");
