@@ -9,6 +9,8 @@ from flask_appbuilder.security.decorators import no_cache
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView
 from flask_appbuilder.views import expose
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.security import sessions
 from app.security.roles import ROLE_PAIRS
@@ -75,6 +77,16 @@ class PortalSecurityManager(SecurityManager):
             login_endpoint = f"{api.endpoint}.login"
             self.limiter.limit(self.auth_rate_limit, methods=["POST"],
                                exempt_when=lambda: request.endpoint != login_endpoint)(api.blueprint)
+
+    def load_user(self, pk):
+        """The logged-in user of each request with his roles and groups in one query (FAB 5.3
+        loads them lazily: three queries on every page)."""
+        try:
+            user = self.session.execute(select(self.user_model).where(self.user_model.id == int(pk)).options(
+                joinedload(self.user_model.roles), joinedload(self.user_model.groups))).unique().scalar_one_or_none()
+        except (TypeError, ValueError):
+            return None
+        return user if user is not None and user.is_active else None
 
     def _has_access_builtin_roles(self, role, permission_name: str, view_name: str) -> bool:
         """FAB 5.3 matches every (view, permission) pattern of the role with re.match on each check
