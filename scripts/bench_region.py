@@ -8,7 +8,8 @@ twice the region). Prints figures only.
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_scratch \\
         .venv/bin/python scripts/bench_region.py
 
-Without DATABASE_URL it uses a fresh SQLite file under /tmp (removed first). On another
+Without DATABASE_URL it uses a fresh SQLite file under /tmp (removed first; kept with
+BENCH_REUSE=1). BENCH_PARTS chooses what is measured (default pages,search,excel,lheo). On another
 database it builds the schema with the migrations (`flask db upgrade`), so point it at an empty
 scratch database; if the dataset is already there, `load_region` says so and the queries run
 on what is there.
@@ -41,8 +42,10 @@ def timed(callable_, repeat: int = 5) -> tuple[float, object]:
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL")
+    parts = set((os.environ.get("BENCH_PARTS") or "pages,search,excel,lheo").split(","))
     if not url:
-        DEFAULT_SQLITE.unlink(missing_ok=True)
+        if not os.environ.get("BENCH_REUSE"):  # BENCH_REUSE=1 measures the dataset already there
+            DEFAULT_SQLITE.unlink(missing_ok=True)
         url = f"sqlite:///{DEFAULT_SQLITE}"
     print(f"Base : {url}")
 
@@ -129,17 +132,18 @@ def main() -> None:
     from scripts.bench_search import run as bench_search
 
     repeat = int(os.environ.get("BENCH_REPEAT", "5"))
-    bench_pages(app, repeat=repeat)
-    bench_search(app, repeat=repeat)
+    if "pages" in parts:
+        bench_pages(app, repeat=repeat)
+    if "search" in parts:
+        bench_search(app, repeat=repeat)
+    if "excel" in parts:  # the Excel export against openpyxl writing the raw SQL's rows (child processes)
+        from scripts.bench_excel import run as bench_excel
 
-    # The Excel export of every session against openpyxl writing the raw SQL's rows (child processes).
-    from scripts.bench_excel import run as bench_excel
+        bench_excel(url)
+    if "lheo" in parts:  # child processes, on the same database
+        from scripts.bench_lheo import run as bench_lheo
 
-    bench_excel(url)
-
-    from scripts.bench_lheo import run as bench_lheo  # child processes, on the same database
-
-    bench_lheo(url)
+        bench_lheo(url)
 
 
 if __name__ == "__main__":
