@@ -53,7 +53,9 @@ def _dialog(page, opener: str) -> None:
 
 
 def _save_dialog(page) -> None:
-    """Enregistrer in the dialog: the page reloads on the same tab once saved."""
+    """Enregistrer in the dialog: the page reloads on the same tab once saved. A date picker still
+    open over the button closes as a user's click elsewhere closes it."""
+    page.click("#portal-modal-title")
     try:
         with page.expect_navigation(wait_until="load", timeout=10000):
             page.click("#portal-modal button[type=submit]")

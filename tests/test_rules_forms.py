@@ -164,7 +164,8 @@ def test_r_e5_rich_text_refuses_script_and_3001_characters_accepts_3000(login, r
 def test_r_e5_rich_text_fields_carry_a_live_counter(login):
     page = login("contact").get(f"/formationview/edit/{securite().id}").get_data(as_text=True)
     assert page.count('data-maxchars="3000"') == 3
-    assert "caractère(s) restant(s)" in page  # the counter script
+    # The counter (forms.js) and the editor (richtext.js); their behaviour: tests/test_browser.py.
+    assert "/static/js/forms.js" in page and "/static/js/richtext.js" in page
 
 
 @pytest.mark.parametrize("value, accepted", [("0", False), ("1", True), ("5", True), ("6", False)])
