@@ -318,9 +318,10 @@ class Reconciler:
                       None, item.path)
             formateurs = [s for s in (self.structure(o) for o in item.formateurs) if s is not None]
             existing = by_action.get(action.id, {})
-            for session_item in item.sessions:
+            for rang, session_item in enumerate(item.sessions):
                 session = self._write_session(formation, action, item, session_item,
                                               existing.get(session_item.key), codes, formateurs)
+                session.lheo = {**session.lheo, "rang": rang}
                 kept_sessions.add(id(session))
         for session in formation.sessions:
             if session.in_draft or id(session) in kept_sessions or session.etat == SessionEtat.ARCHIVEE:
