@@ -15,6 +15,7 @@ pass) starts only when the file as a whole is readable.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,8 @@ from .elements import NS as NS23
 from .export import _NS_BRACES, _schema
 
 NS22 = "http://www.lheo.org/2.2"
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+_DOCTYPE = re.compile(rb"<!DOCTYPE|<\x00!\x00D\x00O\x00C|<!ENTITY")
 VERSIONS = {NS23: "2.3", NS22: "2.2"}
 CHUNK = 1 << 16
 MAX_BYTES = 1 << 30  # 1 GiB: a national dump of the Carif-Oref network is a few hundred MB
@@ -108,6 +111,8 @@ class LheoReader:
                 chunk = stream.read(CHUNK)
                 if not chunk:
                     break
+                if not fed:
+                    self._prolog(chunk)
                 fed += len(chunk)
                 try:
                     parser.feed(chunk)
@@ -163,6 +168,15 @@ class LheoReader:
         if started is not None and fed - started > limits.max_formation_bytes:
             raise FileRefused(f"Formation n° {state['index'] + 1} trop volumineuse "
                               f"(plus de {limits.max_formation_bytes} octets).")
+
+    @staticmethod
+    def _prolog(chunk: bytes) -> None:
+        """A DOCTYPE before the root element is refused before the parser reads its entities
+        (libxml2 would otherwise stop a billion laughs itself, with a less useful message)."""
+        root = _ROOT_START.search(chunk)
+        prolog = chunk[:root.start()] if root else chunk
+        if _DOCTYPE.search(prolog):
+            raise FileRefused("Déclaration de type de document (DTD) refusée : un flux LHEO n'en a pas.", 1)
 
     def _root(self, element, namespace, name) -> None:
         docinfo = element.getroottree().docinfo
