@@ -45,6 +45,11 @@ REGION_PREFIX = os.environ.get("REGION_PREFIX", "14")
 REGION_CODE = os.environ.get("REGION_CODE", "28")  # 28 = Normandie
 # Nightly LHEO flows for partners (SPEC J3) and the last gap reports the managers' page shows.
 LHEO_FLOW_DIR = os.environ.get("LHEO_FLOW_DIR", str(INSTANCE_DIR / "flows"))
+# LHEO imports (SPEC J4): the inbox the periodic job reads (one sub-folder per source:
+# <inbox>/EOS/*.xml), and the reader's limits (whole file, one formation).
+LHEO_IMPORT_INBOX = os.environ.get("LHEO_IMPORT_INBOX", str(INSTANCE_DIR / "lheo-inbox"))
+LHEO_IMPORT_MAX_BYTES = int(os.environ.get("LHEO_IMPORT_MAX_BYTES", str(1 << 30)))
+LHEO_IMPORT_MAX_FORMATION_BYTES = int(os.environ.get("LHEO_IMPORT_MAX_FORMATION_BYTES", str(5 << 20)))
 
 # Flask-AppBuilder
 AUTH_TYPE = AUTH_DB

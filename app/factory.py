@@ -133,6 +133,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_link(P.MENU_UNCONFIRMED, href="/structureview/a-confirmer", icon="fa-calendar-check-o",
                         category=P.MENU_MANAGEMENT)
     appbuilder.add_view(lheo.LheoReportView, P.MENU_LHEO_REPORT, icon="fa-exchange", category=P.MENU_MANAGEMENT)
+    appbuilder.add_view(lheo.LheoImportView, P.MENU_LHEO_IMPORT, icon="fa-upload", category=P.MENU_MANAGEMENT)
 
 
 def register_apis(appbuilder: AppBuilder) -> None:

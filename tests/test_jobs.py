@@ -89,7 +89,8 @@ def test_r_j2_queue_on_redis_when_redis_url_is_set():
 def test_r_j2_periodic_tasks_declared_once_on_the_queue(app):
     registry = jobs().huey._registry
     periodic = {task.name: task for task in registry.periodic_tasks}
-    assert set(periodic) == {"purge_drafts", "archive_ended", "partner_flows", "purge_notifications"}
+    assert set(periodic) == {"purge_drafts", "archive_ended", "partner_flows", "purge_notifications",
+                             "import_lheo_inbox"}
     assert {t.name for t in PERIODIC} == set(periodic)
     expected = {"purge_drafts": (1, 0), "archive_ended": (1, 30), "partner_flows": (2, 0),
                 "purge_notifications": (3, 0)}
@@ -98,6 +99,8 @@ def test_r_j2_periodic_tasks_declared_once_on_the_queue(app):
         runs = [day + timedelta(minutes=m) for m in range(24 * 60)
                 if periodic[name].validate_datetime(day + timedelta(minutes=m))]
         assert runs == [day.replace(hour=hour, minute=minute)], name  # once a night (UTC)
+    inbox_runs = [m for m in range(24 * 60) if periodic["import_lheo_inbox"].validate_datetime(day + timedelta(minutes=m))]
+    assert inbox_runs == [hour * 60 + 15 for hour in range(24)]  # J4: the LHEO inbox, every hour at :15
     assert "app.jobs.tasks.export_excel" in registry._registry  # the export job, on the same queue
 
 

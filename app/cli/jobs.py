@@ -29,7 +29,8 @@ def list_command():
 
     for task in PERIODIC:
         hour, minute = task.schedule.get("hour", "*"), task.schedule.get("minute", "*")
-        click.echo(f"{task.name:<22} {hour:0>2}:{minute:0>2} UTC  {task.label}")
+        when = f"{hour:0>2}:{minute:0>2} UTC" if hour != "*" else f"hh:{minute:0>2} UTC"
+        click.echo(f"{task.name:<22} {when}  {task.label}")
 
 
 @jobs_cli.command("run")

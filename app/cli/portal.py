@@ -1,4 +1,5 @@
-"""`flask portal init` (roles) and `flask referentials load`."""
+"""`flask portal init` (roles), `flask referentials load`, `load-france-competences`, `load-formacode`
+and `load-certifinfo`."""
 from pathlib import Path
 
 import click
@@ -37,3 +38,26 @@ def load_france_competences_command(directory: Path):
     count = load_france_competences(db.session, directory)
     db.session.commit()
     click.echo(f"{count} certification(s) lue(s).")
+
+
+@referentials_cli.command("load-formacode")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--version", "version", default=None, help="Version du Formacode (V14) si le fichier ne la dit pas.")
+def load_formacode_command(path: Path, version: str | None):
+    """Charge le Formacode de Centre Inffo (export CSV ou XML) : codes, libellés et version."""
+    from app.refdata.formacode import load_formacode
+
+    count, version = load_formacode(db.session, path, version)
+    db.session.commit()
+    click.echo(f"{count} code(s) Formacode chargé(s)" + (f" (version {version})." if version else " (version inconnue)."))
+
+
+@referentials_cli.command("load-certifinfo")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_certifinfo_command(path: Path):
+    """Charge les numéros Certif Info des certifications (CSV : numéro Certif Info et code RNCP ou RS)."""
+    from app.refdata.formacode import load_certif_info
+
+    rows, updated = load_certif_info(db.session, path)
+    db.session.commit()
+    click.echo(f"{rows} ligne(s) lue(s), {updated} certification(s) mise(s) à jour.")

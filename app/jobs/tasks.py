@@ -1,4 +1,4 @@
-"""What runs on the job queue: the tasks the portal queues (TASKS) and the nightly ones (PERIODIC),
+"""What runs on the job queue: the tasks the portal queues (TASKS) and the periodic ones (PERIODIC),
 declared once here and registered on the queue by `register`. Each calls a command or a
 workflow function; none holds business logic. Schedules are UTC (the queue's clock)."""
 from __future__ import annotations
@@ -67,6 +67,17 @@ def partner_flows() -> list[str]:
     return written
 
 
+def import_lheo_inbox() -> int:
+    """J4: the LHEO flows dropped into LHEO_IMPORT_INBOX (one folder per source), imported."""
+    from flask import current_app
+
+    from app.lheo.inbox import import_inbox
+
+    runs = import_inbox(current_app.config["LHEO_IMPORT_INBOX"])
+    log.info("import_lheo_inbox: %s import(s): %s", len(runs), ", ".join(f"{r.source} {r.etat}" for r in runs))
+    return len(runs)
+
+
 def purge_notifications() -> tuple[int, int]:
     """J2: notifications and their files are kept 7 days."""
     from app.commands.notifications import PurgeNotifications
@@ -94,6 +105,8 @@ PERIODIC = (
              "Flux LHEO des partenaires : Kairos, Parcoursup, base nationale (J3)"),
     Periodic("purge_notifications", dict(hour="3", minute="0"), purge_notifications,
              "Suppression des notifications et de leurs fichiers après 7 jours (J2)"),
+    Periodic("import_lheo_inbox", dict(minute="15"), import_lheo_inbox,
+             "Import des flux LHEO déposés dans le répertoire d'arrivée, chaque heure à 15 (J4)"),
 )
 TASKS: dict[str, Callable] = {"export_excel": export_excel, "export_lheo": export_lheo}
 

@@ -90,10 +90,12 @@ def _reason(path: str, message: str) -> str:
 
 def write_offer(stream, chunks, report: GapReport, *, partner: str = NATIONAL, today: date | None = None,
                 prefix: str | None = None, habilitated=None, pretty: bool = True,
-                exported_at: datetime | None = None) -> int:
+                exported_at: datetime | None = None, perimeter: bool = True) -> int:
     """Write the LHEO document of the formations in `chunks` (lists of formations, with their
     sessions) to the binary `stream`; returns the number of formations written. `habilitated`
-    (certification id → SIRETs) for in-memory formations; read from the database otherwise."""
+    (certification id → SIRETs) for in-memory formations; read from the database otherwise.
+    Without `perimeter` (the formations of one import source, J4) every given session is
+    written: no partner's rule applies, only the schema."""
     today = today or date.today()
     prefix = region_prefix(prefix)
     check = FormationCheck()
@@ -104,21 +106,25 @@ def write_offer(stream, chunks, report: GapReport, *, partner: str = NATIONAL, t
         with xf.element(f"{{{NS}}}lheo", attrib=attributes, nsmap={None: NS}):
             with xf.element(f"{{{NS}}}offres"):
                 for formations in chunks:
-                    known = habilitated if habilitated is not None else habilitated_sirets(
+                    known = habilitated if habilitated is not None or not perimeter else habilitated_sirets(
                         {link.certification_id for f in formations for link in f.certifications})
                     with reusing():  # repeated organisations and places built once per chunk
                         for formation in formations:
-                            element = _formation(check, formation, report, partner, today, prefix, known)
+                            element = _formation(check, formation, report, partner, today, prefix, known,
+                                                 perimeter)
                             if element is not None:
                                 xf.write(element, pretty_print=pretty)
                                 check.offres.remove(element)
     return report.written["formations"]
 
 
-def _formation(check: FormationCheck, formation, report: GapReport, partner, today, prefix, habilitated):
+def _formation(check: FormationCheck, formation, report: GapReport, partner, today, prefix, habilitated,
+               perimeter: bool = True):
     """The formation's element, valid and holding the sessions the partner takes; None when it
     is left out (reported)."""
     report.begin(formation.reference)
+    if not perimeter:
+        return _checked(check, formation, list(formation.sessions), report, prefix)
     habilitation = habilitation_problems(formation, habilitated, getattr(formation, "formateur_sirets", None))
     blocking = formation_blockers(formation, habilitation)
     if blocking:
@@ -135,6 +141,10 @@ def _formation(check: FormationCheck, formation, report: GapReport, partner, tod
                             session.reference)
         else:
             report.excluded(judged.reasons[0], session.reference)
+    return _checked(check, formation, sessions, report, prefix)
+
+
+def _checked(check: FormationCheck, formation, sessions, report: GapReport, prefix):
     if not sessions:
         return None
     with recording(report):

@@ -57,10 +57,12 @@ def _temporary(directory: Path, name: str, mode: str):
 
 
 def write_export(path, *, partner: str = NATIONAL, kind: str = "export", today: date | None = None,
-                 db_session=None, formation_ids=None, chunk_size: int = CHUNK_SIZE) -> ExportResult:
+                 db_session=None, formation_ids=None, chunk_size: int = CHUNK_SIZE,
+                 source: str | None = None) -> ExportResult:
     """Write the validated offer in `partner`'s perimeter to `path` (LHEO 2.3) and its gap report
     beside it; inside an application context. With no formation to write, no XML file is
-    written (LHEO requires at least one) and the report says so."""
+    written (LHEO requires at least one) and the report says so. With `source`, the formations
+    imported from that source instead, every session the import brought (J4 round trip)."""
     if partner not in PARTNERS:
         raise ValueError(f"partenaire inconnu : {partner}")
     path = Path(path).resolve()
@@ -72,8 +74,8 @@ def write_export(path, *, partner: str = NATIONAL, kind: str = "export", today: 
     try:
         report = GapReport(csv_file, kind=kind, partner=partner, file=str(path))
         with xml_file:
-            chunks = published_formations(db_session or db.session, chunk_size, formation_ids)
-            written = write_offer(xml_file, chunks, report, partner=partner, today=today)
+            chunks = published_formations(db_session or db.session, chunk_size, formation_ids, source=source)
+            written = write_offer(xml_file, chunks, report, partner=partner, today=today, perimeter=source is None)
         if not written:
             report.begin("")
             report.blocking("offres", "Aucune formation à diffuser : aucun fichier LHEO n'est écrit "
@@ -97,7 +99,8 @@ def write_export(path, *, partner: str = NATIONAL, kind: str = "export", today: 
         for temporary in temporaries:
             temporary.unlink(missing_ok=True)
         raise
-    remember(kind, summary)
+    if source is None:
+        remember(kind, summary)
     return ExportResult(partner, path if written else None, csv_path, json_path, summary, report.text())
 
 

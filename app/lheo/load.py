@@ -15,6 +15,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
 
 from app.models import (
+    Action,
     BlocCompetences,
     Certification,
     Coordonnee,
@@ -140,24 +141,33 @@ class Referentials:
                 bloc.certification = certification
             self.certifications[certification.id] = certification
 
+def imported_from(source: str) -> tuple[tuple, tuple]:
+    """(formation, session) conditions of what an import of `source` brought and did not archive
+    (J4: `flask lheo export --source`), whatever their dates: the round trip gives it all back."""
+    return ((Formation.source == source, Formation.draft_of_id.is_(None), Formation.etat != FormationEtat.ARCHIVEE),
+            (Session.etat != SessionEtat.ARCHIVEE, Session.in_draft.is_(False)))
+
+
 def published_formations(db_session, chunk_size: int = CHUNK_SIZE, formation_ids=None,
-                         session_filter=None) -> Iterator[list[Record]]:
+                         session_filter=None, source: str | None = None) -> Iterator[list[Record]]:
     """The published formations having a validated session, by chunks of `chunk_size` (ordered by
     id, keyset-paginated), each with its validated sessions and everything the mapping reads.
     `formation_ids` narrows the selection (an export of selected rows); `session_filter`, a select
-    of session ids (a user's search and checked rows), narrows the sessions themselves."""
+    of session ids (a user's search and checked rows), narrows the sessions themselves; `source`
+    takes instead the formations imported from that source (`imported_from`)."""
     refs = Referentials(db_session)
-    sessions = PUBLISHED_SESSION + ((Session.id.in_(session_filter),) if session_filter is not None else ())
+    published, sessions = (PUBLISHED_FORMATION, PUBLISHED_SESSION) if source is None else imported_from(source)
+    sessions = sessions + ((Session.id.in_(session_filter),) if session_filter is not None else ())
     has_session = exists().where(Session.formation_id == Formation.id, *sessions)
     selected = (Formation.id.in_(list(formation_ids)),) if formation_ids is not None else ()
     last = 0
     while True:
-        statement = select(Formation.__table__).where(*PUBLISHED_FORMATION, *selected, has_session,
+        statement = select(Formation.__table__).where(*published, *selected, has_session,
                                                        Formation.id > last)
         formations = _records(db_session, statement.order_by(Formation.id).limit(chunk_size))
         if not formations:
             return
-        chunk = (Formation.id > last, Formation.id <= formations[-1].id, *PUBLISHED_FORMATION, *selected)
+        chunk = (Formation.id > last, Formation.id <= formations[-1].id, *published, *selected)
         last = formations[-1].id
         yield _Chunk(db_session, refs, formations, chunk, sessions).load()
 
@@ -230,6 +240,10 @@ class _Chunk:
         pedagogiques = self._session_links(session_modalite_pedagogique, "nomenclature_id")
         blocs = self._session_links(session_bloc, "bloc_competences_id")
 
+        # LHEO actions of imported formations: their sessions export as one action (J4)
+        actions = {action.id: action for action in _records(
+            db, select(Action.__table__).where(Action.formation_id.in_(self.formation_ids)))}
+
         structures = self._structures()
         lieux = self._lieux()
         contacts = self.contacts
@@ -238,6 +252,7 @@ class _Chunk:
         by_formation = defaultdict(list)
         for session in sessions:
             session.contact = contacts.get(session.contact_id)
+            session.action = actions.get(session.action_id)
             session.lieu_inscription = lieux.get(session.lieu_inscription_id)
             for name in ("type_parcours", "modalite_enseignement", "niveau_entree", "validation_blocs"):
                 setattr(session, name, code(getattr(session, f"{name}_id")))

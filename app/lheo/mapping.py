@@ -33,6 +33,8 @@ from .elements import (
 )
 from . import report
 from .extras import action_extras, formation_extras, session_extras
+from .imported import formation_element as imported_formation
+from .imported import is_imported
 from .organismes import (
     FORMACODE_VERSION,
     adresse,
@@ -58,7 +60,10 @@ NIVEAUX = frozenset({*range(9), *range(11, 19)})
 
 
 def formation_element(parent, formation, sessions, prefix: str | None):
-    """The `formation` of `formation` with one action per session of `sessions`."""
+    """The `formation` of `formation` with one action per session of `sessions`; an imported
+    formation (J4) from its stored document, its sessions grouped by action (imported.py)."""
+    if is_imported(formation):
+        return imported_formation(parent, formation, sessions)
     node = el(parent, "formation", numero=numero(prefix, formation.reference), **stamps(formation),
               **carif_dates(formation))
     links = sorted(formation.certifications, key=lambda link: not link.principal)

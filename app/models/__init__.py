@@ -3,8 +3,10 @@ registers them."""
 from flask_appbuilder.security.sqla.models import User  # noqa: F401  (ab_user, for relationships)
 
 from .accounts import AccountRequest, AccountRequestEtat, RightLevel, StructureRight
+from .imports import ImportEtat, LheoImport, LheoImportLine, Outcome
 from .notifications import Notification, NotificationEtat
 from .offer import (
+    Action,
     CycleAlternance,
     Financement,
     Formation,

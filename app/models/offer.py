@@ -2,10 +2,15 @@
 
 The shape follows LHEO 2.3 so that export is a mapping: a formation carries the LHEO
 formation-level fields; a session carries the action-level fields and exports as one `action`
-with one `session` (LHEO-NOTES §2).
+with one `session` (LHEO-NOTES §2) — unless it belongs to an `Action` (imported offer, J4): the
+sessions of one action export as one `action` holding them all.
+
+Imported records (J4, G7) keep their source and numbers (`source`, `source_numero`) and, in
+`lheo`, the stored document of what the portal has no column for (app/lheo/importer.py).
 """
 from flask_appbuilder import Model
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     Date,
@@ -62,6 +67,12 @@ class Formation(TimestampMixin, Model):
     romes = relationship(Nomenclature, secondary=formation_rome)
     etat = Column(String(20), default=FormationEtat.EN_CREATION, nullable=False, index=True)
     importee = Column(Boolean, default=False, nullable=False)  # G7: read-only for contacts
+    # J4: where an imported formation comes from and what it was there (identity, reconciliation)
+    source = Column(String(50), index=True)  # the flow's name (`--source EOS`)
+    source_numero = Column(String(255), index=True)  # the formation's `numero` in that flow
+    importee_le = Column(DateTime)  # last import that created or changed it
+    empreinte = Column(String(64))  # digest of the imported element: unchanged → nothing written
+    lheo = Column(JSON)  # stored LHEO document of what has no column (app/lheo/importer.py)
     motif_archivage_id = Column(Integer, ForeignKey("nomenclature.id"))
     motif_archivage = relationship(Nomenclature, foreign_keys=[motif_archivage_id])
     commentaire_archivage = Column(Text)
@@ -78,6 +89,8 @@ class Formation(TimestampMixin, Model):
     sessions = relationship(
         "Session", back_populates="formation", order_by="Session.debut", cascade="all, delete-orphan"
     )
+    actions = relationship("Action", back_populates="formation", order_by="Action.rang",
+                           cascade="all, delete-orphan")
 
     @property
     def etat_libelle(self) -> str:
@@ -99,6 +112,26 @@ class FormationCertification(Model):
 
     def __repr__(self) -> str:
         return f"{self.certification}"
+
+
+class Action(Model):
+    """An LHEO `action` of an imported formation (J4): the sessions it groups export as one
+    `action` again. Its action-level fields live on each of its sessions where the portal uses
+    them (durations, lieux, formateurs, financeurs) and in `lheo`, the stored document, for the
+    rest (langue-formation, url-action, adresse-information, date-information, extras…)."""
+
+    __tablename__ = "action"
+    id = Column(Integer, primary_key=True)
+    formation_id = Column(Integer, ForeignKey("formation.id", ondelete="CASCADE"), nullable=False, index=True)
+    formation = relationship(Formation, back_populates="actions")
+    numero = Column(String(255))  # the action's `numero` in its flow (identity within the formation)
+    rang = Column(Integer, default=0, nullable=False)  # its place in the formation
+    empreinte = Column(String(64))
+    lheo = Column(JSON)
+    sessions = relationship("Session", back_populates="action", order_by="Session.debut")
+
+    def __repr__(self) -> str:
+        return self.numero or f"Action {self.rang + 1}"
 
 
 session_rythme = link_nomenclature("session_rythme", "session")
@@ -163,6 +196,12 @@ class Session(TimestampMixin, Model):
     draft_of_id = Column(Integer, ForeignKey("session.id", ondelete="SET NULL"), index=True)
     draft_of = relationship("Session", remote_side=[id], foreign_keys=[draft_of_id])
     contact_a_verifier = Column(Boolean, default=False, nullable=False)  # set by duplication (F14)
+    # J4: the LHEO action it belongs to (imported offer) and its identity in the source flow
+    action_id = Column(Integer, ForeignKey("action.id", ondelete="SET NULL"), index=True)
+    action = relationship(Action, back_populates="sessions")
+    source_numero = Column(String(255))
+    empreinte = Column(String(64))
+    lheo = Column(JSON)
 
     formateurs = relationship("SessionFormateur", back_populates="session", cascade="all, delete-orphan")
     lieux = relationship("SessionLieu", back_populates="session", cascade="all, delete-orphan")

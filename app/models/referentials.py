@@ -79,6 +79,7 @@ class Nomenclature(Model):
     libelle = Column(String(255), nullable=False)
     actif = Column(Boolean, default=True, nullable=False)
     ordre = Column(Integer, default=0, nullable=False)
+    version = Column(String(10))  # the referential's version (Formacode "V14") when loaded with one
 
     def __repr__(self) -> str:
         return f"{self.code} – {self.libelle}" if self.kind in _CODED_KINDS else self.libelle

@@ -79,6 +79,8 @@ class Structure(AddressMixin, TimestampMixin, Model):
     demande_particuliere = Column(Text)  # C2: requests on identity fields
     demande_contacts = Column(Text)  # C5: requests on contacts
     confirme_le = Column(Date)  # C10: yearly confirmation
+    # J4: a structure created by an LHEO import (no member structure had its SIRET): the flow's name
+    source = Column(String(50))
 
     coordonnees = relationship("Coordonnee", back_populates="structure", cascade="all, delete-orphan")
     contacts = relationship("StructureContact", back_populates="structure", cascade="all, delete-orphan")

@@ -1,7 +1,9 @@
 """Import of a France compétences export (`export_fiches_CSV_*_AAAA_MM_JJ.csv`, SPEC D1–D2).
 
 Quirks handled (IDENTIFIERS.md): `;` separators, every field quoted, CRLF, dates JJ/MM/AAAA,
-a leading TAB in SIRETs. Existing certifications are updated in place.
+a leading TAB in SIRETs. Existing certifications are updated in place. When the Standard file
+carries them, the Certif Info number and the first / last session dates are read too (D1), and
+the Ancienne_Nouvelle file gives the continuity chain (`remplacee_par`, both directions).
 """
 from __future__ import annotations
 
@@ -80,6 +82,14 @@ def load_france_competences(session, directory: Path) -> int:
             for marker in EDUCATION_NATIONALE_MARKERS
         )
         cert.accessible_apprentissage = any("apprentissage" in v["Si_Jury"] for v in voies[numero])
+        # D1, J4: Certif Info number and first / last session dates when the export carries them
+        certif_info = _optional(row, CERTIF_INFO_COLUMNS)
+        if certif_info:
+            cert.certif_info = certif_info[:10]
+        for attribute, columns in (("premiere_session", FIRST_SESSION_COLUMNS), ("derniere_session", LAST_SESSION_COLUMNS)):
+            value = _date(_optional(row, columns) or "")
+            if value is not None:
+                setattr(cert, attribute, value)
         cert.nsf = _codes(session, by_kind, K.NSF, nsf[numero], "Nsf_Code", "Nsf_Intitule")
         cert.formacodes = _codes(session, by_kind, K.FORMACODE, formacodes[numero], "Formacode_Code",
                                  "Formacode_Libelle")
@@ -149,13 +159,39 @@ def _codes(session, by_kind, kind, rows, code_col, label_col) -> list[Nomenclatu
     return result
 
 
+# Optional columns of the Standard file (their names vary between France compétences exports)
+CERTIF_INFO_COLUMNS = ("Code_Certifinfo", "Code_CertifInfo", "Certifinfo", "Certif_Info", "Numero_Certifinfo")
+FIRST_SESSION_COLUMNS = ("Date_Premiere_Session", "Date_Premiere_Session_Examen", "Date_Debut_Premiere_Session")
+LAST_SESSION_COLUMNS = ("Date_Derniere_Session", "Date_Derniere_Session_Examen", "Date_Fin_Derniere_Session")
+
+
+def _optional(row: dict, columns) -> str | None:
+    return next((row[name] for name in columns if row.get(name)), None)
+
+
 def _link_replacements(session, rows) -> None:
+    """The continuity chain (ancienne → nouvelle fiche) the expiry radar follows: a row names the
+    fiche and its new one (`Nouvelle_Certification`) or its old one (`Ancienne_Certification`)."""
     def find(code):
+        if not code:
+            return None
         column = Certification.code_rncp if code.startswith("RNCP") else Certification.code_rs
         return session.execute(select(Certification).where(column == code)).scalar_one_or_none()
 
     for row in rows:
-        if row.get("Nouvelle_Certification"):
-            old, new = find(row["Numero_Fiche"]), find(row["Nouvelle_Certification"])
-            if old is not None and new is not None:
-                old.remplacee_par = new
+        pairs = ((row.get("Numero_Fiche"), row.get("Nouvelle_Certification")),
+                 (row.get("Ancienne_Certification"), row.get("Numero_Fiche")))
+        for old_code, new_code in pairs:
+            if old_code and new_code and old_code != new_code:
+                old, new = find(old_code), find(new_code)
+                if old is not None and new is not None:
+                    old.remplacee_par = new
+
+
+def continuity_chain(certification) -> list:
+    """The certification and the fiches that replaced it, in order (cycles stop the walk)."""
+    chain, seen = [certification], {id(certification)}
+    while chain[-1].remplacee_par is not None and id(chain[-1].remplacee_par) not in seen:
+        chain.append(chain[-1].remplacee_par)
+        seen.add(id(chain[-1]))
+    return chain

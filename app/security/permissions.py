@@ -73,6 +73,7 @@ RESOURCE_ACCOUNT_REQUEST = "AccountRequest"
 RESOURCE_CONTACT_ACCOUNT = "ContactAccount"  # the Gestionnaire's view of Contact OF accounts
 RESOURCE_NOTIFICATION = "Notification"  # a user's own notifications (the bell): read, mark read (edit)
 RESOURCE_LHEO_REPORT = "LheoReport"  # the gap reports of the last LHEO export and flows
+RESOURCE_LHEO_IMPORT = "LheoImport"  # LHEO imports (J4): upload (add) and reconciliation reports (read)
 RESOURCE_OPENAPI = "OpenApi"
 RESOURCE_SWAGGER = "SwaggerView"
 
@@ -116,5 +117,6 @@ MENU_ACCOUNT_REQUESTS = "Demandes de compte"
 MENU_CONTACT_ACCOUNTS = "Comptes des organismes"
 MENU_UNCONFIRMED = "Structures à confirmer"
 MENU_LHEO_REPORT = "Rapports des flux LHEO"
+MENU_LHEO_IMPORT = "Imports LHEO"
 FAB_SECURITY_MENUS = ("List Users", "List Roles", "List Groups")
 MENU_ACCESS = "menu_access"

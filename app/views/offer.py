@@ -393,8 +393,19 @@ def workflow_context(item, writable: bool) -> dict:
         "published": published, "draft": draft, "purge_notice": purge_notice(db.session, formation),
         "transitions": available(formation, actor) if writable else [],
         "lock": lock_reason(item, manager=manager) if writable else (IMPORTED if formation.importee else ""),
+        "imported": imported_notice(formation),
         "extra": extra,
     }
+
+
+def imported_notice(formation) -> str:
+    """G7, J4: where an imported formation comes from, shown on its pages and its sessions'."""
+    if not formation.importee:
+        return ""
+    source = f"du flux « {formation.source} »" if formation.source else "d'un autre système"
+    when = f" le {formation.importee_le:%d/%m/%Y à %H:%M}" if formation.importee_le else ""
+    numero = f" (n° {formation.source_numero} dans ce flux)" if formation.source_numero else ""
+    return f"Formation importée {source}{when}{numero} : elle n'est jamais soumise à validation."
 
 
 def history_of(item) -> list:

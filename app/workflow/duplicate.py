@@ -12,6 +12,9 @@ from .history import record
 
 # History of a copy (action, and a comment naming its source): the commands also read them back
 # to recognise a form sent twice.
+# A copy is the portal's own record: it leaves the imported identity behind (J4, G7).
+NOT_IMPORTED_FORMATION = dict(source=None, source_numero=None, importee_le=None, empreinte=None, lheo=None)
+NOT_IMPORTED_SESSION = dict(action_id=None, source_numero=None, empreinte=None, lheo=None)
 COPIED = "Duplication"
 COPIED_FOR_NEXT_YEAR = "Duplication pour la rentrée suivante"
 
@@ -36,7 +39,7 @@ def duplicate_session(db_session, session: Session, author=None) -> Session:
         record(db_session, session.formation, "Demande de modification", author,
                f"Ouverte pour dupliquer la session {session.reference}.")
     copy = drafts.copy_session(db_session, session, formation, etat=SessionEtat.BROUILLON, in_draft=in_draft, draft_of=None,
-                               debut=None, fin=None, contact_a_verifier=True)
+                               debut=None, fin=None, contact_a_verifier=True, **NOT_IMPORTED_SESSION)
     for link in copy.lieux:
         link.a_verifier = True
     copy.recrutements = []  # dated events belong to the old session
@@ -49,7 +52,7 @@ def duplicate_formation(db_session, formation: Formation, author=None) -> Format
     """E12 (managers): a new formation in creation, with its certifications and a copy of each
     running session (dates cleared)."""
     copy = drafts.copy_row(formation, etat=FormationEtat.EN_CREATION, draft_of=None, importee=False,
-                           intitule=f"{formation.intitule} (copie)"[:255])
+                           intitule=f"{formation.intitule} (copie)"[:255], **NOT_IMPORTED_FORMATION)
     db_session.add(copy)
     for name in drafts.FORMATION_M2M:
         setattr(copy, name, list(getattr(formation, name)))
@@ -58,7 +61,7 @@ def duplicate_formation(db_session, formation: Formation, author=None) -> Format
         if session.etat == SessionEtat.ARCHIVEE or session.in_draft:
             continue
         new = drafts.copy_session(db_session, session, copy, etat=SessionEtat.BROUILLON, in_draft=False, draft_of=None,
-                                  debut=None, fin=None, contact_a_verifier=True)
+                                  debut=None, fin=None, contact_a_verifier=True, **NOT_IMPORTED_SESSION)
         new.recrutements = []
         for link in new.lieux:
             link.a_verifier = True
@@ -118,7 +121,8 @@ def duplicate_for_next_year(db_session, rows, author=None) -> tuple[list[Session
             formation = drafts.open_draft(db_session, formation)
             in_draft = True
         copy = drafts.copy_session(db_session, session, formation, etat=SessionEtat.BROUILLON, in_draft=in_draft,
-                                   draft_of=None, debut=row["debut"], fin=row["fin"], contact_a_verifier=True)
+                                   draft_of=None, debut=row["debut"], fin=row["fin"], contact_a_verifier=True,
+                                   **NOT_IMPORTED_SESSION)
         copy.recrutements = []
         for link in copy.lieux:
             link.a_verifier = True
