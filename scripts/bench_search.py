@@ -16,6 +16,8 @@ import time
 
 from sqlalchemy import event, text
 
+from scripts.bench_pages import _median_ms
+
 PASSWORD = "Gestion!2026"
 ARCHIVE_COUNT = 10_000
 
@@ -53,16 +55,6 @@ SEARCHES = [
     ("début du 01/01/2027 au 31/03/2027", {"debut_du": "2027-01-01", "debut_au": "2027-03-31"},
      "s.debut >= '2027-01-01' AND s.debut <= '2027-03-31'"),
 ]
-
-
-def _median_ms(callable_, repeat: int) -> float:
-    callable_()
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        callable_()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
 
 
 def _queries(engine, call) -> int:

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORDS
-from tests.test_browser import ARGS, CHROMIUM, live_server, submit  # noqa: F401  (live_server: a fixture)
+from tests.test_browser import ARGS, CHROMIUM, live_server, login_as  # noqa: F401  (live_server: a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -65,15 +64,6 @@ def page(live_server):
         browser.close()
 
 
-def _login(page, live_server, username):
-    page.goto(f"{live_server}/logout/")
-    page.goto(f"{live_server}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORDS[username])
-    submit(page, "input[type=submit], button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
-
-
 def _open(page, live_server, target) -> None:
     if isinstance(target, tuple):  # a record page: the first one its list links to
         list_url, link = target
@@ -110,7 +100,7 @@ def _report(found: dict[str, list[str]]) -> str:
 
 @pytest.mark.parametrize("username", ALL)
 def test_wcag21_aa_main_pages_have_no_critical_or_serious_violation(live_server, page, username):
-    _login(page, live_server, username)
+    login_as(page, live_server, username)
     found, opened = {}, 0
     for name, target, roles in PAGES:
         if username not in roles:

@@ -131,7 +131,8 @@ def test_r_e5_live_counter_and_refused_form_keep_the_text(live_server, page):
     assert db.session.get(Formation, formation.id).intitule.startswith("Sécurité incendie")
 
 
-def _login(page, live_server, username):
+def login_as(page, live_server, username):
+    """Log `page` in as a demo user (logging out whoever was in), on the home page."""
     page.goto(f"{live_server}/logout/")
     page.goto(f"{live_server}/login/")
     page.fill("input[name=username]", username)
@@ -154,7 +155,7 @@ def test_r_g2_r_g5_full_loop_modification_validation_publication(live_server, pa
     published = db.session.execute(select(Formation).where(Formation.intitule.like("Bureautique%"))).scalar_one()
     target = next(s for s in published.sessions if not s.entree_sortie_permanente)
     old_prerequis = target.prerequis
-    _login(page, live_server, "contact.autre")
+    login_as(page, live_server, "contact.autre")
 
     page.goto(f"{live_server}/formationview/show/{published.id}")
     submit(page, "a.btn:has-text('Demande de modification')")
@@ -183,7 +184,7 @@ def test_r_g2_r_g5_full_loop_modification_validation_publication(live_server, pa
     document = export_bytes(db.session).decode()
     assert old_prerequis in document and "Maîtriser les bases de Windows." not in document
 
-    _login(page, live_server, "gestionnaire")
+    login_as(page, live_server, "gestionnaire")
     page.goto(f"{live_server}/validation/")
     submit(page, f"tr:has-text('{draft.reference}') >> a:has-text('Examiner')")
     diff = page.inner_text("#diff")
@@ -224,7 +225,7 @@ def test_r_b1_r_b3_r_b4_account_request_to_first_login(live_server, page, mailbo
     submit(page, "#envoyer")
     assert "Votre demande est enregistrée" in page.inner_text("#done")
 
-    _login(page, live_server, "gestionnaire")
+    login_as(page, live_server, "gestionnaire")
     page.goto(f"{live_server}/accountrequestview/list/")
     submit(page, "a[href*='/accountrequestview/show/'] >> nth=0")
     page.select_option("#niveau", "modification")
@@ -260,7 +261,7 @@ def test_r_f6_mesure_list_follows_the_financeur(live_server, page):
     from app.extensions import db
     from app.models import Formation, Mesure
 
-    _login(page, live_server, "contact")
+    login_as(page, live_server, "contact")
     formation = db.session.execute(select(Formation).where(Formation.intitule.like("Sécurité incendie%"))).scalar_one()
     session = formation.sessions[0]
     cpf = db.session.execute(select(Mesure).where(Mesure.code == "CPF")).scalar_one()

@@ -7,8 +7,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import PASSWORDS
-from tests.test_browser import ARGS, CHROMIUM, live_server, submit  # noqa: F401  (live_server: a fixture)
+from tests.test_browser import ARGS, CHROMIUM, live_server, login_as  # noqa: F401  (live_server: a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -45,15 +44,6 @@ def page(browser_page):
     assert browser_page.violations == []
 
 
-def _login(page, live_server, username):
-    page.goto(f"{live_server}/logout/")
-    page.goto(f"{live_server}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORDS[username])
-    submit(page, "input[type=submit], button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
-
-
 def test_login_page_has_no_violation_and_no_server_banner(live_server, page):
     response = page.goto(f"{live_server}/logout/")
     response = page.goto(f"{live_server}/login/")
@@ -69,7 +59,7 @@ def test_contact_pages_work_under_the_policy(live_server, page):
     from app.extensions import db
     from app.models import Formation
 
-    _login(page, live_server, "contact")
+    login_as(page, live_server, "contact")
     assert "Bienvenue Camille" in page.inner_text("body")
     page.goto(f"{live_server}/formationview/list/")
     assert "Titre professionnel maçon" in page.inner_text("body")
@@ -94,7 +84,7 @@ def test_contact_pages_work_under_the_policy(live_server, page):
 
 
 def test_espace_selector_sends_its_form_without_an_inline_handler(live_server, page):
-    _login(page, live_server, "contact")  # CFA Bâtiment Normandie and its antennas
+    login_as(page, live_server, "contact")  # CFA Bâtiment Normandie and its antennas
     options = page.locator("#espace-structure option")
     assert options.count() > 2
     with page.expect_navigation(wait_until="load"):
@@ -105,7 +95,7 @@ def test_espace_selector_sends_its_form_without_an_inline_handler(live_server, p
 
 
 def test_manager_confirmations_and_swagger_under_the_policy(live_server, page):
-    _login(page, live_server, "gestionnaire")
+    login_as(page, live_server, "gestionnaire")
     page.goto(f"{live_server}/validation/")
     button = page.locator("button[data-confirm]").first
     assert button.count() == 1

@@ -12,8 +12,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Formation, FormationEtat, Session, Structure
-from tests.conftest import PASSWORDS
-from tests.test_browser import ARGS, CHROMIUM, live_server, submit  # noqa: F401  (live_server: a fixture)
+from tests.test_browser import ARGS, CHROMIUM, live_server, login_as, submit  # noqa: F401  (live_server: a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -31,10 +30,7 @@ def browser(live_server):
 
 def _page(browser, live_server, username):
     page = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 1000}).new_page()
-    page.goto(f"{live_server}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORDS[username])
-    submit(page, "input[type=submit], button[type=submit]")
+    login_as(page, live_server, username)
     return page
 
 
@@ -94,6 +90,7 @@ def test_core_scenario_in_one_formation_page_and_one_session_page(live_server, b
     session_url = page.url.split("#")[0]
     session = db.session.get(Session, int(session_url.rsplit("/", 1)[1]))
     cfa = db.session.execute(select(Structure).where(Structure.raison_sociale == "CFA Bâtiment Normandie")).scalar_one()
+    assert [(f.structure_id, f.principal) for f in session.formateurs] == [(cfa.id, True)]  # F3, in the database
     assert "Lefebvre" in page.inner_text("#onglet-dates")  # the responsable's principal contact
     page.click("#lien-lieux")
     assert "CFA BTP Normandie" in page.inner_text("#liste-formateurs") and "Principal" in page.inner_text(

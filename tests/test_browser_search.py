@@ -12,9 +12,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Financement, Lieu, Session, SessionEtat, SessionFormateur, SessionLieu
-from tests.conftest import PASSWORDS
 from tests.helpers import formation_like
-from tests.test_browser import ARGS, CHROMIUM, live_server, submit  # noqa: F401  (live_server: a fixture)
+from tests.test_browser import ARGS, CHROMIUM, live_server, login_as, submit  # noqa: F401  (live_server: a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -27,10 +26,7 @@ def manager_page(live_server):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         page = browser.new_context(locale="fr-FR").new_page()
-        page.goto(f"{live_server}/login/")
-        page.fill("input[name=username]", "gestionnaire")
-        page.fill("input[name=password]", PASSWORDS["gestionnaire"])
-        submit(page, "input[type=submit], button[type=submit]")
+        login_as(page, live_server, "gestionnaire")
         yield page
         browser.close()
 

@@ -11,8 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.conftest import PASSWORDS
-from tests.test_browser import ARGS, CHROMIUM, live_server, submit  # noqa: F401  (live_server: a fixture)
+from tests.test_browser import ARGS, CHROMIUM, live_server, login_as  # noqa: F401  (live_server: a fixture)
 
 APOSTROPHE = "Demander un complément d'information"
 # What FAB pasted between quotes in a script: an apostrophe, double quotes, a backslash, a tag.
@@ -95,15 +94,6 @@ def page(live_server):
         browser.close()
 
 
-def _login(page, live_server, username):
-    page.goto(f"{live_server}/logout/")
-    page.goto(f"{live_server}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORDS[username])
-    submit(page, "input[type=submit], button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
-
-
 def _answer(page, accept: bool) -> list[str]:
     """Answer the next dialogs; returns their messages."""
     asked = []
@@ -122,7 +112,7 @@ def test_queue_ask_information_with_an_apostrophe_is_confirmed_before_sending(li
     from app.models import Formation
     from app.models.workflow import FormationEtat
 
-    _login(page, live_server, "gestionnaire")
+    login_as(page, live_server, "gestionnaire")
     page.goto(f"{live_server}/validation/")
     page.check("#queue input[name=rowid] >> nth=0")
     reference = page.inner_text("#queue tbody tr >> nth=0 >> td >> nth=1")
@@ -137,7 +127,7 @@ def test_queue_ask_information_with_an_apostrophe_is_confirmed_before_sending(li
 
 @pytest.mark.browser
 def test_fab_list_action_asks_its_question_then_acts_on_the_checked_rows(live_server, page, reset_demo):
-    _login(page, live_server, "gestionnaire")
+    login_as(page, live_server, "gestionnaire")
     page.goto(f"{live_server}/sessionview/list/")
     page.click("button.dropdown-toggle:has-text('Actions')")
     page.click("[data-list-action=close_recrutement]")  # nothing checked: FAB's alert, no question
@@ -167,7 +157,7 @@ def test_deleting_a_row_is_confirmed_before_the_form_is_sent(live_server, page, 
     from app.models import Financement
     from app.workflow.locks import lock_reason
 
-    _login(page, live_server, "contact")
+    login_as(page, live_server, "contact")
     page.goto(f"{live_server}/financementview/list/")
     listed = [int(form.get_attribute("action").rstrip("/").split("/")[-1])
               for form in page.locator("form[action*='/financementview/delete/']").all()]
