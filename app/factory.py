@@ -42,7 +42,7 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
         from .views.espace import espace_context
 
         app.jinja_env.globals["espace_context"] = espace_context  # the navbar's espace selector (A4)
-        from .views.offer import mesure_financeurs
+        from .views.offer_children import mesure_financeurs
 
         app.jinja_env.globals["mesure_financeurs"] = mesure_financeurs  # financeur → mesure cascade (F6)
         from .views.base import is_fragment
@@ -75,7 +75,8 @@ def register_views(appbuilder: AppBuilder) -> None:
     """Every menu entry, grouped as users see them; menu names come from the permission
     vocabulary, which the roles grant (app/security/roles.py)."""
     from .security import permissions as P
-    from .views import accounts, espace, exports, lheo, notifications, offer, referentials, search, structures, workflow
+    from .views import (accounts, espace, exports, lheo, notifications, offer, offer_children, referentials, search,
+                        structures, workflow)
 
     # Ma structure
     appbuilder.add_view(structures.StructureView, P.MENU_STRUCTURES, icon="fa-building", category=P.MENU_STRUCTURE,
@@ -93,10 +94,10 @@ def register_views(appbuilder: AppBuilder) -> None:
                         category_icon="fa-graduation-cap")
     appbuilder.add_view(search.FormationSearchView, P.MENU_SEARCH, icon="fa-search", category=P.MENU_OFFER)
     appbuilder.add_view(offer.SessionView, P.MENU_SESSIONS, icon="fa-calendar", category=P.MENU_OFFER)
-    appbuilder.add_view(offer.FinancementView, P.MENU_FINANCEMENTS, icon="fa-eur", category=P.MENU_OFFER)
-    appbuilder.add_view(offer.RecrutementView, P.MENU_RECRUTEMENTS, icon="fa-users", category=P.MENU_OFFER)
-    for view in (offer.FormationCertificationView, offer.SessionFormateurView, offer.SessionLieuView,
-                 offer.CycleAlternanceView):
+    appbuilder.add_view(offer_children.FinancementView, P.MENU_FINANCEMENTS, icon="fa-eur", category=P.MENU_OFFER)
+    appbuilder.add_view(offer_children.RecrutementView, P.MENU_RECRUTEMENTS, icon="fa-users", category=P.MENU_OFFER)
+    for view in (offer_children.FormationCertificationView, offer_children.SessionFormateurView,
+                 offer_children.SessionLieuView, offer_children.CycleAlternanceView):
         appbuilder.add_view_no_menu(view)
     appbuilder.add_view(workflow.ValidationQueueView, P.MENU_QUEUE, icon="fa-check-square-o",
                         category=P.MENU_OFFER)

@@ -21,12 +21,8 @@ from app.models import (
     Session,
     Structure,
 )
-from app.views.offer import (
-    CycleAlternanceView,
-    FormationView,
-    RecrutementView,
-    SessionView,
-)
+from app.views.offer import FormationView, SessionView
+from app.views.offer_children import CycleAlternanceView, RecrutementView
 from app.views.structures import StructureView
 from tests.helpers import error_next_to, form_data, formation_like, nomenclature, open_draft, page_messages, structure
 

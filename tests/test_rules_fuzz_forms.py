@@ -6,7 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.extensions import db
-from app.views.offer import CycleAlternanceView, FinancementView, FormationView, RecrutementView, SessionView
+from app.views.offer import FormationView, SessionView
+from app.views.offer_children import CycleAlternanceView, FinancementView, RecrutementView
 from app.views.structures import LieuView
 from tests.helpers import formation_like
 

@@ -4,55 +4,34 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, abort, flash, g, jsonify, redirect, request, url_for
-from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from sqlalchemy import select
-from sqlalchemy.orm import Load, joinedload, selectinload
 
 from app.security.permissions import (
     ACTION_ADD,
     ACTION_READ,
-    ACTION_CODIFY,
     ACTION_DUPLICATE,
-    ACTION_DUPLICATE_NEXT_YEAR,
     ACTION_EDIT,
-    ACTION_SET_ETAT,
     EXCLUDED_VIEW_ROUTES,
     NO_DELETE,
-    RESOURCE_CYCLE,
-    RESOURCE_FINANCEMENT,
     RESOURCE_FORMATION,
-    RESOURCE_FORMATION_CERTIFICATION,
     RESOURCE_LIEU,
-    RESOURCE_RECRUTEMENT,
     RESOURCE_SESSION,
-    RESOURCE_SESSION_FORMATEUR,
-    RESOURCE_SESSION_LIEU,
 )
 from app.extensions import db
 from app.models import (
-    BlocCompetences,
     Certification,
-    CycleAlternance,
-    Financement,
-    Financeur,
     Formation,
     FormationCertification,
-    Lieu,
-    Mesure,
     Nomenclature,
     NomenclatureKind,
-    Recrutement,
     Session,
-    SessionFormateur,
-    SessionLieu,
     Structure,
 )
-from app.models.workflow import FormationEtat, HistoryEntry, SessionEtat
+from app.models.workflow import FormationEtat, SessionEtat
 from app.checks import (
-    certification_link_problems,
     completeness,
     formation_completeness,
     formation_tree_problems,
@@ -62,14 +41,13 @@ from app.checks import (
 )
 from app.commands import AlreadyDone, Invalid, Locked
 from app.commands.actor import actor_of
-from app.commands.bulk import ArchiveFormations, ArchiveSessions, CloseRecrutement, SetEtatDispositif, ids_of
-from app.commands.duplicate import DuplicateForNextYear, DuplicateFormation, DuplicateSession
+from app.commands.duplicate import DuplicateFormation, DuplicateSession
 from app.commands.imports import ImportRecrutements
 from app.commands.defaults import certification_prefill
 from app.commands.records import RECORDS
 from app.commands.transition import FireTransition
 from app.security import may
-from app.security.scope import HIDE_DRAFTS, SCOPE, WRITABLE, current_user, is_manager, scope_clause, scoped
+from app.security.scope import HIDE_DRAFTS, SCOPE, WRITABLE, current_user, is_manager, scoped
 from app.imports.recrutements import (
     COLUMNS as IMPORT_COLUMNS,
     MAX_BYTES,
@@ -78,137 +56,20 @@ from app.imports.recrutements import (
     LineProblem,
     template_workbook,
 )
-from app.workflow.drafts import current_draft
-from app.workflow.locks import IMPORTED, lock_reason
-from app.workflow.purge import purge_notice
 from app.workflow.transitions import TRANSITIONS, available
-from app.workflow.principal import keep_one_principal
 
 from .base import ScopedModelView, interface, parse_pk
 from .pickers import picker_field
 from .espace import ESPACE, current_espace
 from .offer_pages import FORMATION_CHILDREN, FORMATION_TABS, SESSION_CHILDREN, SESSION_TABS
-from .tabs import TabbedRecordMixin, child_permissions, session_arg
-from .widgets import format_date, format_rich_text, format_value, history_rows, rich_text_fields
+from .tabs import session_arg
+from .widgets import format_date, format_rich_text, rich_text_fields
 from .structures import kind_filter
+from .offer_bulk import ArchiveActionMixin, CloseRecrutementActionMixin, SessionBulkMixin
+from .offer_children import for_session, formateurs_lieux, formation_blocs
+from .offer_tree import FORMATION_TREE, SESSION_TREE, ChecksPanelMixin, load_running_details, visible_sessions
 
 
-MAX_REASONS = 10  # refusals listed after a bulk action; the others are counted
-
-
-def flash_bulk(result, done: str) -> None:
-    """A bulk action's outcome: what changed, then why the other rows did not (the first ten)."""
-    flash(done, "success" if result.changed or not result.refused else "warning")
-    for reason in result.refused[:MAX_REASONS]:
-        flash(f"Non modifié — {reason}", "warning")
-    if len(result.refused) > MAX_REASONS:
-        flash(f"… et {len(result.refused) - MAX_REASONS} autre(s) session(s) non modifiée(s).", "warning")
-
-
-def close_recrutement(ids) -> None:
-    result = CloseRecrutement(ids, g.user).run()
-    flash_bulk(result, f"Recrutement fermé sur {result.changed} financement(s) ; {result.unchanged} l'étaient déjà.")
-
-
-def set_etat_dispositif(ids, etat_id) -> bool:
-    """False when the état is missing (the message says so)."""
-    command = SetEtatDispositif(ids, etat_id, g.user)
-    try:
-        result = command.run()
-    except Invalid as refusal:
-        flash(str(refusal), "warning")
-        return False
-    flash_bulk(result, f"État du dispositif « {command.etat.libelle} » appliqué à {result.changed} financement(s).")
-    return True
-
-
-def archive_sessions(ids) -> None:
-    result = ArchiveSessions(ids, g.user).run()
-    flash_bulk(result, f"{result.changed} session(s) archivée(s) ; {result.unchanged} l'étaient déjà.")
-
-
-class CloseRecrutementActionMixin:
-    """Bulk *Fermer le recrutement* for managers (K2, F16)."""
-
-    @action("close_recrutement", "Fermer le recrutement",
-            "Fermer le recrutement de toutes les sessions sélectionnées ?", "fa-lock", single=False)
-    def close_recrutement(self, ids):
-        close_recrutement(ids)
-        return redirect(self.get_redirect())
-
-
-class SessionBulkMixin:
-    """Bulk actions needing a choice or a preview: état du dispositif (K2, managers) and the
-    duplication of sessions for next year's rentrée (every copy checked before creation)."""
-
-    @action("set_etat_dispositif", "Changer l'état du dispositif", "", "fa-flag", single=False)
-    def set_etat_dispositif_action(self, ids):
-        return self.render_etat_page(ids)
-
-    @action("duplicate_next_year", "Dupliquer pour la rentrée suivante", "", "fa-copy", single=False)
-    def duplicate_next_year_action(self, ids):
-        return redirect(url_for("SessionView.rentree", ids=",".join(str(i) for i in ids_of(ids)[:RENTREE_MAX])))
-
-    @staticmethod
-    def _posted_ids() -> list[int]:
-        return ids_of(request.values.get("ids", "").split(","))
-
-    def _selected(self, limit: int) -> list:
-        ids = self._posted_ids()[:limit]
-        if not ids:
-            return []
-        query = scoped(select(Session).where(Session.id.in_(ids)), Session, write=True).order_by(Session.debut)
-        return list(db.session.execute(query).scalars())
-
-    def render_etat_page(self, ids):
-        ids = ids_of(ids)
-        preview = db.session.execute(scoped(select(Session).where(Session.id.in_(ids[:PREVIEW])), Session,
-                                            write=True).order_by(Session.reference)).scalars().all()
-        etats = db.session.execute(select(Nomenclature).where(
-            Nomenclature.kind == NomenclatureKind.ETAT_DISPOSITIF).order_by(Nomenclature.ordre)).scalars().all()
-        return self.render_template("portal/bulk_etat.html", count=len(ids), sessions=preview, etats=etats,
-                                    ids=",".join(str(i) for i in ids))
-
-    @expose("/etat_dispositif", methods=["GET", "POST"])
-    @has_access
-    @permission_name(ACTION_SET_ETAT)
-    def etat_dispositif(self):
-        ids = self._posted_ids()
-        if request.method == "POST" and set_etat_dispositif(ids, request.form.get("etat")):
-            return redirect(url_for("SessionView.list"))
-        return self.render_etat_page(ids)
-
-    @expose("/rentree", methods=["GET", "POST"])
-    @has_access
-    @permission_name(ACTION_DUPLICATE_NEXT_YEAR)
-    def rentree(self):
-        command = DuplicateForNextYear(self._selected(RENTREE_MAX), g.user)
-        if request.method == "POST" and command.sessions:
-            created, skipped = command.run()
-            flash(f"{len(created)} session(s) créée(s) pour la rentrée suivante (brouillons à vérifier et à "
-                  f"soumettre) ; {len(skipped)} écartée(s).", "success" if created else "warning")
-            return redirect(url_for("SessionView.list"))
-        return self.render_template("portal/rentree.html", rows=command.preview(),
-                                    ids=",".join(str(s.id) for s in command.sessions))
-
-
-PREVIEW = 50  # sessions listed on the état du dispositif page; the others are counted
-RENTREE_MAX = 500  # the rentrée checks every copy before creating it: a bounded preview
-
-
-class ArchiveActionMixin:
-    """Bulk *Archiver* for managers (K2): archiving never deletes (F15)."""
-
-    @action("archive", "Archiver", "Archiver les lignes sélectionnées ?", "fa-archive", single=False)
-    def archive(self, ids):
-        if self.datamodel.obj is Session:
-            archive_sessions(ids)
-        else:
-            done, refusals = ArchiveFormations(ids, g.user).run()
-            flash(f"{done} formation(s) archivée(s) avec leurs sessions.", "success" if done else "warning")
-            for reason in refusals[:MAX_REASONS]:
-                flash(f"Non archivée — {reason}", "warning")
-        return redirect(self.get_redirect())
 
 
 RICH_TEXT = RECORDS[Formation].rich_text
@@ -217,378 +78,6 @@ SANS_NIVEAU = "1"  # LHEO dict-niveaux: sans niveau spécifique (E2's default ni
 
 def _siege_filter() -> list:
     return WRITABLE + [["parent_id", FilterEqual, None]]
-
-
-def _session_heads(path):
-    """What the checks read of every session of a formation, running or not: the session's own
-    references, its OF formateurs (E3) and financements (E7)."""
-    return path.options(
-        joinedload(Session.contact), joinedload(Session.type_parcours), joinedload(Session.modalite_enseignement),
-        joinedload(Session.niveau_entree), joinedload(Session.lieu_inscription), joinedload(Session.validation_blocs),
-        selectinload(Session.formateurs).joinedload(SessionFormateur.structure),
-        selectinload(Session.financements).options(
-            joinedload(Financement.financeur).joinedload(Financeur.mesures),
-            joinedload(Financement.mesure), joinedload(Financement.etat_recrutement),
-            joinedload(Financement.etat_dispositif)),
-    )
-
-
-def _session_details(path, few=joinedload):
-    """The session's other child lists, read by its own checks. `few` loads the short lists
-    (rythmes, blocs…): joined with one session, a query each for many (joined with hundreds of
-    sessions, their product costs more than the queries saved)."""
-    return path.options(
-        few(Session.rythmes), few(Session.modalites_pedagogiques), few(Session.blocs),
-        few(Session.cycles).joinedload(CycleAlternance.unite_rythme),
-        selectinload(Session.lieux).joinedload(SessionLieu.lieu),
-        selectinload(Session.recrutements).joinedload(Recrutement.modalite),
-    )
-
-
-def _session_tree(path, few=joinedload):
-    """Everything the checks and the page read of a session: its panels cost the same queries
-    whatever the number of rows."""
-    return _session_details(_session_heads(path), few)
-
-
-def _formation_heads(path):
-    """What the checks read of a formation besides its sessions and its domains."""
-    return path.options(
-        joinedload(Formation.structure), joinedload(Formation.draft_of),
-        selectinload(Formation.certifications).joinedload(FormationCertification.certification)
-        .joinedload(Certification.blocs),
-    )
-
-
-# The trees a formation's and a session's pages check, loaded once with loader options.
-FORMATION_TREE = (
-    _formation_heads(Load(Formation)),
-    joinedload(Formation.niveau_entree), joinedload(Formation.niveau_sortie), joinedload(Formation.objectif_general),
-    # One formation: its few domain codes joined with it.
-    joinedload(Formation.formacodes), joinedload(Formation.nsf), joinedload(Formation.romes),
-    _session_heads(selectinload(Formation.sessions)),
-    # The Sessions tab lists every session's town (archived ones included).
-    selectinload(Formation.sessions).selectinload(Session.lieux).joinedload(SessionLieu.lieu),
-)
-# The running sessions' other lists (FormationView.load_details): the archived ones, half of a
-# formation's sessions at regional scale, are never checked one by one.
-RUNNING_SESSION_DETAILS = _session_details(Load(Session), few=selectinload)
-SESSION_TREE = (
-    _session_tree(Load(Session)),
-    # E3 reads the OF formateurs of every session of the formation.
-    _formation_heads(joinedload(Session.formation)).selectinload(Formation.sessions)
-    .joinedload(Session.formateurs).joinedload(SessionFormateur.structure),
-)
-
-
-def load_running_details(formation) -> None:
-    """The running sessions' other lists, into the sessions already loaded with FORMATION_TREE
-    (identity map): one query per list whatever the number of sessions."""
-    db.session.execute(select(Session).where(Session.formation_id == formation.id,
-                                             Session.etat != SessionEtat.ARCHIVEE)
-                       .options(RUNNING_SESSION_DETAILS)).scalars().all()
-
-
-class ChecksPanelMixin(TabbedRecordMixin):
-    """The record's page: state and workflow, its checks (errors and warnings of the rules,
-    completeness, partner readiness — app/checks), then its tabs (app/views/tabs.py), all read
-    from the tree loaded once."""
-
-    # Loader options of the record's tree: loaded once, before the checks read it.
-    show_load_options: tuple = ()
-
-    def load_details(self, item) -> None:
-        """Hook: load more of the tree after the record (the same queries whatever its size)."""
-
-    def heading(self, item) -> str:
-        return str(item)
-
-    def page_extras(self, item, writable: bool) -> dict:
-        """Hook: what a page's own tab templates need (a formation's sessions…)."""
-        return {}
-
-    @expose("/show/<pk>", methods=["GET"])
-    @has_access
-    def show(self, pk):
-        model = self.datamodel.obj
-        query = db.session.query(model).filter(model.id == parse_pk(pk)).options(*self.show_load_options)
-        item = self._base_filters.apply_all(query).one_or_none()
-        if item is None:
-            abort(404)
-        self.load_details(item)
-        self.update_redirect()
-        # Managers change every row (no scope clause): no query to ask.
-        writable = (scope_clause(model, write=True) is None or
-                    scoped(db.session.query(model.id).filter(model.id == item.id), model, write=True).first()
-                    is not None)
-        wf = workflow_context(item, writable)
-        page = self.page_context(item, writable, wf["lock"])
-        return self.render_template(
-            "portal/record_page.html", page=page, view_name=type(self).__name__, heading=self.heading(item),
-            checks=self.checks_for(item), wf=wf, history=history_of(item),
-            may_edit=may(ACTION_EDIT, self.class_permission_name),
-            label_of=lambda name: self.label_columns.get(name, name), value_of=self.value_of,
-            shown_fields=set(self.edit_columns or []) | {n for t in page.tabs for g in t.groups for n in g.readonly},
-            child_rows=child_rows, child_permissions=child_permissions,
-            tab_counts={tab.key: sum(len(getattr(item, key)) for key in tab.children) if tab.children else None
-                        for tab in page.tabs},
-            extra_child_links=self.extra_child_links(item), **self.page_extras(item, writable))
-
-    def extra_child_links(self, item) -> dict:
-        return {}
-
-    def value_of(self, item, name: str):
-        """A field as the page shows it: the view's formatter, else dates, booleans and lists in
-        French, relations by their name."""
-        value = getattr(item, name, None)
-        formatter = (self.formatters_columns or {}).get(name)
-        if formatter is not None and formatter is not format_value:
-            return formatter(value)
-        if isinstance(value, bool):
-            return "Oui" if value else "Non"
-        if isinstance(value, (list, tuple, set)):
-            return ", ".join(str(v) for v in value)
-        return format_value(value)
-
-
-def visible_sessions(formation) -> set[int] | None:
-    """The ids of the formation's sessions the user may read — a formateur reading another
-    organisation's formation sees only his (A3); None: all (a manager's scope has no clause, no
-    query to ask). Once per request and formation."""
-    if scope_clause(Session, write=False) is None:
-        return None
-    known = g.setdefault("_visible_sessions", {})
-    if formation.id not in known:
-        known[formation.id] = set(db.session.execute(scoped(
-            select(Session.id).where(Session.formation_id == formation.id), Session, write=False)).scalars())
-    return known[formation.id]
-
-
-def child_rows(item, child) -> list:
-    """A child list as shown: the principal row first, then in the order they were added."""
-    return sorted(getattr(item, child.key), key=lambda row: (not getattr(row, "principal", False), row.id or 0))
-
-
-STATE_STYLES = {FormationEtat.DIFFUSEE: "success", FormationEtat.EN_ATTENTE: "info", FormationEtat.COMPLEMENT: "warning",
-                FormationEtat.NON_DIFFUSEE: "danger", FormationEtat.ARCHIVEE: "default"}
-
-
-def workflow_context(item, writable: bool) -> dict:
-    """State, available transitions, draft links and lock message for a formation or session page."""
-    manager = is_manager(current_user())
-    formation = item if isinstance(item, Formation) else item.formation
-    published = formation.draft_of
-    draft = current_draft(db.session, formation) if published is None else None
-    actor = actor_of(current_user())
-    subject = "Formation" if item is formation else f"Session {item.reference}"
-    state = item.etat_libelle if item is formation else f"{item.etat_libelle} (formation : {formation.etat_libelle})"
-    extra = []
-    if isinstance(item, Session) and writable:
-        extra.append(("Dupliquer la session", url_for("SessionView.duplicate", pk=item.id), "fa-copy"))
-    if isinstance(item, Formation) and may(ACTION_DUPLICATE, RESOURCE_FORMATION) and formation.draft_of_id is None:
-        extra.append(("Dupliquer la formation", url_for("FormationView.duplicate", pk=item.id), "fa-copy"))
-    return {
-        "formation": formation, "subject": subject, "state": state,
-        "state_style": STATE_STYLES.get(formation.etat, "default"),
-        "published": published, "draft": draft, "purge_notice": purge_notice(db.session, formation),
-        "transitions": available(formation, actor) if writable else [],
-        "lock": lock_reason(item, manager=manager) if writable else (IMPORTED if formation.importee else ""),
-        "imported": imported_notice(formation),
-        "extra": extra,
-    }
-
-
-def imported_notice(formation) -> str:
-    """G7, J4: where an imported formation comes from, shown on its pages and its sessions'."""
-    if not formation.importee:
-        return ""
-    source = f"du flux « {formation.source} »" if formation.source else "d'un autre système"
-    when = f" le {formation.importee_le:%d/%m/%Y à %H:%M}" if formation.importee_le else ""
-    numero = f" (n° {formation.source_numero} dans ce flux)" if formation.source_numero else ""
-    return f"Formation importée {source}{when}{numero} : elle n'est jamais soumise à validation."
-
-
-def history_of(item) -> list:
-    """History of the published formation (a draft shows its published formation's) or session."""
-    if isinstance(item, Formation):
-        entity, entity_id = "formation", (item.draft_of_id or item.id)
-    else:
-        entity, entity_id = "session", (item.draft_of_id or item.id)
-    query = select(HistoryEntry).where(HistoryEntry.entity == entity, HistoryEntry.entity_id == entity_id)
-    return history_rows(db.session.execute(
-        scoped(query, HistoryEntry, write=False).order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())).scalars())
-
-
-class FormationCertificationView(ScopedModelView):
-    datamodel = interface(FormationCertification)
-    class_permission_name = RESOURCE_FORMATION_CERTIFICATION
-    list_title = show_title = "Certifications de la formation"
-    add_title = "Ajouter une certification"
-    edit_title = "Modifier la certification"
-    list_columns = ["certification", "principal"]
-    label_columns = {"principal": "Principale"}  # la certification principale
-    search_columns = ["principal"]
-    show_columns = add_columns = edit_columns = ["formation", "certification", "principal"]
-    add_form_query_rel_fields = edit_form_query_rel_fields = {"formation": WRITABLE}
-
-    def pre_add(self, item):
-        if item.formation is not None:
-            keep_one_principal(item, item.formation.certifications, "principal")
-
-    pre_update = pre_add
-
-    def pre_delete(self, item):
-        super().pre_delete(item)
-        problems = certification_link_problems(item, removing=True)
-        if problems:
-            raise ValueError(" ".join(p.message for p in problems))
-
-
-def formateurs_lieux(session_id: int):
-    """F4, F12: the lieux of the session's OF formateurs (the choices offered first)."""
-    return Lieu.structure_id.in_(select(SessionFormateur.structure_id).where(SessionFormateur.session_id == session_id))
-
-
-def formation_blocs(session_id: int):
-    """F9: the blocs of the certifications of the session's formation."""
-    return BlocCompetences.certification_id.in_(
-        select(FormationCertification.certification_id).join(Session, Session.formation_id ==
-                                                              FormationCertification.formation_id)
-        .where(Session.id == session_id))
-
-
-def for_session(form, session_id: int | None, *names) -> None:
-    """The pickers of `names` ask for the rows of this session's context."""
-    for name in names:
-        if session_id is not None and name in form:
-            form[name].picker_args = {"session": session_id}
-
-
-class SessionFormateurView(ScopedModelView):
-    datamodel = interface(SessionFormateur)
-    class_permission_name = RESOURCE_SESSION_FORMATEUR
-    list_title = show_title = "OF formateurs"
-    add_title = "Ajouter un OF formateur"
-    edit_title = "Modifier l'OF formateur"
-    list_columns = ["structure.nom", "principal"]
-    label_columns = {"structure.nom": "OF formateur"}
-    search_columns = ["principal"]
-    show_columns = add_columns = edit_columns = ["session", "structure", "principal"]
-    add_form_query_rel_fields = edit_form_query_rel_fields = {"session": WRITABLE, "structure": WRITABLE}
-
-    def pre_add(self, item):
-        if item.session is not None:
-            keep_one_principal(item, item.session.formateurs)
-
-    pre_update = pre_add
-
-
-class SessionLieuView(ScopedModelView):
-    datamodel = interface(SessionLieu)
-    class_permission_name = RESOURCE_SESSION_LIEU
-    list_title = show_title = "Lieux de formation"
-    add_title = "Ajouter un lieu de formation"
-    edit_title = "Modifier le lieu de formation"
-    list_columns = ["lieu.nom", "lieu.code_postal", "lieu.ville", "principal", "a_verifier"]
-    label_columns = {"lieu.nom": "Lieu", "lieu.code_postal": "Code postal", "lieu.ville": "Ville"}
-    search_columns = ["principal", "a_verifier"]
-    show_columns = add_columns = edit_columns = ["session", "lieu", "principal"]
-    add_form_query_rel_fields = edit_form_query_rel_fields = {"session": WRITABLE, "lieu": WRITABLE}
-    description_columns = {"lieu": "Les lieux des OF formateurs de la session ; un lieu manquant se crée dans la "
-                                   "fiche de la structure (Ma structure › Lieux)."}
-
-    def prefill_add(self, form):
-        for_session(form, session_arg(), "lieu")
-
-    def prefill_form(self, form, pk):
-        link = db.session.get(SessionLieu, pk)
-        for_session(form, link.session_id if link else None, "lieu")
-
-    def picker_context(self, name):
-        session_id = session_arg()
-        return formateurs_lieux(session_id) if name == "lieu" and session_id else None
-
-    def pre_add(self, item):
-        if item.session is not None:
-            keep_one_principal(item, item.session.lieux)
-
-    pre_update = pre_add  # the a_verifier flag is cleared on save (app/commands/records.py)
-
-
-def mesure_financeurs() -> dict[int, int]:
-    """{mesure id: financier id}, for the financement form's cascade (F6)."""
-    return dict(db.session.execute(select(Mesure.id, Mesure.financeur_id)).all())
-
-
-class FinancementView(ScopedModelView):
-    def may_codify(self) -> bool:
-        """État du dispositif (F6) is a session's codification, a permission of the Session resource."""
-        return may(ACTION_CODIFY, RESOURCE_SESSION)
-
-    datamodel = interface(Financement)
-    class_permission_name = RESOURCE_FINANCEMENT
-    list_title = "Financements"
-    show_title = "Financement"
-    add_title = "Ajouter un financement"
-    edit_title = "Modifier le financement"
-    list_columns = ["session.reference", "financeur.libelle", "mesure.libelle", "nb_places", "numero_marche", "prix_total"]
-    label_columns = {"session.reference": "Session", "financeur.libelle": "Financeur", "mesure.libelle": "Mesure / dispositif"}
-    show_columns = add_columns = edit_columns = [
-        "session", "financeur", "mesure", "etat_dispositif", "etat_recrutement", "nb_places",
-        "numero_marche", "prix_total", "frais_inscription", "frais_materiel", "prix_ht", "tva",
-        "prix_ttc", "commentaire", "conditions_prise_en_charge",
-    ]
-    search_columns = ["session", "financeur", "mesure", "numero_marche", "nb_places", "prix_total"]
-    manager_only_columns = ("etat_dispositif",)
-    add_form_query_rel_fields = edit_form_query_rel_fields = {
-        "session": WRITABLE,
-        "etat_dispositif": kind_filter(NomenclatureKind.ETAT_DISPOSITIF),
-        "etat_recrutement": kind_filter(NomenclatureKind.ETAT_RECRUTEMENT),
-    }
-
-
-class RecrutementView(ScopedModelView):
-    datamodel = interface(Recrutement)
-    class_permission_name = RESOURCE_RECRUTEMENT
-    list_title = "Modalités de recrutement"
-    show_title = "Modalité de recrutement"
-    add_title = "Ajouter une modalité de recrutement"
-    edit_title = "Modifier la modalité de recrutement"
-    list_columns = ["session.reference", "modalite.libelle", "numero", "date_debut", "heure_debut",
-                    "heure_fin", "nb_places", "ville"]
-    label_columns = {"session.reference": "Session", "modalite.libelle": "Modalité"}
-    show_columns = add_columns = edit_columns = [
-        "session", "modalite", "numero", "date_debut", "date_fin", "heure_debut", "heure_fin",
-        "nb_places", "a_distance", "url", "ligne", "code_postal", "ville", "commentaire",
-    ]
-    search_columns = ["session", "modalite", "numero", "date_debut", "code_postal", "ville", "a_distance"]
-    base_order = ("date_debut", "asc")
-    add_form_query_rel_fields = edit_form_query_rel_fields = {
-        "session": WRITABLE,
-        "modalite": kind_filter(NomenclatureKind.MODALITE_RECRUTEMENT),
-    }
-    search_form_query_rel_fields = {"modalite": kind_filter(NomenclatureKind.MODALITE_RECRUTEMENT)}
-
-
-class CycleAlternanceView(ScopedModelView):
-    datamodel = interface(CycleAlternance)
-    class_permission_name = RESOURCE_CYCLE
-    list_title = show_title = "Cycles de l'alternance"
-    add_title = "Ajouter une année de cycle"
-    edit_title = "Modifier l'année de cycle"
-    list_columns = ["annee", "effectif_minimal", "capacite_simultanee", "capacite_cumulee",
-                    "unites_centre", "unites_entreprise"]
-    search_columns = ["annee", "effectif_minimal", "capacite_simultanee", "capacite_cumulee"]
-    show_columns = add_columns = edit_columns = [
-        "session", "annee", "type_cycle", "type_alternance", "effectif_minimal",
-        "capacite_simultanee", "capacite_cumulee", "unite_rythme", "unites_centre", "unites_entreprise",
-    ]
-    add_form_query_rel_fields = edit_form_query_rel_fields = {
-        "session": WRITABLE,
-        "type_cycle": kind_filter(NomenclatureKind.TYPE_CYCLE),
-        "type_alternance": kind_filter(NomenclatureKind.TYPE_ALTERNANCE),
-        "unite_rythme": kind_filter(NomenclatureKind.UNITE_RYTHME),
-    }
 
 
 class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecrutementActionMixin, ArchiveActionMixin, ScopedModelView):

@@ -26,7 +26,7 @@ from app.security.permissions import (
 )
 
 from .espace import current_espace, espace_clause
-from .offer import archive_sessions, close_recrutement, set_etat_dispositif
+from .offer_bulk import archive_sessions, close_recrutement, set_etat_dispositif
 
 # The SessionView bulk actions offered on the selected rows: (action name, permission, label).
 BULK_ACTIONS = (

@@ -144,7 +144,7 @@ class ValidationQueueView(BaseView):
 
     def _get(self, pk):
         """The formation with its tree (the checks read it without a query per session)."""
-        from app.views.offer import FORMATION_TREE, load_running_details
+        from app.views.offer_tree import FORMATION_TREE, load_running_details
 
         if not str(pk).isdigit() or int(pk) >= 2**31:
             return None
