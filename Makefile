@@ -29,11 +29,15 @@ $(ASSETS): package.json package-lock.json
 
 assets: $(ASSETS)
 
+# The demo region is Normandie (seed 001): its INSEE code and its Carif-Oref's prefix (04_150755S).
+# A deployment sets its own; without them the portal says so and makes no partner flow (app/region.py).
+DEMO_REGION = REGION_CODE=$${REGION_CODE:-28} REGION_PREFIX=$${REGION_PREFIX:-04}
+
 # Installs, migrates, loads the demo region and serves on http://127.0.0.1:8080 (SQLite under instance/).
 run: $(STAMP) i18n assets
-	$(BIN)/flask db upgrade
-	$(BIN)/flask demo load
-	$(BIN)/python run.py
+	$(DEMO_REGION) $(BIN)/flask db upgrade
+	$(DEMO_REGION) $(BIN)/flask demo load
+	$(DEMO_REGION) $(BIN)/python run.py
 
 # Node.js and npm from Debian when the machine has none (only `make assets` uses them).
 node-deps:
@@ -72,7 +76,7 @@ test-postgres: $(STAMP) assets
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python scripts/bench_region.py
+	$(DEMO_REGION) $(BIN)/python scripts/bench_region.py
 
 clean:
 	rm -rf $(VENV) instance node_modules $(VENDOR)

@@ -39,10 +39,11 @@ SQLALCHEMY_DATABASE_URI = os.environ.get(
 )
 SQLALCHEMY_TRACK_MODIFICATIONS = False
 
-# Region this deployment serves: the prefix of partner session numbers (SPEC E9) and the
-# INSEE code of the region (2016 codes) whose structures may declare distance learning (F4).
-REGION_PREFIX = os.environ.get("REGION_PREFIX", "14")
-REGION_CODE = os.environ.get("REGION_CODE", "28")  # 28 = Normandie
+# Region this deployment serves, no default (app/region.py): the prefix of partner numbers (SPEC
+# E9, J3; Normandie: 04 → 04_150755S) and the INSEE code of the region (2016 codes; Normandie: 28)
+# whose lieux and structures F4 accepts. `make run` sets Normandie's for the demo.
+REGION_PREFIX = os.environ.get("REGION_PREFIX") or None
+REGION_CODE = os.environ.get("REGION_CODE") or None
 # Nightly LHEO flows for partners (SPEC J3) and the last gap reports the managers' page shows.
 LHEO_FLOW_DIR = os.environ.get("LHEO_FLOW_DIR", str(INSTANCE_DIR / "flows"))
 # LHEO imports (SPEC J4): the inbox the periodic job reads (one sub-folder per source:

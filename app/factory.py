@@ -58,6 +58,9 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
         from . import jobs
 
         jobs.init_app(app)  # the job queue (Huey) and its tasks, run in this app's context
+        from .region import warn_if_missing
+
+        warn_if_missing(app)  # REGION_CODE, REGION_PREFIX: no default (app/region.py)
         # A label translated as plain text, escaped where it is written (Jinja's `_` returns it marked
         # safe: a quote in an action's label would end the HTML attribute holding it).
         app.jinja_env.filters["translate"] = lambda text: str(gettext(str(text)))

@@ -95,6 +95,7 @@ def app(smtp_server):
         WTF_CSRF_ENABLED=False,
         SERVER_NAME="localhost",
         PORTAL_BASE_URL="http://localhost",  # e-mailed links (tests read them as http://localhost/…)
+        REGION_CODE="28", REGION_PREFIX="04",  # the demo region, Normandie (seed 001: 04_150755S)
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=smtp_server[1],
         MAIL_USE_TLS=False,

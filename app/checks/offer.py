@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app, has_app_context
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 
@@ -70,8 +69,12 @@ RYTHME_ALTERNANCE = "En alternance"
 PUBLISHED = (FormationEtat.DIFFUSEE,)
 
 
-def _region_code() -> str:
-    return current_app.config.get("REGION_CODE", "28") if has_app_context() else "28"
+def _region_code() -> str | None:
+    """None when the deployment has not configured its region: F4's region tests are then not
+    applied (app/region.py says so at start)."""
+    from app.region import region_code
+
+    return region_code()
 
 
 # --- formations -------------------------------------------------------------------------------
@@ -274,8 +277,11 @@ def _lieu_formation(link) -> LieuFormation:
 def _in_region(structure) -> bool:
     from app.validators import departement_of_postal_code, region_of_departement
 
+    region = _region_code()
+    if region is None:
+        return True  # not judged without a configured region
     departement = structure.departement_code or departement_of_postal_code(structure.code_postal or "")
-    return region_of_departement(departement or "") == _region_code()
+    return region_of_departement(departement or "") == region
 
 
 def session_record_problems(session, today: date | None = None) -> list[Problem]:

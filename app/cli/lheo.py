@@ -88,5 +88,9 @@ def flow_command(partner: str, out_dir: Path | None):
     """Écrit le flux d'un partenaire (offre validée, dans son périmètre), horodaté, avec son
     rapport d'écarts."""
     from app.lheo.flows import write_flow
+    from app.region import RegionNotConfigured
 
-    _echo(write_flow(partner, out_dir))
+    try:
+        _echo(write_flow(partner, out_dir))
+    except RegionNotConfigured as error:
+        raise click.ClickException(str(error)) from None

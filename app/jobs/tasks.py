@@ -54,7 +54,13 @@ def partner_flows() -> list[str]:
     """J3: the nightly LHEO flow of each partner into LHEO_FLOW_DIR (app/lheo/flows.py); one
     partner's failure does not deprive the others of their flow."""
     from app.lheo.flows import write_flow
+    from app.region import RegionNotConfigured, require_for_flows
 
+    try:
+        require_for_flows()
+    except RegionNotConfigured as error:
+        log.error("partner_flows: %s", error)
+        return []
     written = []
     for partner in PARTNERS:
         try:

@@ -14,6 +14,7 @@ from pathlib import Path
 from flask import current_app
 
 from app.checks.partners import KAIROS, NATIONAL, PARCOURSUP, PARTNERS
+from app.region import require_for_flows
 
 from .files import ExportResult, write_export
 
@@ -33,7 +34,9 @@ def flow_path(partner: str, out_dir=None, now: datetime | None = None) -> Path:
 
 def write_flow(partner: str, out_dir=None, today: date | None = None) -> ExportResult:
     """Write `partner`'s flow (kairos, parcoursup or national) atomically into `out_dir` (default
-    `LHEO_FLOW_DIR`); returns the file, its report and the summary."""
+    `LHEO_FLOW_DIR`); returns the file, its report and the summary. Refused (RegionNotConfigured)
+    while the region's code and prefix are not configured."""
     if partner not in PARTNERS:
         raise ValueError(f"partenaire inconnu : {partner} (attendu : {', '.join(PARTNERS)})")
+    require_for_flows()  # every number carries the region's prefix
     return write_export(flow_path(partner, out_dir), partner=partner, kind=partner, today=today)

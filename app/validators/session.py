@@ -115,13 +115,16 @@ def check_distance_learning(
 
 
 def check_lieux_in_region(
-    lieux: Sequence[LieuFormation], region_code: str, field: str = "lieux"
+    lieux: Sequence[LieuFormation], region_code: str | None, field: str = "lieux"
 ) -> list[Problem]:
     """F4: no lieu de formation outside the region (it belongs to another Carif-Oref).
 
-    A lieu whose département cannot be derived is not judged here (its address check is).
+    A lieu whose département cannot be derived is not judged here (its address check is), nor any
+    lieu when the deployment has no region configured (`region_code` None).
     """
     problems: list[Problem] = []
+    if not region_code:
+        return problems
     region_name = REGIONS_2016.get(text(region_code), text(region_code))
     for lieu in lieux:
         region = _region_of(lieu)
@@ -142,7 +145,7 @@ def check_lieux_formation(
     *,
     entierement_a_distance: bool,
     structure_in_region: bool,
-    region_code: str,
+    region_code: str | None,
 ) -> list[Problem]:
     """F4: at least one lieu (unless entièrement à distance), exactly one principal,
     distance learning only for structures declared in the region, no lieu outside the region.
