@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from app.lheo.export import export_formations
+from app.lheo.export import export_formations, validate
 from app.lheo.report import BLOCKING, CLEANED, DEFAULT, EXCLUDED, GapReport
 from app.models import (
     Financement,
@@ -250,3 +250,24 @@ def test_r_j1_children_lists_are_unchanged_by_a_contact_without_type():
     root = parse(export([formation]))
     assert local_names(root.find(".//l:contact-organisme", NS)) == ["coordonnees"]
     assert one(root, "//l:contact-organisme/l:coordonnees/l:nom") == "Lemoine"
+
+
+def test_r_f6_r_j1_fees_exported_with_the_rate_of_vat_and_the_fees_left_to_pay():
+    offer = Offer()
+    formation = offer.apprentissage(reference="100010F", session_reference="100123S")
+    financement = formation.sessions[0].financements[0]
+    financement.prix_ht, financement.tva, financement.prix_ttc = Decimal("1000"), Decimal("20"), Decimal("1200")
+    financement.frais_certification, financement.frais_additionnels = Decimal("150"), Decimal("49.9")
+    financement.frais_additionnels_details = "Tenue de travail"
+    report = GapReport()
+    document = export([formation], report=report)
+    assert validate(document) == []
+    action = parse(document).find(".//l:action", NS)
+    assert one(action, "l:prix-total-TTC") == "1200.00"
+    assert one(action, "l:frais-restants") == (
+        "Frais de certification : 150.00 € ; frais additionnels non pris en charge : 49.90 €")
+    extras = {extra.get("info"): extra.text
+              for extra in action.iterfind(".//l:extras[@info='financement']/l:extra", NS)}
+    assert (extras["prix-HT"], extras["taux-TVA"], extras["prix-TTC"]) == ("1000.00", "20.00", "1200.00")
+    assert (extras["frais-certification"], extras["frais-additionnels"]) == ("150.00", "49.90")
+    assert extras["detail-frais-additionnels"] == "Tenue de travail"

@@ -3,6 +3,7 @@ French message next to the field, and nothing is saved; a valid one saves (issue
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -490,3 +491,32 @@ def test_r_c4_structure_form_offers_the_seven_infrastructures(login):
     page = login("contact").get(f"/structureview/edit/{cfa().id}").get_data(as_text=True)
     assert set(_options(page, "infrastructures")) >= {
         "Restauration", "Hébergement", "Accès handicapés", "Bus", "Tram", "Train", "Parkings"}
+
+
+def test_r_f6_ttc_computed_from_ht_and_the_rate_of_vat(login, reset_demo):
+    client = login("contact")
+    session = securite_session()
+    response = client.post("/financementview/add", data=financement_form(
+        session, mesure("CPF"), nb_places="3", prix_ht="99.99", tva="5.5", frais_certification="150",
+        frais_additionnels="49.90", frais_additionnels_details="Tenue de travail et chaussures de sécurité"))
+    assert response.status_code == 302, page_messages(response.get_data(as_text=True))
+    added = next(f for f in fresh(Session, session.id).financements if f.nb_places == 3)
+    assert added.prix_ttc == Decimal("105.49")  # 105.48945, rounded half up to the cent
+    assert (added.tva, added.frais_certification, added.frais_additionnels) == (
+        Decimal("5.50"), Decimal("150.00"), Decimal("49.90"))
+    assert added.frais_additionnels_details == "Tenue de travail et chaussures de sécurité"
+
+
+def test_r_f6_inconsistent_ttc_refused_next_to_the_field_and_kept(login, reset_demo):
+    client = login("contact")
+    session = securite_session()
+    before = len(fresh(Session, session.id).financements)
+    page = client.post("/financementview/add", data=financement_form(
+        session, mesure("CPF"), prix_ht="1000", tva="20", prix_ttc="1100")).get_data(as_text=True)
+    assert error_next_to(page, "prix_ttc") == (  # the helper reads the narrow no-break space as a space
+        "Le prix TTC doit être égal au prix HT augmenté de la TVA : 1 200,00 €.")
+    assert 'value="1100"' in page  # what the user typed stays in the form
+    page = client.post("/financementview/add", data=financement_form(
+        session, mesure("CPF"), prix_ht="1000", tva="240")).get_data(as_text=True)
+    assert "Le taux de TVA doit être compris entre 0 et 100" in error_next_to(page, "tva")
+    assert len(fresh(Session, session.id).financements) == before

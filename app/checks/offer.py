@@ -379,6 +379,8 @@ def _financement(financement) -> Financement:
         prix_ht=financement.prix_ht,
         tva=financement.tva,
         prix_ttc=financement.prix_ttc,
+        frais_certification=financement.frais_certification,
+        frais_additionnels=financement.frais_additionnels,
     )
 
 

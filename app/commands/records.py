@@ -37,7 +37,7 @@ from app.models import (
 )
 from app.extensions import db
 from app.security.scope import is_manager
-from app.validators import Problem, compute_duree_totale
+from app.validators import Problem, compute_duree_totale, prix_ttc
 from app.workflow import structure_changes
 from app.workflow.engine import TransitionRefused
 
@@ -72,6 +72,11 @@ def _session_derived(session, created: bool) -> None:
     else:
         session.contact_a_verifier = False  # saving a duplicated session is checking its contact (F14)
     defaults.validated_blocs(session)  # F9
+
+
+def _financement_derived(financement, created: bool) -> None:
+    if financement.prix_ttc is None:  # F6: TTC = HT × (1 + taux de TVA) when the organisation left it empty
+        financement.prix_ttc = prix_ttc(financement.prix_ht, financement.tva)
 
 
 def _recrutement_derived(recrutement, created: bool) -> None:
@@ -116,7 +121,7 @@ RECORDS: dict[type, Record] = {
     Session: Record(check=session_problems, derive=_session_derived, parent="formation"),
     SessionFormateur: Record(check=formateur_problems, parent="session"),
     SessionLieu: Record(check=session_lieu_problems, derive=_session_lieu_derived, parent="session"),
-    Financement: Record(check=financement_problems, parent="session"),
+    Financement: Record(check=financement_problems, derive=_financement_derived, parent="session"),
     Recrutement: Record(check=recrutement_problems, derive=_recrutement_derived, parent="session"),
     CycleAlternance: Record(check=cycle_problems, parent="session"),
 }

@@ -57,10 +57,13 @@ def action_extras(parent, session) -> None:
                  compact(etat_recrutement.code) if etat_recrutement else None),
                 ("prix-total", amount(financement.prix_total)),
                 ("prix-HT", amount(financement.prix_ht)),
-                ("TVA", amount(financement.tva)),
+                ("taux-TVA", amount(financement.tva)),
                 ("prix-TTC", amount(financement.prix_ttc)),
                 ("frais-inscription", amount(financement.frais_inscription)),
                 ("frais-materiel", amount(financement.frais_materiel)),
+                ("frais-certification", amount(financement.frais_certification)),
+                ("frais-additionnels", amount(financement.frais_additionnels)),
+                ("detail-frais-additionnels", financement.frais_additionnels_details),
                 ("commentaire", financement.commentaire),
             ))
         if len(group) == 0:

@@ -230,7 +230,9 @@ def _prices(parent, session) -> None:
     fees = []
     for financement in session.financements:
         for label, value in (("frais d'inscription", financement.frais_inscription),
-                             ("frais de matériel", financement.frais_materiel)):
+                             ("frais de matériel", financement.frais_materiel),
+                             ("frais de certification", financement.frais_certification),
+                             ("frais additionnels non pris en charge", financement.frais_additionnels)):
             if value is not None and f"{label} : {amount(value)} €" not in fees:
                 fees.append(f"{label} : {amount(value)} €")
     if fees:

@@ -274,8 +274,11 @@ class Financement(Model):
     frais_inscription = Column(Numeric(10, 2))
     frais_materiel = Column(Numeric(10, 2))
     prix_ht = Column(Numeric(10, 2))
-    tva = Column(Numeric(5, 2))
-    prix_ttc = Column(Numeric(10, 2))
+    tva = Column(Numeric(5, 2))  # the rate in %, not an amount (seed 004: Frais HT, Taux TVA, Frais TTC)
+    prix_ttc = Column(Numeric(10, 2))  # = HT × (1 + taux), to the cent; computed when left empty
+    frais_certification = Column(Numeric(10, 2))  # frais afférents au passage de la certification
+    frais_additionnels = Column(Numeric(10, 2))  # montant total des frais additionnels non pris en charge
+    frais_additionnels_details = Column(String(600))
     commentaire = Column(Text)
     conditions_prise_en_charge = Column(String(600))
 

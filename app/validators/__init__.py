@@ -50,6 +50,7 @@ from .financement import (  # noqa: E402
     check_contrat_pro,
     check_financement,
     check_financements,
+    prix_ttc,
     check_qualiopi,
     is_public_funding,
 )
@@ -199,6 +200,7 @@ __all__ = [
     "check_email",
     "check_financement",
     "check_financements",
+    "prix_ttc",
     "check_formacode",
     "check_formateur_not_listed",
     "check_formateurs",

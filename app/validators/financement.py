@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from . import Problem
-from .common import check_number, is_blank, nested, text
+from .common import NotANumber, check_number, is_blank, nested, text, to_number
 from .identifiers import is_valid_rncp
 
 Amount = int | float | Decimal | str | None
@@ -23,17 +23,61 @@ class Financement:
     prix_total: Amount = None
     frais_inscription: Amount = None  # frais d'inscription et/ou matériel
     prix_ht: Amount = None
-    tva: Amount = None
+    tva: Amount = None  # taux de TVA, in % (seed 004: « Frais HT, Taux TVA, Frais TTC »)
     prix_ttc: Amount = None
+    frais_certification: Amount = None
+    frais_additionnels: Amount = None  # montant total des frais additionnels non pris en charge
 
 
 _AMOUNTS = (
     ("prix_total", "Le prix total"),
     ("frais_inscription", "Le montant des frais d'inscription"),
     ("prix_ht", "Le prix HT"),
-    ("tva", "Le montant de TVA"),
     ("prix_ttc", "Le prix TTC"),
+    ("frais_certification", "Le montant des frais de certification"),
+    ("frais_additionnels", "Le montant des frais additionnels non pris en charge"),
 )
+CENT = Decimal("0.01")
+
+
+def _decimal(value: Amount) -> Decimal | None:
+    try:
+        return to_number(value)
+    except NotANumber:
+        return None  # reported by the amount's own check
+
+
+def prix_ttc(prix_ht: Amount, taux_tva: Amount) -> Decimal | None:
+    """TTC = HT × (1 + taux / 100), rounded to the cent (half up); None unless both are numbers."""
+    ht, taux = _decimal(prix_ht), _decimal(taux_tva)
+    if ht is None or taux is None:
+        return None
+    return (ht * (1 + taux / 100)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _euros(value: Decimal) -> str:
+    whole, cents = f"{value:.2f}".split(".")
+    return f"{int(whole):,}".replace(",", "\u202f") + f",{cents} €"
+
+
+def check_prix(financement: Financement) -> list[Problem]:
+    """F6 fees: the rate of VAT between 0 and 100 %, and HT, taux and TTC consistent."""
+    problems = check_number(financement.tva, "tva", "Le taux de TVA", minimum=0, maximum=100, integer=False,
+                            rule="F6")
+    if problems:
+        return problems
+    ht, taux, ttc = (_decimal(getattr(financement, name)) for name in ("prix_ht", "tva", "prix_ttc"))
+    if ht is not None and ttc is not None and taux is None:
+        problems.append(Problem("tva", "Indiquez le taux de TVA (0 si la formation en est exonérée).", rule="F6"))
+    elif ht is not None and ttc is not None and taux is not None:
+        expected = prix_ttc(ht, taux)
+        if expected is not None and ttc.quantize(CENT, rounding=ROUND_HALF_UP) != expected:
+            problems.append(Problem(
+                "prix_ttc", f"Le prix TTC doit être égal au prix HT augmenté de la TVA : {_euros(expected)}.",
+                rule="F6"))
+    elif taux is not None and ht is None and ttc is not None:
+        problems.append(Problem("prix_ht", "Indiquez le prix HT auquel s'applique le taux de TVA.", rule="F6"))
+    return problems
 
 
 def check_financement(financement: Financement) -> list[Problem]:
@@ -59,6 +103,7 @@ def check_financement(financement: Financement) -> list[Problem]:
         problems += check_number(
             getattr(financement, name), name, label, minimum=0, integer=False, rule="F6"
         )
+    problems += check_prix(financement)
     return problems
 
 

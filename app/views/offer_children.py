@@ -154,8 +154,9 @@ class FinancementView(ScopedModelView):
     label_columns = {"session.reference": "Session", "financeur.libelle": "Financeur", "mesure.libelle": "Mesure / dispositif"}
     show_columns = add_columns = edit_columns = [
         "session", "financeur", "mesure", "etat_dispositif", "etat_recrutement", "nb_places",
-        "numero_marche", "prix_total", "frais_inscription", "frais_materiel", "prix_ht", "tva",
-        "prix_ttc", "commentaire", "conditions_prise_en_charge",
+        "numero_marche", "prix_total", "prix_ht", "tva", "prix_ttc", "frais_inscription", "frais_materiel",
+        "frais_certification", "frais_additionnels", "frais_additionnels_details", "commentaire",
+        "conditions_prise_en_charge",
     ]
     search_columns = ["session", "financeur", "mesure", "numero_marche", "nb_places", "prix_total"]
     manager_only_columns = ("etat_dispositif",)

@@ -15,6 +15,7 @@ from app.validators import (
     check_contrat_pro,
     check_financement,
     check_financements,
+    prix_ttc,
 )
 
 REGION = Financement(
@@ -57,7 +58,7 @@ def test_r_f6_at_least_one_financement() -> None:
         ({"prix_total": 0}, set()),
         ({"prix_total": Decimal("-0.01")}, {"prix_total"}),
         ({"frais_inscription": "-1"}, {"frais_inscription"}),
-        ({"prix_ht": "1200,50", "tva": 240.1, "prix_ttc": "1440.60"}, set()),
+        ({"prix_ht": "1200,50", "tva": 20, "prix_ttc": "1440.60"}, set()),
         ({"prix_ttc": "gratuit"}, {"prix_ttc"}),
     ],
 )
@@ -167,3 +168,42 @@ def test_r_c6_apprentissage_needs_qualiopi_apprentissage_and_private_training_ne
 )
 def test_r_financement_problems_name_their_rule(problems: list[Problem], rule: str) -> None:
     assert problems and {p.rule for p in problems} == {rule}
+
+
+@pytest.mark.parametrize(
+    ("changes", "bad"),
+    [
+        ({"prix_ht": "1000", "tva": "20", "prix_ttc": "1200"}, set()),
+        ({"prix_ht": "1000", "tva": "0", "prix_ttc": "1000.00"}, set()),  # exonérée
+        ({"prix_ht": "1000", "tva": "100", "prix_ttc": "2000"}, set()),
+        ({"prix_ht": "1000", "tva": "100.01"}, {"tva"}),
+        ({"prix_ht": "1000", "tva": "-0.01"}, {"tva"}),
+        ({"prix_ht": "1000", "tva": "240.1"}, {"tva"}),  # an amount of VAT is not a rate
+        ({"prix_ht": "1000", "tva": "vingt"}, {"tva"}),
+        ({"prix_ht": "99.99", "tva": "5,5", "prix_ttc": "105.49"}, set()),  # 105.48945 → 105.49
+        ({"prix_ht": "99.99", "tva": "5.5", "prix_ttc": "105.48"}, {"prix_ttc"}),
+        ({"prix_ht": "10.10", "tva": "5", "prix_ttc": "10.61"}, set()),  # 10.605 → 10.61 (half up)
+        ({"prix_ht": "10.10", "tva": "5", "prix_ttc": "10.60"}, {"prix_ttc"}),
+        ({"prix_ht": "1000", "prix_ttc": "1200"}, {"tva"}),  # HT and TTC: the rate says why
+        ({"tva": "20", "prix_ttc": "1200"}, {"prix_ht"}),
+        ({"prix_ht": "1000", "tva": "20"}, set()),  # TTC left empty: computed on save
+        ({"frais_certification": "-1", "frais_additionnels": "-0.5"}, {"frais_certification", "frais_additionnels"}),
+        ({"frais_certification": "150", "frais_additionnels": "49.90"}, set()),
+    ],
+)
+def test_r_f6_fees_ht_taux_ttc_consistent(changes: dict[str, object], bad: set[str]) -> None:
+    assert fields(check_financement(replace(REGION, **changes))) == bad
+
+
+def test_r_f6_ttc_message_gives_the_expected_price() -> None:
+    (problem,) = check_financement(replace(REGION, prix_ht="1234.5", tva="20", prix_ttc="1400"))
+    assert problem.message == "Le prix TTC doit être égal au prix HT augmenté de la TVA : 1\u202f481,40 €."
+
+
+@pytest.mark.parametrize(
+    ("ht", "taux", "ttc"),
+    [("1000", "20", Decimal("1200.00")), ("99.99", "5.5", Decimal("105.49")), ("10.10", "5", Decimal("10.61")),
+     ("0", "20", Decimal("0.00")), (None, "20", None), ("1000", None, None), ("1000", "x", None)],
+)
+def test_r_f6_prix_ttc_rounded_to_the_cent(ht, taux, ttc) -> None:
+    assert prix_ttc(ht, taux) == ttc
