@@ -12,6 +12,7 @@ import pytest
 from flask import current_app
 from sqlalchemy import select
 
+from app.checks import session_problems
 from app.commands import AlreadyDone, Forbidden, Invalid, Locked, NotFound
 from app.commands.actor import actor_of
 from app.commands.bulk import ArchiveFormations, CloseRecrutement, SetEtatDispositif
@@ -615,6 +616,17 @@ def test_r_f14_rentree_duplication_on_every_door(login, reset_demo, door):
     assert db.session.query(Session).count() == count
     assert ROW_JUST_COPIED in DuplicateForNextYear([fresh(Session, current.id)], user("gestionnaire")).preview()[0][
         "problems"]
+
+
+def test_r_f1_rentree_rolls_a_yearly_session_to_the_next_year(reset_demo):
+    yearly = next(s for s in formation_like("Bureautique%").sessions if s.entree_sortie_permanente)
+    assert (yearly.debut.month, yearly.debut.day, yearly.fin.month, yearly.fin.day) == (1, 1, 12, 31)
+    created, skipped = DuplicateForNextYear([yearly], user("gestionnaire")).run()
+    assert len(created) == 1 and skipped == []
+    copy = created[0]
+    year = yearly.debut.year + 1
+    assert (copy.debut, copy.fin, copy.entree_sortie_permanente) == (date(year, 1, 1), date(year, 12, 31), True)
+    assert not [p for p in session_problems(copy) if p.rule == "F1"]
 
 
 def test_r_a3_rentree_command_refuses_sessions_outside_the_writable_scope(app):

@@ -105,6 +105,26 @@ def test_r_f12_lieu_inscription_is_required(login):
     assert "Le lieu d'inscription est obligatoire." in error_next_to(response.get_data(as_text=True), "lieu_inscription")
 
 
+def test_r_f1_short_session_must_be_yearly_with_permanent_entry(login, reset_demo):
+    client = login("contact")
+    session = securite_session()
+    year = session.debut.year
+    page = edit_session(client, session, duree_centre="35", duree_entreprise=None, debut="02/03/2027",
+                        fin="06/03/2027", entree_sortie_permanente=None).get_data(as_text=True)
+    assert "session annuelle : elle commence le 01/01/2027" in error_next_to(page, "debut")
+    assert "se termine le 31/12/2027 (au plus tard le 31/03/2028)" in error_next_to(page, "fin")
+    assert "entrée-sortie permanente : cochez la case" in error_next_to(page, "entree_sortie_permanente")
+    assert fresh(Session, session.id).debut.year == year  # nothing saved
+    page = edit_session(client, session, duree_centre="35.5", duree_entreprise=None, debut="02/03/2027",
+                        fin="06/03/2027", entree_sortie_permanente=None).get_data(as_text=True)
+    assert "session annuelle" not in page  # 35.5 hours: a dated session is fine
+    response = edit_session(client, session, duree_centre="35", duree_entreprise=None, debut="01/01/2027",
+                            fin="31/03/2028", entree_sortie_permanente="y")
+    assert response.status_code == 302, page_messages(response.get_data(as_text=True))
+    saved = fresh(Session, session.id)
+    assert (saved.debut, saved.fin, saved.entree_sortie_permanente) == (date(2027, 1, 1), date(2028, 3, 31), True)
+
+
 def test_r_f10_zero_hours_in_company_is_refused_and_total_is_computed(login, reset_demo):
     client = login("contact")
     session = securite_session()

@@ -50,10 +50,12 @@ from app.validators import (
     check_session_contact,
     check_session_dates,
     check_start_before_certification_end,
+    check_yearly_session,
     compute_duree_totale,
     for_session,
     is_public_funding,
 )
+from app.validators.session import AIF_MESURES
 
 from ._util import code, on_field, renamed, siblings
 
@@ -206,6 +208,10 @@ def session_problems(session, today: date | None = None) -> list[Problem]:
     """What blocks saving a session's own form (F1, F2, F5, F7 rythme, F9, F10, F12)."""
     formation = session.formation
     problems = check_session_dates(session.debut, session.fin)
+    problems += check_yearly_session(
+        compute_duree_totale(session.duree_centre, session.duree_entreprise) or session.duree_totale,
+        any(f.mesure is not None and f.mesure.code in AIF_MESURES for f in session.financements),
+        session.debut, session.fin, bool(session.entree_sortie_permanente))
     certification = principal_certification(formation) if formation is not None else None
     if certification is not None:
         problems += check_start_before_certification_end(session.debut, certification.date_fin_enregistrement)

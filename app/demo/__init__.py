@@ -204,7 +204,7 @@ def _region(s, users, today: date) -> None:
                              etat=FormationEtat.DIFFUSEE, formacode="70322")
     bureautique.complement_intitule = "Parcours certification TOSA"
     shared = _session(s, code, bureautique, horizon, today + timedelta(days=30), today + timedelta(days=65),
-                      SessionEtat.DIFFUSEE, mesures["FT-AIF"], centre=70)
+                      SessionEtat.DIFFUSEE, mesures["FT-AFC"], centre=70)
     shared.formateurs.append(SessionFormateur(structure=antennas[0], principal=False))
     _session(s, code, bureautique, horizon, date(today.year, 1, 1), date(today.year, 12, 31),
              SessionEtat.DIFFUSEE, mesures["CPF"], centre=35, permanent=True)

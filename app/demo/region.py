@@ -33,6 +33,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from app.models.base import reference_for
+from app.validators.session import AIF_MESURES, SHORT_SESSION_HOURS
 
 REGION_ID_BASE = 500_000  # references 600001O…, 600001F…, 600001S…
 REGION_REFERENCE_LIKE = "6_____O"  # structures of the dataset (reference_for("O", id > BASE))
@@ -858,6 +859,9 @@ class _Planner:
         centre, entreprise, hebdo, length = self._durations(info)
         total = centre + (entreprise or 0)
         debut, fin = self._dates(info, length)
+        short = total <= SHORT_SESSION_HOURS
+        if short:  # F1: one yearly session with entrée-sortie permanente
+            debut, fin = date(debut.year, 1, 1), date(debut.year, 12, 31)
         siege = info.siege
         antennes = self.antennes_of.get(siege.id)
         # F3: the OF responsable or one of its antennes; F4/F12: lieux among the formateur's
@@ -869,7 +873,7 @@ class _Planner:
         rows["session"].append({
             "id": session_id, "reference": reference_for("S", session_id), "formation_id": info.id,
             "etat": self._etat(info, debut, fin), "debut": debut, "fin": fin, "a_la_demande": False,
-            "entree_sortie_permanente": total <= 35 and rng.random() < 0.3,
+            "entree_sortie_permanente": short,
             "contact_id": rng.choice(formateur.contacts if rng.random() < 0.5 else siege.contacts),
             "contact_autre": None, "referent_handicap": None, "referent_mobilite": None,
             "duree_centre": centre, "duree_entreprise": entreprise, "duree_totale": total,
@@ -913,7 +917,10 @@ class _Planner:
         elif contrat_pro:
             chosen = [rng.choice(self.cp_mesures)]
         else:
-            chosen = rng.sample(self.other_mesures, k=min(len(self.other_mesures), rng.choice((1, 1, 2))))
+            # F1: an AIF (individualised) session is a yearly one: only the short sessions are
+            pool = self.other_mesures if total <= SHORT_SESSION_HOURS else [
+                m for m in self.other_mesures if m[2] not in AIF_MESURES]
+            chosen = rng.sample(pool, k=min(len(pool), rng.choice((1, 1, 2))))
         etat_recrutement = self.etat_recrutement[0 if fin >= self.today else 1]
         for financeur_id, mesure_id, mesure_code, _ in chosen:
             price = total * rng.randint(800, 2500)  # cents: 8 to 25 € an hour

@@ -143,6 +143,7 @@ from .session import (  # noqa: E402
     check_next_year_copy,
     check_session_contact,
     check_session_dates,
+    check_yearly_session,
     check_start_before_certification_end,
     for_session,
 )
@@ -226,6 +227,7 @@ __all__ = [
     "check_rs",
     "check_session_contact",
     "check_session_dates",
+    "check_yearly_session",
     "check_siret",
     "check_start_before_certification_end",
     "check_structure_identity",

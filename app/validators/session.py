@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from . import WARNING, Problem
-from .common import check_one_principal, is_blank, prefixed, text
+from .common import NotANumber, check_one_principal, is_blank, prefixed, text, to_number
 from .geo import REGIONS_2016, departement_of_postal_code, region_of_departement
 
 # --- F1/F2 dates ---------------------------------------------------------------------------
@@ -33,6 +33,45 @@ def check_session_dates(date_debut: date | None, date_fin: date | None) -> list[
                 rule="F1",
             )
         )
+    return problems
+
+
+SHORT_SESSION_HOURS = 35  # seed 001: « sessions courtes … inférieures ou égales à 35 heures »
+AIF_MESURES = frozenset({"FT-AIF"})  # France Travail's aide individuelle à la formation: individualised
+
+
+def check_yearly_session(
+    duree_totale: object,
+    individualisee: bool,
+    date_debut: date | None,
+    date_fin: date | None,
+    entree_sortie_permanente: bool,
+) -> list[Problem]:
+    """F1: a short session (35 hours or less) or an individualised one (financed by an AIF) is one
+    yearly session, from 01/01 to 31/12 of its year — up to 31/03 of the next year for the last
+    trainees — with entrée-sortie permanente (seeds 001 and 002)."""
+    try:
+        hours = to_number(duree_totale)
+    except NotANumber:
+        hours = None  # reported by the durations' own check (F10)
+    short = hours is not None and 0 < hours <= SHORT_SESSION_HOURS
+    if not (short or individualisee) or date_debut is None or date_fin is None:
+        return []
+    kind = "d'au plus 35 heures" if short else "individualisée (AIF)"
+    year = date_debut.year
+    problems: list[Problem] = []
+    if (date_debut.month, date_debut.day) != (1, 1):
+        problems.append(Problem(
+            "date_debut", f"Une session {kind} est une session annuelle : elle commence le 01/01/{year}.",
+            rule="F1"))
+    if not date(year, 12, 31) <= date_fin <= date(year + 1, 3, 31):
+        problems.append(Problem(
+            "date_fin", f"Une session {kind} est une session annuelle : elle se termine le 31/12/{year} "
+            f"(au plus tard le 31/03/{year + 1}).", rule="F1"))
+    if not entree_sortie_permanente:
+        problems.append(Problem(
+            "entree_sortie_permanente",
+            f"Une session {kind} est en entrée-sortie permanente : cochez la case.", rule="F1"))
     return problems
 
 

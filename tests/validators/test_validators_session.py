@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from app.validators import (
+    check_yearly_session,
     LieuFormation,
     Problem,
     WARNING,
@@ -292,3 +293,42 @@ def test_session_problems_on_the_formation_page_say_which_session() -> None:
 )
 def test_r_session_problems_name_their_rule(problems: list[Problem], rule: str) -> None:
     assert problems and {p.rule for p in problems} == {rule}
+
+
+# --- F1 short and individualised sessions: one yearly session ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hours", "aif", "debut", "fin", "esp", "bad"),
+    [
+        (35, False, date(2027, 1, 1), date(2027, 12, 31), True, set()),
+        (35, False, date(2027, 1, 1), date(2028, 3, 31), True, set()),  # the last trainees, up to 31/03
+        (35, False, date(2027, 1, 1), date(2028, 4, 1), True, {"date_fin"}),
+        (35, False, date(2027, 1, 1), date(2027, 12, 30), True, {"date_fin"}),
+        (35, False, date(2027, 1, 2), date(2027, 12, 31), True, {"date_debut"}),
+        (35, False, date(2027, 1, 1), date(2027, 12, 31), False, {"entree_sortie_permanente"}),
+        (35, False, date(2027, 3, 1), date(2027, 3, 5), False, {"date_debut", "date_fin", "entree_sortie_permanente"}),
+        ("35,5", False, date(2027, 3, 1), date(2027, 3, 5), False, set()),  # more than 35 hours: dated
+        (36, False, date(2027, 3, 1), date(2027, 3, 5), False, set()),
+        (7, False, date(2027, 3, 1), date(2027, 3, 1), False, {"date_debut", "date_fin", "entree_sortie_permanente"}),
+        (400, True, date(2027, 3, 1), date(2027, 9, 30), False, {"date_debut", "date_fin", "entree_sortie_permanente"}),
+        (400, True, date(2027, 1, 1), date(2027, 12, 31), True, set()),
+        (None, False, date(2027, 3, 1), date(2027, 3, 5), False, set()),  # no duration: not judged here
+        (35, False, None, date(2027, 3, 5), False, set()),  # missing dates: F1's other check says so
+    ],
+)
+def test_r_f1_short_or_individualised_session_is_yearly(hours, aif, debut, fin, esp, bad):
+    assert {p.field for p in check_yearly_session(hours, aif, debut, fin, esp)} == bad
+
+
+def test_r_f1_yearly_session_messages_say_what_to_type():
+    problems = check_yearly_session(21, False, date(2027, 5, 3), date(2027, 5, 5), False)
+    assert [p.message for p in problems] == [
+        "Une session d'au plus 35 heures est une session annuelle : elle commence le 01/01/2027.",
+        "Une session d'au plus 35 heures est une session annuelle : elle se termine le 31/12/2027 "
+        "(au plus tard le 31/03/2028).",
+        "Une session d'au plus 35 heures est en entrée-sortie permanente : cochez la case.",
+    ]
+    assert {p.rule for p in problems} == {"F1"}
+    (aif,) = check_yearly_session(70, True, date(2027, 1, 1), date(2027, 12, 31), False)
+    assert aif.message == "Une session individualisée (AIF) est en entrée-sortie permanente : cochez la case."

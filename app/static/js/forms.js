@@ -96,10 +96,42 @@
   window.portalCascade = function (root) { $(root).find("form").each(function () { filterMesures(this); }); };
   $(document).on("change", "select#financeur", function () { if (this.form) { filterMesures(this.form); } });
 
+  // F1: a short (≤ 35 h) or individualised (AIF) session is one yearly session with entrée-sortie
+  // permanente; one click fills it in (the server's rule checks it whatever is typed).
+  function yearOf(value) {
+    var match = /(\d{4})/.exec(value || "");
+    return match ? match[1] : String(new Date().getFullYear());
+  }
+  window.portalYearly = function (root) {
+    $(root).find("form").each(function () {
+      var form = this, debut = form.querySelector("#debut"), fin = form.querySelector("#fin");
+      var esp = form.querySelector("#entree_sortie_permanente");
+      if (!debut || !fin || !esp || form.querySelector(".session-annuelle")) { return; }
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn btn-default btn-sm session-annuelle";
+      button.textContent = "Session annuelle (du 01/01 au 31/12, entrée-sortie permanente)";
+      button.title = "Sessions de 35 heures ou moins, ou individualisées (AIF) : une session par an";
+      button.addEventListener("click", function () {
+        var year = yearOf(debut.value);
+        setValue(debut, "01/01/" + year);
+        setValue(fin, "31/12/" + year);
+        esp.checked = true;
+        $(esp).trigger("change");
+      });
+      var group = esp.closest(".form-group") || esp.parentNode;
+      var help = document.createElement("p");
+      help.className = "help-block";
+      help.appendChild(button);
+      group.appendChild(help);
+    });
+  };
+
   $(function () {
     $("form.portal-form").each(function () { toggleCertification(this); });
     window.portalCounters(document.body);
     window.portalCascade(document.body);
+    window.portalYearly(document.body);
   });
   $(document).on("shown.bs.modal", function () { $("form.portal-form").each(function () { toggleCertification(this); }); });
 })(jQuery);

@@ -48,6 +48,7 @@
     if (window.portalCounters) { window.portalCounters(root); }
     if (window.portalRichText) { window.portalRichText(root); }
     if (window.portalCascade) { window.portalCascade(root); }
+    if (window.portalYearly) { window.portalYearly(root); }
     var first = root.querySelector("input:not([type=hidden]), select, textarea");
     if (first) { first.focus(); }
   }
