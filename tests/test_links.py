@@ -62,6 +62,18 @@ class Site(BaseHTTPRequestHandler):
         if path == "/lent":
             time.sleep(SLOW)
             return self.answer(200)
+        if path == "/goutte-a-goutte":  # headers a little at a time, each within the timeout
+            self.send_response(200)
+            for index in range(12):
+                time.sleep(0.3)
+                self.send_header(f"X-Goutte-{index}", "x")
+                try:
+                    self.wfile.write(b"".join(self._headers_buffer))
+                    self.wfile.flush()
+                except OSError:  # the checker gave up: as expected
+                    return
+                self._headers_buffer = []
+            return self.end_headers()
         if path == "/sans-head":
             return self.answer(405 if self.command == "HEAD" else 200)
         if path == "/vers-prive":
@@ -132,6 +144,14 @@ def test_r_h5_a_slow_page_times_out(site):
     assert time.monotonic() - started < SLOW  # the short timeout, not the server's delay
 
 
+def test_r_h5_a_page_trickling_its_headers_times_out_too(site, hits):
+    started = time.monotonic()
+    result = check(f"{site}/goutte-a-goutte", LOOPBACK)
+    assert (result.ok, result.reason) == (False, TIMEOUT)
+    assert time.monotonic() - started < 2.5  # the deadline (3 × 0.5 s), not the server's 3.6 s
+    assert hits == [("HEAD", "/goutte-a-goutte")]  # a timeout is not worth a GET
+
+
 def test_r_h5_head_refused_then_get_answers(site, hits):
     result = check(f"{site}/sans-head", LOOPBACK)
     assert (result.ok, result.status) == (True, 200)
@@ -179,6 +199,47 @@ def test_r_h5_stored_spaces_and_accents_do_not_break_the_check(site, hits):
     assert result.ok and result.url == f"  {site}/ok  "  # the key stays the stored value
     assert check(f"{site}/page éditée?q=é è", LOOPBACK).status == 404
     assert hits[-1][1] == "/page%20%C3%A9dit%C3%A9e?q=%C3%A9%20%C3%A8"
+
+
+@pytest.fixture(scope="module")
+def tls_site(tmp_path_factory):
+    """The same site over HTTPS, with a self-signed certificate for 127.0.0.1 (openssl)."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make the test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
+    server.daemon_threads = True
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}", cert
+    server.shutdown()
+    server.server_close()
+
+
+def test_r_h5_https_is_checked_with_its_certificate(tls_site, monkeypatch):
+    import ssl
+
+    from app.links import checker
+
+    url, cert = tls_site
+    result = check(f"{url}/absent", LOOPBACK)
+    assert (result.ok, result.reason) == (False, "Certificat du site invalide")  # self-signed: not trusted
+    trusting = ssl.create_default_context(cafile=str(cert))
+    monkeypatch.setattr(checker.ssl, "create_default_context", lambda: trusting)
+    assert check(f"{url}/absent", LOOPBACK).reason == "Page introuvable (404)"
+    result = check(f"{url}/ancienne-page", LOOPBACK)
+    assert result.ok and result.final_url == f"{url}/ok"
 
 
 # --- the whole check: command, job, stored results -------------------------------------------------

@@ -7,7 +7,7 @@
   loopback, link-local, multicast, reserved or otherwise not global (unless inside
   `allowed_networks`), and the connection made to that very address (no second resolution a
   DNS rebinding could change). Environment proxies are not used.
-- A short timeout on each connection and each read.
+- A short timeout on each connection and each read, and a deadline on each request.
 The answer is a LinkResult whose `reason` tells a contact, in French, why the link is broken.
 """
 from __future__ import annotations
@@ -16,12 +16,14 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 from dataclasses import dataclass
 from typing import Callable, Iterable
 from urllib.parse import quote, urljoin, urlsplit
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 HEAD_REFUSED = frozenset({405, 501})
+DEADLINE_FACTOR = 3  # one request (connection, TLS, status and headers) lasts 3 timeouts at most
 USER_AGENT = "Mozilla/5.0 (compatible; PortailOffreFormation-Liens/1.0)"
 
 # Reasons (French, shown to contacts and managers).
@@ -156,16 +158,39 @@ def _ask(method: str, target: Target, found: list[str], policy: Policy) -> tuple
     error: Exception | None = None
     for address in found:
         connection = _connection(target, address, policy.timeout)
+        # The socket's timeout bounds each read; a server trickling its headers a byte at a time
+        # would dodge it, so the whole exchange also has a deadline that shuts the socket down.
+        expired = threading.Event()
+        watchdog = threading.Timer(DEADLINE_FACTOR * policy.timeout, _expire, (connection, expired))
+        watchdog.daemon = True
+        watchdog.start()
         try:
             connection.request(method, target.path, headers={
                 "User-Agent": USER_AGENT, "Accept": "*/*", "Connection": "close"})
             response = connection.getresponse()
+            if expired.is_set():  # http.client takes the shut-down socket's end for the end of the headers
+                raise TimeoutError
             return response.status, response.getheader("Location")
         except ConnectionRefusedError as exc:  # the next address may answer; anything else is final
             error = exc
+        except Exception:
+            if expired.is_set():
+                raise TimeoutError from None
+            raise
         finally:
+            watchdog.cancel()
             connection.close()
     raise error  # type: ignore[misc]
+
+
+def _expire(connection: http.client.HTTPConnection, expired: threading.Event) -> None:
+    expired.set()
+    sock = connection.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked read up
+        except OSError:
+            pass
 
 
 def _status(target: Target, found: list[str], policy: Policy) -> tuple[int, str | None]:
