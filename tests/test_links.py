@@ -417,6 +417,14 @@ def test_r_h5_page_never_fails_on_odd_parameters(app, login, broken_demo, query)
     assert "Liens en erreur" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("username", ["contact", "gestionnaire"])
+def test_r_h5_page_is_french(app, login, broken_demo, username):
+    from tests.test_french_pages import english_in
+
+    text = login(username).get("/liens/erreurs").get_data(as_text=True)
+    assert "Liens en erreur" in text and english_in(text) == []
+
+
 def test_r_h5_page_needs_a_login(app, client):
     response = client.get("/liens/erreurs")
     assert response.status_code == 302 and "/login/" in response.headers["Location"]
