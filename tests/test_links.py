@@ -409,6 +409,15 @@ def test_r_h5_page_costs_the_same_queries_for_few_or_many_broken_links(app, logi
     assert many() == few()
 
 
+def test_r_h5_pagination_offers_the_first_last_and_nearby_pages():
+    from app.views.links import page_numbers
+
+    assert page_numbers(1, 1) == [1]
+    assert page_numbers(1, 300) == [1, 2, 3, 4, None, 300]
+    assert page_numbers(150, 300) == [1, None, 147, 148, 149, 150, 151, 152, 153, None, 300]
+    assert page_numbers(5, 6) == [1, 2, 3, 4, 5, 6]
+
+
 @pytest.mark.parametrize("query", ["?page=0", "?page=999999", "?page=abc", "?objet=rien", "?objet=formation&page=2",
                                    "?page=-1"])
 def test_r_h5_page_never_fails_on_odd_parameters(app, login, broken_demo, query):

@@ -37,4 +37,17 @@ class LinkErrorsView(BaseView):
         total, records = broken_records(kind=kind, page=page, per_page=PER_PAGE)
         pages = max(1, -(-total // PER_PAGE))
         return self.render_template("portal/link_errors.html", total=total, records=records, kind=kind,
-                                    page=min(page, pages), pages=pages, kinds=KIND_LABELS, espace=current_espace())
+                                    page=page, pages=pages, numbers=page_numbers(page, pages), kinds=KIND_LABELS,
+                                    espace=current_espace())
+
+
+def page_numbers(page: int, pages: int, around: int = 3) -> list[int | None]:
+    """The pages the pagination offers: the first, the last and a few around the current one; None
+    stands for the pages left out between them."""
+    wanted = sorted({1, pages, *range(max(1, page - around), min(pages, page + around) + 1)})
+    numbers: list[int | None] = []
+    for number in wanted:
+        if numbers and number - numbers[-1] > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
