@@ -242,6 +242,27 @@ def test_r_h5_https_is_checked_with_its_certificate(tls_site, monkeypatch):
     assert result.ok and result.final_url == f"{url}/ok"
 
 
+def test_r_h5_a_run_resolves_each_host_once(site, hits):
+    import socket
+
+    from app.links.checker import CachedResolver
+
+    asked = []
+
+    def resolve(host, port, **options):
+        asked.append(host)
+        if host == "nom-inconnu.invalid":
+            raise socket.gaierror(-2, "Name or service not known")
+        return socket.getaddrinfo(host, port, **options)
+
+    cached = CachedResolver(resolve)
+    for path in ("/ok", "/absent", "/ancienne-page"):
+        assert check(f"{site}{path}", LOOPBACK, cached).status in (200, 404)
+    for _ in range(3):
+        assert check("http://nom-inconnu.invalid/", LOOPBACK, cached).reason == UNKNOWN_HOST
+    assert asked == ["127.0.0.1", "nom-inconnu.invalid"]
+
+
 # --- the whole check: command, job, stored results -------------------------------------------------
 
 @pytest.fixture()

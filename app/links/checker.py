@@ -123,6 +123,31 @@ class Target:
 Resolver = Callable[..., list]
 
 
+class CachedResolver:
+    """getaddrinfo remembered for one run: a region's formations share a few hundred hosts, and
+    each is resolved once (unknown names included). Bounded; safe across the pool's threads (a race
+    costs a duplicate lookup, nothing more)."""
+
+    def __init__(self, resolve: Resolver = socket.getaddrinfo, size: int = 20000):
+        self.resolve, self.size, self.answers = resolve, size, {}
+
+    def __call__(self, host, port, **options):
+        key = (host, port)
+        answer = self.answers.get(key)
+        if answer is None:
+            try:
+                answer = (True, self.resolve(host, port, **options))
+            except socket.gaierror as error:
+                answer = (False, error)
+            if len(self.answers) >= self.size:
+                self.answers.clear()
+            self.answers[key] = answer
+        found, value = answer
+        if not found:
+            raise value
+        return value
+
+
 def addresses(target: Target, policy: Policy, resolve: Resolver = socket.getaddrinfo) -> list[str]:
     """The host's addresses, all of them allowed, else Broken (no connection is made)."""
     try:
@@ -247,6 +272,7 @@ def check(url: str, policy: Policy = Policy(), resolve: Resolver = socket.getadd
     return LinkResult(url, False, status, current, TOO_MANY_REDIRECTS)
 
 
-def check_many(urls: Iterable[str], policy: Policy, pool) -> Iterable[LinkResult]:
+def check_many(urls: Iterable[str], policy: Policy, pool, resolve: Resolver = socket.getaddrinfo
+               ) -> Iterable[LinkResult]:
     """`check` over `urls` on the executor `pool` (its size bounds the concurrency), in order."""
-    return pool.map(lambda url: check(url, policy), urls)
+    return pool.map(lambda url: check(url, policy, resolve), urls)

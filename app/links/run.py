@@ -15,7 +15,7 @@ from app.models import LinkCheck
 from app.models.base import utcnow
 from app.models.links import URL_MAX_LENGTH
 
-from .checker import LinkResult, Policy, check_many
+from .checker import CachedResolver, LinkResult, Policy, check_many
 from .sources import checked_urls
 
 log = logging.getLogger(__name__)
@@ -91,10 +91,11 @@ def check_links(session, config) -> Summary:
     policy = Policy.from_config(config)
     workers = max(1, int(config.get("LINK_CHECK_WORKERS", 8)))
     summary = Summary()
+    resolve = CachedResolver()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="link-check") as pool:
         for batch in url_batches(session):
             session.commit()  # no transaction held open while the network answers
-            results = list(check_many(batch, policy, pool))
+            results = list(check_many(batch, policy, pool, resolve))
             upsert(session, results, utcnow())
             session.commit()
             for result in results:
