@@ -128,3 +128,14 @@ JOBS_WORKERS = int(os.environ.get("JOBS_WORKERS", "2"))
 EXPORT_FILES_DIR = os.environ.get("EXPORT_FILES_DIR", str(INSTANCE_DIR / "exports"))
 NOTIFICATION_DAYS = 7
 EXCEL_DIRECT_MAX_ROWS = 2000  # larger Excel exports run on the job queue (SPEC J2)
+
+# Website link check (SPEC H5, app/links/): `flask links check` and the nightly job. Each connection
+# and read waits LINK_CHECK_TIMEOUT seconds at most; LINK_CHECK_WORKERS links are checked at once;
+# redirects are followed LINK_CHECK_MAX_REDIRECTS times. Addresses that are not public (private,
+# loopback, link-local, multicast, reserved) are refused unless inside LINK_CHECK_ALLOWED_NETWORKS
+# (comma-separated CIDR, none by default; the tests allow 127.0.0.0/8).
+LINK_CHECK_TIMEOUT = float(os.environ.get("LINK_CHECK_TIMEOUT", "5"))
+LINK_CHECK_WORKERS = int(os.environ.get("LINK_CHECK_WORKERS", "8"))
+LINK_CHECK_MAX_REDIRECTS = int(os.environ.get("LINK_CHECK_MAX_REDIRECTS", "5"))
+LINK_CHECK_ALLOWED_NETWORKS = [n.strip() for n in os.environ.get("LINK_CHECK_ALLOWED_NETWORKS", "").split(",")
+                               if n.strip()]

@@ -78,8 +78,8 @@ def register_views(appbuilder: AppBuilder) -> None:
     """Every menu entry, grouped as users see them; menu names come from the permission
     vocabulary, which the roles grant (app/security/roles.py)."""
     from .security import permissions as P
-    from .views import (accounts, espace, exports, lheo, notifications, offer, offer_children, referentials, search,
-                        structures, workflow)
+    from .views import (accounts, espace, exports, links, lheo, notifications, offer, offer_children, referentials,
+                        search, structures, workflow)
 
     # Ma structure
     appbuilder.add_view(structures.StructureView, P.MENU_STRUCTURES, icon="fa-building", category=P.MENU_STRUCTURE,
@@ -104,6 +104,7 @@ def register_views(appbuilder: AppBuilder) -> None:
         appbuilder.add_view_no_menu(view)
     appbuilder.add_view(workflow.ValidationQueueView, P.MENU_QUEUE, icon="fa-check-square-o",
                         category=P.MENU_OFFER)
+    appbuilder.add_view(links.LinkErrorsView, P.MENU_LINK_ERRORS, icon="fa-chain-broken", category=P.MENU_OFFER)
     public = appbuilder.add_view_no_menu(accounts.AccountPublicView)
     if appbuilder.sm.is_auth_limited:  # public forms (requests, reset links): FAB's Flask-Limiter, per address
         limit = current_app.config.get("ACCOUNT_RATE_LIMIT", "20 per hour")
@@ -212,7 +213,7 @@ def register_guards(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from .cli import demo_cli, jobs_cli, lheo_cli, portal_cli, referentials_cli, workflow_cli
+    from .cli import demo_cli, jobs_cli, lheo_cli, links_cli, portal_cli, referentials_cli, workflow_cli
 
-    for group in (portal_cli, referentials_cli, demo_cli, lheo_cli, workflow_cli, jobs_cli):
+    for group in (portal_cli, referentials_cli, demo_cli, lheo_cli, workflow_cli, jobs_cli, links_cli):
         app.cli.add_command(group)

@@ -93,6 +93,16 @@ def purge_notifications() -> tuple[int, int]:
     return removed, orphans
 
 
+def check_links() -> tuple[int, int]:
+    """H5: every website link of the structures and formations, checked (app/links/)."""
+    from flask import current_app
+
+    from app.links.run import check_links as run
+
+    summary = run(db.session, current_app.config)
+    return summary.checked, summary.broken
+
+
 @dataclass(frozen=True)
 class Periodic:
     name: str
@@ -111,6 +121,8 @@ PERIODIC = (
              "Flux LHEO des partenaires : Kairos, Parcoursup, base nationale (J3)"),
     Periodic("purge_notifications", dict(hour="3", minute="0"), purge_notifications,
              "Suppression des notifications et de leurs fichiers après 7 jours (J2)"),
+    Periodic("check_links", dict(hour="4", minute="0"), check_links,
+             "Vérification des liens site internet des structures et des formations (H5)"),
     Periodic("import_lheo_inbox", dict(minute="15"), import_lheo_inbox,
              "Import des flux LHEO déposés dans le répertoire d'arrivée, chaque heure à 15 (J4)"),
 )

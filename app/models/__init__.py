@@ -4,6 +4,7 @@ from flask_appbuilder.security.sqla.models import User  # noqa: F401  (ab_user, 
 
 from .accounts import AccountRequest, AccountRequestEtat, RightLevel, StructureRight
 from .imports import ImportEtat, LheoImport, LheoImportLine, Outcome
+from .links import LinkCheck
 from .notifications import Notification, NotificationEtat
 from .offer import (
     Action,

@@ -74,6 +74,7 @@ RESOURCE_CONTACT_ACCOUNT = "ContactAccount"  # the Gestionnaire's view of Contac
 RESOURCE_NOTIFICATION = "Notification"  # a user's own notifications (the bell): read, mark read (edit)
 RESOURCE_LHEO_REPORT = "LheoReport"  # the gap reports of the last LHEO export and flows
 RESOURCE_LHEO_IMPORT = "LheoImport"  # LHEO imports (J4): upload (add) and reconciliation reports (read)
+RESOURCE_LINK_CHECK = "LinkCheck"  # H5: the broken website links of the user's records (read)
 RESOURCE_OPENAPI = "OpenApi"
 RESOURCE_SWAGGER = "SwaggerView"
 
@@ -105,6 +106,7 @@ MENU_SESSIONS = "Sessions"
 MENU_FINANCEMENTS = "Financements"
 MENU_RECRUTEMENTS = "Modalités de recrutement"
 MENU_QUEUE = "File de validation"
+MENU_LINK_ERRORS = "Liens en erreur"
 MENU_CERTIFICATIONS = "Certifications"
 MENU_FINANCEURS = "Financeurs"
 MENU_MESURES = "Mesures et dispositifs"
