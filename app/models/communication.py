@@ -10,11 +10,7 @@ from sqlalchemy.orm import relationship
 
 from .base import TimestampMixin, utcnow
 
-# Bounds of what is typed (the forms check them with a French message; the columns hold them).
-TITLE_MAX = 200
-MEMO_TEXT_MAX = 5000
-ACTUALITE_TEXT_MAX = 10000  # sanitised HTML
-MESSAGE_TEXT_MAX = 5000
+TITLE_MAX = 200  # what the rules accept (app/validators/communication.py); texts are bounded there
 
 
 class Memo(TimestampMixin, Model):
