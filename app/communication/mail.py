@@ -55,17 +55,17 @@ def recipients(message: Message) -> list[str]:
 
 
 def compose(message: Message) -> tuple[str, str]:
-    """Subject and plain-text body. Managers sign as « le Carif-Oref »; contacts by name."""
+    """Subject and plain-text body. Managers sign as « le Carif-Oref »; contacts by their name."""
     thread = message.thread
     about = thread.structure.nom
     if thread.formation is not None:
         about += f", formation {thread.formation.reference} – {thread.formation.intitule}"
-    sender = "le Carif-Oref" if message.from_carif else (str(message.author) if message.author else "un contact")
+    sender = "du Carif-Oref" if message.from_carif else f"de {message.author}" if message.author else "d'un contact"
     subject = f"[Messagerie] {thread.subject}"
     lines = [
         "Bonjour,",
         "",
-        f"Nouveau message de {sender} ({about}) :",
+        f"Nouveau message {sender} ({about}) :",
         "",
         message.text,
         "",

@@ -28,6 +28,7 @@ from app.security.permissions import (
 )
 from app.security import may
 from app.security.scope import current_user, is_manager
+from app.validators.communication import check_thread
 from app.validators.communication import ACTUALITE_TEXT_MAX, MEMO_TEXT_MAX, MESSAGE_TEXT_MAX, TITLE_MAX
 
 from .base import show_problems
@@ -315,7 +316,9 @@ class MessagerieView(BaseView):
         _required(form, "structure", "subject", "text")
         if request.method == "GET":
             self._prefill(form, user)
-        elif form.validate():
+        elif not form.validate():  # a choice refused: the rules still say what else is wrong
+            show_problems(form, check_thread(form.subject.data, form.text.data))
+        else:
             structure, formation = form.structure.data, form.formation.data
             try:
                 thread = mailbox.start_thread(user, structure.id if structure else None,
