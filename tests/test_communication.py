@@ -209,8 +209,8 @@ def test_r_h3_read_state_per_user(app, login, news):
     read = {i.actualite.id: i.read for i in current_actualites(user(app, "contact"))}
     assert read[qualif] and read[rentree] and not read[news["expire demain"][0]]
     tree = lxml.html.fromstring(client.get("/actualites/").get_data(as_text=True))
-    assert "bg-info" not in tree.get_element_by_id(f"actualite-{qualif}").get("class")
-    assert "bg-info" in tree.get_element_by_id(f"actualite-{news['expire demain'][0]}").get("class")
+    assert "portal-non-lue" not in tree.get_element_by_id(f"actualite-{qualif}").get("class")
+    assert "portal-non-lue" in tree.get_element_by_id(f"actualite-{news['expire demain'][0]}").get("class")
     assert client.post(f"/actualites/{qualif}/lue").status_code == 302  # twice: no error
 
     # Another reader's marks are his own.
@@ -322,7 +322,7 @@ def test_r_h4_unread_counts_for_both_sides(app, login, reset_demo, quiet_queue, 
     client = login("gestionnaire")
     page = client.get("/messagerie/").get_data(as_text=True)
     assert sr_text(page, "messagerie-badge") == "Messagerie, 1 conversation non lue"
-    assert 'class="info"' in page
+    assert lxml.html.fromstring(page).get_element_by_id(f"conversation-{thread.id}").get("class") == "portal-non-lu"
     page = client.get(f"/messagerie/{thread.id}").get_data(as_text=True)  # opened: read
     assert sr_text(page, "messagerie-badge") == "Messagerie, aucun message non lu"
     assert unread_threads(user(app, "gestionnaire")) == 0
