@@ -406,3 +406,50 @@ def test_r_h4_dashboard_partials_render(app, login, reset_demo, quiet_queue):
     assert re.search(r'<span class="badge">1</span>\s*conversation avec des messages non lus', html)
     assert "Aucune actualité pour le moment." in html and "Vous n'avez pas de mémos." in html
     assert english_in(html) == []
+
+
+def _exchange(app, structure_name: str, threads: int, messages: int) -> MessageThread:
+    """`threads` threads of the structure, the last one holding `messages` messages from both sides."""
+    contact, manager = user_id(app, "contact"), user_id(app, "gestionnaire")
+    thread = None
+    for index in range(threads):
+        thread = MessageThread(structure_id=structure(structure_name).id, subject=f"Fil {index}",
+                               created_by_id=contact)
+        db.session.add(thread)
+        db.session.flush()
+        for number in range(messages if index == threads - 1 else 1):
+            db.session.add(Message(thread_id=thread.id, author_id=manager if number % 2 else contact,
+                                   from_carif=bool(number % 2), text=f"Message {number}"))
+    db.session.commit()
+    return thread
+
+
+def _cost(client, count_queries, url: str) -> int:
+    client.get(url)  # warm what is cached per process (menu, permissions)
+    with count_queries() as executed:
+        assert client.get(url).status_code == 200
+    return executed()
+
+
+@pytest.mark.parametrize("username", ["contact", "gestionnaire"])
+def test_r_h4_pages_cost_the_same_queries_for_few_and_many_rows(app, login, reset_demo, count_queries, username):
+    client = login(username)
+    small = _exchange(app, CFA, 2, 2)
+    costs = [_cost(client, count_queries, "/messagerie/"), _cost(client, count_queries, f"/messagerie/{small.id}")]
+    db.session.add_all(Memo(user_id=user_id(app, username), title=f"Mémo {i}") for i in range(2))
+    db.session.add_all(Actualite(title=f"A {i}", text="<p>x</p>", publication=date.today()) for i in range(2))
+    db.session.commit()
+    costs += [_cost(client, count_queries, "/memos/"), _cost(client, count_queries, "/actualites/")]
+
+    large = _exchange(app, CFA, 40, 30)
+    db.session.add_all(Memo(user_id=user_id(app, username), title=f"Mémo {i}") for i in range(2, 40))
+    db.session.add_all(Actualite(title=f"A {i}", text="<p>x</p>", publication=date.today()) for i in range(2, 40))
+    db.session.commit()
+    assert [_cost(client, count_queries, "/messagerie/"), _cost(client, count_queries, f"/messagerie/{large.id}"),
+            _cost(client, count_queries, "/memos/"), _cost(client, count_queries, "/actualites/")] == costs
+
+
+def test_r_h2_h4_no_rest_api_for_memos_nor_threads(app, client, api_token):
+    headers = api_token("gestionnaire")
+    for resource in ("memo", "actualite", "messagerie", "messagethread", "message"):
+        assert client.get(f"/api/v1/{resource}/", headers=headers).status_code == 404
