@@ -56,7 +56,7 @@ def test_r_h2_h3_h4_pages_in_the_browser(live_server, page, mailbox, reset_demo)
     _check(page, live_server, found, "actualités", "/actualites/")
     assert page.locator(f"#actualite-{actualite.id} .label", has_text="Non lue").count() == 1
     _check(page, live_server, found, "nouveau message", "/messagerie/nouveau")
-    _pick(page, "structure", "siège", "CFA BTP Normandie")
+    _pick(page, "structure", "BTP", "CFA BTP Normandie")
     page.fill("#subject", "Numéro de marché")
     page.fill("#text", "Merci de corriger le numéro de marché.")
     submit(page, "#conversation-form button[type=submit]")
