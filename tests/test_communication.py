@@ -270,6 +270,8 @@ def test_r_h4_contact_sees_and_posts_only_in_his_structures_threads(app, login, 
 
     client = login("gestionnaire")  # managers see every thread and answer
     assert "Modifier le numéro de marché" in client.get("/messagerie/").get_data(as_text=True)
+    assert "Modifier le numéro de marché" in client.get(f"/messagerie/?structure={cfa.id}").get_data(as_text=True)
+    assert "Modifier le numéro de marché" not in client.get(f"/messagerie/?structure={horizon.id}").get_data(as_text=True)
     assert client.post(f"/messagerie/{thread.id}/repondre", data={"text": "C'est fait."}).status_code == 302
     page = html.unescape(login("contact").get(f"/messagerie/{thread.id}").get_data(as_text=True))
     assert "C'est fait." in page and "Carif-Oref" in page
@@ -367,11 +369,13 @@ def test_r_h4_each_message_emailed_to_the_other_side_through_the_queue(app, logi
 def test_r_h4_configured_address_and_mail_failures_never_lose_the_message(app, login, reset_demo, quiet_queue,
                                                                           mailbox, monkeypatch):
     client = login("contact")
-    _start(client, structure(CFA).id)
+    _start(client, structure(CFA).id, subject="Objet\r\nBcc: intrus@example.org")
     message = db.session.execute(select(Message)).scalar_one()
     monkeypatch.setitem(app.config, "MESSAGERIE_EMAIL", "offre@carif-oref.example, veille@carif-oref.example")
     assert send_message_email(message.id) == ["offre@carif-oref.example", "veille@carif-oref.example"]
     assert len(mailbox.messages) == 1
+    assert mailbox.messages[0]["Subject"] == "[Messagerie] Objet Bcc: intrus@example.org"  # one header line
+    assert mailbox.messages[0]["Bcc"] is None
 
     # SMTP down (nobody listens on the port): nothing raised, nothing sent, the message stays.
     with socket.socket() as probe:

@@ -61,7 +61,7 @@ def compose(message: Message) -> tuple[str, str]:
     if thread.formation is not None:
         about += f", formation {thread.formation.reference} – {thread.formation.intitule}"
     sender = "du Carif-Oref" if message.from_carif else f"de {message.author}" if message.author else "d'un contact"
-    subject = f"[Messagerie] {thread.subject}"
+    subject = "[Messagerie] " + " ".join(thread.subject.split())  # one header line, whatever is stored
     lines = [
         "Bonjour,",
         "",

@@ -131,6 +131,11 @@ def mark_thread_read(thread: MessageThread, user) -> None:
         g.pop("_unread_threads", None)
 
 
+def one_line(value) -> str:
+    """A subject on one line, whatever was posted (it becomes an e-mail's Subject header)."""
+    return " ".join(text(value).split())
+
+
 def _add_message(thread: MessageThread, user, body: str) -> Message:
     now = utcnow()
     message = Message(thread=thread, author_id=user.id, from_carif=is_manager(user), text=body, created_at=now)
@@ -165,7 +170,7 @@ def start_thread(user, structure_id, formation_id, subject, body) -> MessageThre
     if problems:
         raise Invalid(problems)
     thread = MessageThread(structure_id=structure.id, formation_id=formation.id if formation else None,
-                           subject=text(subject), created_by_id=user.id)
+                           subject=one_line(subject), created_by_id=user.id)
     db.session.add(thread)
     db.session.flush()  # its id, for the author's read mark
     message = _add_message(thread, user, text(body))

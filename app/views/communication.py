@@ -272,7 +272,9 @@ class MessagerieView(BaseView):
         unread_only = request.args.get("non_lus") == "1"
         page = request.args.get("page", "1")
         page = int(page) if page.isdigit() and int(page) < 10**5 else 1
-        rows = mailbox.threads(user, unread_only=unread_only, page=page)
+        wanted = request.args.get("structure", "")  # a structure's conversations (within the scope)
+        structure_id = int(wanted) if wanted.isdigit() and int(wanted) < 2**31 else None
+        rows = mailbox.threads(user, unread_only=unread_only, page=page, structure_id=structure_id)
         more = len(rows) > mailbox.THREADS_LISTED
         return self.render_template("portal/communication_threads.html", rows=rows[:mailbox.THREADS_LISTED],
                                     unread_only=unread_only, page=page, more=more, manager=is_manager(user))
