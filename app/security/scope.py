@@ -1,10 +1,11 @@
 """Row-level isolation: the only place that decides which rows a user may see or change (A2, A3).
 
-Managers and administrators see everything except other users' personal rows (notifications:
-OWNED). A contact OF sees the structures he holds a right on, their formations and sessions, and —
+Managers and administrators see everything except other users' personal rows (notifications,
+mémos, read marks: OWNED). A contact OF sees the structures he holds a right on, their formations and sessions, and —
 read-only — the sessions (and their formations) where one of his structures is OF formateur. He
 changes only what belongs to the structures he holds a *modification* right on. Rights are read
 with a sub-select in the same query, so a withdrawn right takes effect on the next request.
+The messagerie's threads follow their structure; contacts read the actualités on air only.
 """
 from __future__ import annotations
 
