@@ -28,12 +28,11 @@ from app.security.permissions import (
 )
 from app.security import may
 from app.security.scope import current_user, is_manager
-from app.validators.communication import check_thread
-from app.validators.communication import ACTUALITE_TEXT_MAX, MEMO_TEXT_MAX, MESSAGE_TEXT_MAX, TITLE_MAX
+from app.validators.communication import ACTUALITE_TEXT_MAX, MEMO_TEXT_MAX, MESSAGE_TEXT_MAX, TITLE_MAX, check_thread
 
 from .base import show_problems
 from .pickers import PICKABLE, RemoteSelectField
-from .pickers import _answer as picker_answer
+from .pickers import _answer as picker_answer  # select2's JSON for a query of our own (no model view here)
 from .widgets import FrenchDatePickerWidget, format_author, french_date_field
 
 
