@@ -110,6 +110,9 @@ MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
 MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
 MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "offre@carif-oref.example")
 MAIL_SUPPRESS_SEND = _bool("MAIL_SUPPRESS_SEND", False)
+# The Carif-Oref's address(es) for the messagerie's new messages (H4; comma-separated); when
+# unset, the messages of organisations are e-mailed to every active Gestionnaire account.
+MESSAGERIE_EMAIL = os.environ.get("MESSAGERIE_EMAIL") or None
 
 APP_THEME = ""
 FAB_API_MAX_PAGE_SIZE = 100

@@ -55,6 +55,15 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
         from .views.notifications import unread_notifications
 
         app.jinja_env.globals["unread_notifications"] = unread_notifications  # the navbar's bell (J2)
+        from .communication import current_actualites, unread_threads
+        from .views.communication import recent_memos
+        from .views.widgets import format_rich_text
+
+        # Communication (H2–H4): the dashboard's blocks (portal/_memos.html, _actualites.html,
+        # _messagerie_unread.html) and the navbar's messagerie badge, one query each.
+        app.jinja_env.globals.update(current_actualites=current_actualites, unread_threads=unread_threads,
+                                     recent_memos=recent_memos)
+        app.jinja_env.filters["rich_text"] = format_rich_text  # sanitised again when shown
         from . import jobs
 
         jobs.init_app(app)  # the job queue (Huey) and its tasks, run in this app's context
@@ -78,8 +87,8 @@ def register_views(appbuilder: AppBuilder) -> None:
     """Every menu entry, grouped as users see them; menu names come from the permission
     vocabulary, which the roles grant (app/security/roles.py)."""
     from .security import permissions as P
-    from .views import (accounts, espace, exports, links, lheo, notifications, offer, offer_children, referentials,
-                        search, structures, workflow)
+    from .views import (accounts, communication, espace, exports, links, lheo, notifications, offer, offer_children,
+                        referentials, search, structures, workflow)
 
     # Ma structure
     appbuilder.add_view(structures.StructureView, P.MENU_STRUCTURES, icon="fa-building", category=P.MENU_STRUCTURE,
@@ -113,6 +122,13 @@ def register_views(appbuilder: AppBuilder) -> None:
     # Exports of the search (J1; large ones land in the notifications, J2) and the bell's page
     appbuilder.add_view_no_menu(exports.ExcelExportView)
     appbuilder.add_view_no_menu(notifications.NotificationView)
+
+    # Communication (H2–H4): messagerie with the Carif-Oref, actualités, the user's mémos
+    appbuilder.add_view(communication.MessagerieView, P.MENU_MESSAGERIE, icon="fa-envelope",
+                        category=P.MENU_COMMUNICATION, category_icon="fa-comments")
+    appbuilder.add_view(communication.ActualiteView, P.MENU_ACTUALITES, icon="fa-newspaper-o",
+                        category=P.MENU_COMMUNICATION)
+    appbuilder.add_view(communication.MemoView, P.MENU_MEMOS, icon="fa-sticky-note-o", category=P.MENU_COMMUNICATION)
 
     # Référentiels
     appbuilder.add_view(referentials.CertificationView, P.MENU_CERTIFICATIONS, icon="fa-certificate",

@@ -32,6 +32,13 @@ def export_lheo(notification_id: int, user_id: int, args: dict, selected=None, e
     return RunLheoExport(notification_id, user_id, args, selected, espace_id).run()
 
 
+def message_email(message_id: int) -> list[str]:
+    """H4: the e-mail of a new message of the messagerie to the other side."""
+    from app.communication.mail import send_message_email
+
+    return send_message_email(message_id)
+
+
 def purge_drafts() -> int:
     """G3: drafts and formations in creation never submitted within 14 days."""
     from app.workflow.purge import purge_drafts as purge
@@ -126,7 +133,7 @@ PERIODIC = (
     Periodic("import_lheo_inbox", dict(minute="15"), import_lheo_inbox,
              "Import des flux LHEO déposés dans le répertoire d'arrivée, chaque heure à 15 (J4)"),
 )
-TASKS: dict[str, Callable] = {"export_excel": export_excel, "export_lheo": export_lheo}
+TASKS: dict[str, Callable] = {"export_excel": export_excel, "export_lheo": export_lheo, "message_email": message_email}
 
 
 def register(huey: Huey, app) -> dict:

@@ -3,6 +3,15 @@ registers them."""
 from flask_appbuilder.security.sqla.models import User  # noqa: F401  (ab_user, for relationships)
 
 from .accounts import AccountRequest, AccountRequestEtat, RightLevel, StructureRight
+from .communication import (
+    Actualite,
+    ActualiteAudience,
+    ActualiteRead,
+    Memo,
+    Message,
+    MessageThread,
+    MessageThreadRead,
+)
 from .imports import ImportEtat, LheoImport, LheoImportLine, Outcome
 from .links import LinkCheck
 from .notifications import Notification, NotificationEtat

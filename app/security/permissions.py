@@ -75,6 +75,9 @@ RESOURCE_NOTIFICATION = "Notification"  # a user's own notifications (the bell):
 RESOURCE_LHEO_REPORT = "LheoReport"  # the gap reports of the last LHEO export and flows
 RESOURCE_LHEO_IMPORT = "LheoImport"  # LHEO imports (J4): upload (add) and reconciliation reports (read)
 RESOURCE_LINK_CHECK = "LinkCheck"  # H5: the broken website links of the user's records (read)
+RESOURCE_MEMO = "Memo"  # H2: a user's own mémos (every role; the rows are their author's alone)
+RESOURCE_ACTUALITE = "Actualite"  # H3: read by everyone, written by managers
+RESOURCE_MESSAGERIE = "Messagerie"  # H4: threads of the user's structures (read), new threads and messages (add)
 RESOURCE_OPENAPI = "OpenApi"
 RESOURCE_SWAGGER = "SwaggerView"
 
@@ -92,6 +95,7 @@ MENU_STRUCTURE = "Ma structure"
 MENU_OFFER = "Offre de formation"
 MENU_REFERENTIALS = "Référentiels"
 MENU_MANAGEMENT = "Gestion"
+MENU_COMMUNICATION = "Communication"
 MENU_SECURITY = "Security"  # FAB's administration category (users, roles, groups)
 
 MENU_STRUCTURES = "Structures"
@@ -120,5 +124,8 @@ MENU_CONTACT_ACCOUNTS = "Comptes des organismes"
 MENU_UNCONFIRMED = "Structures à confirmer"
 MENU_LHEO_REPORT = "Rapports des flux LHEO"
 MENU_LHEO_IMPORT = "Imports LHEO"
+MENU_MESSAGERIE = "Messagerie"
+MENU_ACTUALITES = "Actualités"
+MENU_MEMOS = "Mes mémos"
 FAB_SECURITY_MENUS = ("List Users", "List Roles", "List Groups")
 MENU_ACCESS = "menu_access"

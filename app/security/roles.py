@@ -33,7 +33,9 @@ from .permissions import (
     FAB_USERS,
     MENU_ACCESS,
     MENU_ACCOUNT_REQUESTS,
+    MENU_ACTUALITES,
     MENU_CERTIFICATIONS,
+    MENU_COMMUNICATION,
     MENU_CONTACT_ACCOUNTS,
     MENU_CONTACTS,
     MENU_COORDONNEES,
@@ -49,6 +51,8 @@ from .permissions import (
     MENU_LIEUX,
     MENU_LINK_ERRORS,
     MENU_MANAGEMENT,
+    MENU_MEMOS,
+    MENU_MESSAGERIE,
     MENU_MESURES,
     MENU_NOMENCLATURES,
     MENU_OFFER,
@@ -64,6 +68,7 @@ from .permissions import (
     MENU_STRUCTURES,
     MENU_UNCONFIRMED,
     RESOURCE_ACCOUNT_REQUEST,
+    RESOURCE_ACTUALITE,
     RESOURCE_BLOC,
     RESOURCE_CERTIFICATION,
     RESOURCE_CONTACT_ACCOUNT,
@@ -81,6 +86,8 @@ from .permissions import (
     RESOURCE_LHEO_REPORT,
     RESOURCE_LIEU,
     RESOURCE_LINK_CHECK,
+    RESOURCE_MEMO,
+    RESOURCE_MESSAGERIE,
     RESOURCE_MESURE,
     RESOURCE_NOMENCLATURE,
     RESOURCE_NOTIFICATION,
@@ -124,6 +131,13 @@ SELF_SERVICE: list[Pair] = [
     # His notifications (the bell): read them, download their files, mark them read; the rows
     # are his alone (scope.OWNED).
     *grant(RESOURCE_NOTIFICATION, ACTION_READ, ACTION_EDIT),
+    # Communication (H2–H4): his mémos (his alone: scope.OWNED), the actualités on air (reading one
+    # marks it read for him), the threads of his structures (scope.SCOPES; adding = a new thread or
+    # a message, with a modification right on the structure).
+    *grant(RESOURCE_MEMO, ACTION_READ, ACTION_ADD, ACTION_EDIT, ACTION_DELETE),
+    *grant(RESOURCE_ACTUALITE, ACTION_READ),
+    *grant(RESOURCE_MESSAGERIE, ACTION_READ, ACTION_ADD),
+    *menus(MENU_COMMUNICATION, MENU_MESSAGERIE, MENU_ACTUALITES, MENU_MEMOS),
 ]
 
 CONTACT_PERMISSIONS: list[Pair] = [
@@ -170,6 +184,7 @@ GESTIONNAIRE_PERMISSIONS: list[Pair] = [
     *grant(RESOURCE_RIGHT, ACTION_ADD, ACTION_EDIT, ACTION_DELETE),
     *grant(RESOURCE_LHEO_REPORT, ACTION_READ),  # what the LHEO export and flows left out (issue 13)
     *grant(RESOURCE_LHEO_IMPORT, ACTION_READ, ACTION_ADD),  # J4: upload a flow, read its reconciliation
+    *grant(RESOURCE_ACTUALITE, ACTION_ADD, ACTION_EDIT, ACTION_DELETE),  # H3 (K3): managers post the news
     *grant(RESOURCE_CERTIFICATION, ACTION_ADD, ACTION_EDIT, ACTION_DELETE),
     *grant(RESOURCE_BLOC, ACTION_ADD, ACTION_EDIT, ACTION_DELETE),
     *(pair for resource in (RESOURCE_FINANCEUR, RESOURCE_MESURE, RESOURCE_NOMENCLATURE, RESOURCE_DEPARTEMENT,

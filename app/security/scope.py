@@ -1,10 +1,11 @@
 """Row-level isolation: the only place that decides which rows a user may see or change (A2, A3).
 
-Managers and administrators see everything except other users' personal rows (notifications:
-OWNED). A contact OF sees the structures he holds a right on, their formations and sessions, and —
+Managers and administrators see everything except other users' personal rows (notifications,
+mémos, read marks: OWNED). A contact OF sees the structures he holds a right on, their formations and sessions, and —
 read-only — the sessions (and their formations) where one of his structures is OF formateur. He
 changes only what belongs to the structures he holds a *modification* right on. Rights are read
 with a sub-select in the same query, so a withdrawn right takes effect on the next request.
+The messagerie's threads follow their structure; contacts read the actualités on air only.
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from sqlalchemy import inspect as sa_inspect
 
 from app.extensions import db
 from app.models import (
+    Actualite,
+    ActualiteRead,
     BlocCompetences,
     Certification,
     CycleAlternance,
@@ -29,7 +32,11 @@ from app.models import (
     Habilitation,
     HistoryEntry,
     Lieu,
+    Memo,
     Mesure,
+    Message,
+    MessageThread,
+    MessageThreadRead,
     Nomenclature,
     Notification,
     Recrutement,
@@ -133,9 +140,25 @@ def _history_clause(ids, write: bool) -> ColumnElement:
     )
 
 
+def _message_clause(ids, write: bool) -> ColumnElement:
+    return Message.thread_id.in_(select(MessageThread.id).where(MessageThread.structure_id.in_(ids)))
+
+
+def actualite_on_air(today=None) -> ColumnElement:
+    """Actualités published and not expired today (H3): from their publication day until the day
+    before their expiry."""
+    from datetime import date
+
+    today = today or date.today()
+    return (Actualite.publication <= today) & (Actualite.expiration.is_(None) | (Actualite.expiration > today))
+
+
 # Personal rows: their owner's alone, whoever else asks (managers included).
 OWNED: dict[type, Callable] = {
     Notification: lambda user: Notification.user_id == user.id,
+    Memo: lambda user: Memo.user_id == user.id,  # H2: mémos, private to their author
+    ActualiteRead: lambda user: ActualiteRead.user_id == user.id,
+    MessageThreadRead: lambda user: MessageThreadRead.user_id == user.id,
 }
 
 # model -> function(structure ids sub-select, write) -> WHERE clause
@@ -155,6 +178,12 @@ SCOPES: dict[type, Callable] = {
     Recrutement: _by_session(Recrutement),
     CycleAlternance: _by_session(CycleAlternance),
     HistoryEntry: _history_clause,
+    # H4: a structure's threads with the Carif-Oref; a contact starts and answers them with a
+    # modification right on the structure, reads them with any right.
+    MessageThread: _by_structure(MessageThread),
+    Message: _message_clause,
+    # H3: contacts read the actualités on air (both audiences are theirs); managers write them.
+    Actualite: lambda ids, write: false() if write else actualite_on_air(),
 }
 
 
