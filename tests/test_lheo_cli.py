@@ -69,3 +69,19 @@ def test_r_j3_cli_flow_writes_a_timestamped_partner_file_with_its_report(app, tm
 
     result = app.test_cli_runner().invoke(args=["lheo", "flow", "--partner", "pole-emploi"])
     assert result.exit_code != 0 and "pole-emploi" in result.output
+
+
+def test_r_f5_referent_contact_reaches_the_export_through_the_chunked_loader(app, tmp_path, flow_dir, reset_demo):
+    session = db.session.scalars(select(Session).join(Formation).where(
+        Session.etat == SessionEtat.DIFFUSEE, Formation.etat == FormationEtat.DIFFUSEE,
+        Formation.draft_of_id.is_(None))).first()
+    referent = next(c for c in session.formation.structure.contacts if c.email)
+    session.referent_mobilite_contact, session.referent_mobilite = referent, None
+    db.session.commit()
+    path = tmp_path / "offre.xml"
+    result = app.test_cli_runner().invoke(args=["lheo", "export", "--out", str(path)])
+    assert result.exit_code == 0, result.output
+    root = etree.fromstring(path.read_bytes())
+    node = next(s for s in root.iterfind(".//l:session", NS) if s.get("numero").endswith(session.reference))
+    mobilite = [c for c in node.iterfind("l:contact-session", NS) if c.findtext("l:type-contact", namespaces=NS) == "2"]
+    assert [c.findtext("l:coordonnees/l:courriel", namespaces=NS) for c in mobilite] == [referent.email]

@@ -271,3 +271,21 @@ def test_r_f6_r_j1_fees_exported_with_the_rate_of_vat_and_the_fees_left_to_pay()
     assert (extras["prix-HT"], extras["taux-TVA"], extras["prix-TTC"]) == ("1000.00", "20.00", "1200.00")
     assert (extras["frais-certification"], extras["frais-additionnels"]) == ("150.00", "49.90")
     assert extras["detail-frais-additionnels"] == "Tenue de travail"
+
+
+def test_r_f5_referents_exported_as_contact_session_with_their_type():
+    offer = Offer()
+    formation = offer.apprentissage(reference="100010F", session_reference="100123S")
+    session = formation.sessions[0]
+    session.referent_handicap_contact = StructureContact(
+        structure=formation.structure, civilite="M.", nom="Petit", prenom="Louis", email="l.petit@cfa.example",
+        telephone="0231000000")
+    session.referent_handicap = None
+    session.referent_mobilite = "Mme Martin, 02 31 00 00 00"
+    document = export([formation])
+    assert validate(document) == []
+    contacts = parse(document).findall(".//l:session/l:contact-session", NS)
+    by_type = {one(c, "l:type-contact"): c for c in contacts}
+    assert one(by_type["1"], "l:coordonnees/l:nom") == "Petit"
+    assert one(by_type["1"], "l:coordonnees/l:courriel") == "l.petit@cfa.example"
+    assert one(by_type["2"], "l:coordonnees/l:nom") == "Mme Martin, 02 31 00 00 00"

@@ -540,3 +540,34 @@ def test_r_f6_inconsistent_ttc_refused_next_to_the_field_and_kept(login, reset_d
         session, mesure("CPF"), prix_ht="1000", tva="240")).get_data(as_text=True)
     assert "Le taux de TVA doit être compris entre 0 et 100" in error_next_to(page, "tva")
     assert len(fresh(Session, session.id).financements) == before
+
+
+# --- F5 référents handicap / PMR and mobilité: contacts of the session's structures -------------
+
+
+def test_r_f5_referents_chosen_among_the_structures_contacts(login, reset_demo):
+    from app.models import StructureContact
+
+    client = login("contact")
+    session = securite_session()
+    own = [c for c in cfa().contacts]
+    assert own
+    response = edit_session(client, session, referent_handicap_contact=str(own[0].id), referent_handicap=None,
+                            referent_mobilite_contact=None, referent_mobilite="Mme Martin, 02 31 00 00 00")
+    assert response.status_code == 302, page_messages(response.get_data(as_text=True))
+    saved = fresh(Session, session.id)
+    assert saved.referent_handicap_contact_id == own[0].id and saved.referent_mobilite == "Mme Martin, 02 31 00 00 00"
+
+    page = edit_session(client, session, referent_handicap_contact=str(own[0].id),
+                        referent_handicap="M. Petit").get_data(as_text=True)
+    assert "déjà choisi parmi les contacts" in error_next_to(page, "referent_handicap")
+
+    # a manager (who may pick any contact) cannot name another organisation's contact
+    manager = login("gestionnaire")
+    foreign = db.session.execute(select(StructureContact).where(
+        StructureContact.structure_id == structure("Institut Horizon Formation").id)).scalars().first()
+    page = manager.post(f"/sessionview/edit/{session.id}", data=form_data(
+        fresh(Session, session.id), SessionView.edit_columns,
+        referent_handicap_contact=str(foreign.id))).get_data(as_text=True)
+    assert "parmi les contacts des structures de la session" in error_next_to(page, "referent_handicap_contact")
+    assert fresh(Session, session.id).referent_handicap_contact_id == own[0].id

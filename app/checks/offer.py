@@ -47,6 +47,7 @@ from app.validators import (
     check_recrutement_against,
     check_recrutement_event,
     check_recrutements,
+    check_referent,
     check_session_contact,
     check_session_dates,
     check_start_before_certification_end,
@@ -55,7 +56,7 @@ from app.validators import (
     for_session,
     is_public_funding,
 )
-from app.validators.session import AIF_MESURES
+from app.validators.session import AIF_MESURES, REFERENTS
 
 from ._util import code, on_field, renamed, siblings
 
@@ -216,6 +217,10 @@ def session_problems(session, today: date | None = None) -> list[Problem]:
     if certification is not None:
         problems += check_start_before_certification_end(session.debut, certification.date_fin_enregistrement)
     problems += check_session_contact(1 if session.contact is not None else 0)
+    for field in REFERENTS:
+        chosen = getattr(session, f"{field}_contact")
+        problems += check_referent(field, None if chosen is None else _of_the_session(chosen, session),
+                                   getattr(session, field))
     problems += check_lieu_inscription(session.lieu_inscription)
     totale = compute_duree_totale(session.duree_centre, session.duree_entreprise)
     problems += check_durees(session.duree_centre, session.duree_entreprise,
@@ -227,6 +232,17 @@ def session_problems(session, today: date | None = None) -> list[Problem]:
         if session.modalite_enseignement is not None and formation.structure is not None:
             problems += check_distance_learning(_entierement_a_distance(session), _in_region(formation.structure))
     return renamed(problems, SESSION_RENAMES)
+
+
+def _of_the_session(contact, session) -> bool:
+    """F5: the contact belongs to the OF responsable or an OF formateur of the session, their siège
+    or one of their antennas."""
+    structures = [session.formation.structure if session.formation is not None else None,
+                  *(link.structure for link in session.formateurs)]
+    family = {s.id for s in structures if s is not None} | {s.parent_id for s in structures if s is not None}
+    family.discard(None)
+    owner = contact.structure
+    return owner is not None and (owner.id in family or owner.parent_id in family)
 
 
 def _blocs_problems(session) -> list[Problem]:

@@ -75,7 +75,7 @@ def completeness(session) -> Completeness:
         Item("Modalités de recrutement", _filled(list(session.recrutements)),
              "Ajoutez une ICO, un RDVI ou une période de candidature."),
         Item("Contact de la session", session.contact is not None),
-        Item("Référent handicap", _filled(session.referent_handicap)),
+        Item("Référent handicap", session.referent_handicap_contact is not None or _filled(session.referent_handicap)),
         Item("Prérequis", _filled(session.prerequis)),
         Item("Rythme", _filled(list(session.rythmes))),
         Item("Modalité d'enseignement", session.modalite_enseignement is not None),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, union
 from sqlalchemy.orm import aliased
 
 from app.models import (
@@ -252,6 +252,8 @@ class _Chunk:
         by_formation = defaultdict(list)
         for session in sessions:
             session.contact = contacts.get(session.contact_id)
+            session.referent_handicap_contact = contacts.get(session.referent_handicap_contact_id)
+            session.referent_mobilite_contact = contacts.get(session.referent_mobilite_contact_id)
             session.action = actions.get(session.action_id)
             session.lieu_inscription = lieux.get(session.lieu_inscription_id)
             for name in ("type_parcours", "modalite_enseignement", "niveau_entree", "validation_blocs"):
@@ -315,7 +317,8 @@ class _Chunk:
                                    .where(Coordonnee.structure_id.in_(self.structure_ids)).order_by(Coordonnee.id)):
             structures[coordonnee.structure_id].coordonnees.append(coordonnee)
         self.contacts: dict[int, Record] = {}
-        session_contacts = select(Session.contact_id).where(Session.id.in_(self.session_ids))
+        session_contacts = union(*(select(column).where(Session.id.in_(self.session_ids)) for column in (
+            Session.contact_id, Session.referent_handicap_contact_id, Session.referent_mobilite_contact_id)))
         for contact in _records(db, select(StructureContact.__table__).where(
                 StructureContact.structure_id.in_(self.structure_ids) | StructureContact.id.in_(session_contacts))
                 .order_by(StructureContact.id)):

@@ -279,9 +279,12 @@ def _session(parent, formation, session, number, certifications) -> None:
         recrutement(node, item)
     url_block(node, "url-session", [session.url_session])
     contacts = [person(session.contact)] if diffusable(session.contact) else []
-    for type_contact, referent in (("1", session.referent_handicap), ("2", session.referent_mobilite)):
-        if clean(referent):
-            contacts.append((type_contact, {"nom": referent}, None))
+    for type_contact, field in (("1", "referent_handicap"), ("2", "referent_mobilite")):
+        chosen, typed = getattr(session, f"{field}_contact", None), getattr(session, field)
+        if diffusable(chosen):  # F5: a contact of the structures, with his phone and e-mail
+            contacts.append((type_contact, person(chosen)[1], ("referent", type_contact, chosen.id)))
+        elif clean(typed):
+            contacts.append((type_contact, {"nom": typed}, None))
     contact_blocks(node, "contact-session", contacts)
     for certification in certifications:
         _codes(el(node, "reference-certification"), "reference", certification)

@@ -229,6 +229,25 @@ def check_session_contact(nb_contacts: int) -> list[Problem]:
     ]
 
 
+REFERENTS = {"referent_handicap": "référent handicap / PMR", "referent_mobilite": "référent mobilité"}
+
+
+def check_referent(field: str, contact_of_the_session: bool | None, typed: object) -> list[Problem]:
+    """F5: an optional référent (handicap / PMR, mobilité) is a contact of the session's structures
+    (`contact_of_the_session`: True, False when another one, None when no contact is chosen), or
+    typed in `field` when external — one or the other."""
+    label = REFERENTS[field]
+    if contact_of_the_session is None:
+        return []
+    if contact_of_the_session is False:
+        return [Problem(f"{field}_contact", f"Choisissez le {label} parmi les contacts des structures de la "
+                        "session, ou saisissez son nom s'il est externe.", rule="F5")]
+    if not is_blank(typed):
+        return [Problem(field, f"Le {label} est déjà choisi parmi les contacts : laissez ce champ vide, "
+                        "il sert au référent externe.", rule="F5")]
+    return []
+
+
 def check_lieu_inscription(lieu_inscription: object) -> list[Problem]:
     """F12: the lieu d'inscription (an id or a label) is required."""
     if is_blank(lieu_inscription):

@@ -96,8 +96,8 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecrutementActionMixi
     show_fieldsets = [
         ("Session", {"fields": ["reference", "formation", "etat_libelle", "debut", "fin",
                                 "a_la_demande", "entree_sortie_permanente"]}),
-        ("Contact", {"fields": ["contact", "contact_a_verifier", "contact_autre", "referent_handicap",
-                                "referent_mobilite"]}),
+        ("Contact", {"fields": ["contact", "contact_a_verifier", "contact_autre", "referent_handicap_contact",
+                                "referent_handicap", "referent_mobilite_contact", "referent_mobilite"]}),
         ("Durée", {"fields": ["duree_centre", "duree_entreprise", "duree_totale", "duree_hebdomadaire",
                               "duree_indicative", "duree_commentaire"]}),
         ("Modalités", {"fields": ["prerequis", "type_parcours", "rythmes", "modalite_enseignement",
@@ -113,8 +113,9 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecrutementActionMixi
                    "duree_entreprise"]
     edit_columns = [
         "formation", "debut", "fin", "a_la_demande", "entree_sortie_permanente",
-        "contact", "contact_autre", "referent_handicap", "referent_mobilite",
-        "duree_centre", "duree_entreprise", "duree_hebdomadaire", "duree_indicative", "duree_commentaire",
+        "contact", "contact_autre", "referent_handicap_contact", "referent_handicap", "referent_mobilite_contact",
+        "referent_mobilite", "duree_centre", "duree_entreprise", "duree_hebdomadaire", "duree_indicative",
+        "duree_commentaire",
         "prerequis", "type_parcours", "rythmes", "modalite_enseignement", "modalites_pedagogiques",
         "niveau_entree", "niveau_entree_obligatoire", "equipements", "modalites_commentaire",
         "lieu_inscription", "modalites_inscription", "url_session", "validation_blocs", "blocs",
@@ -122,6 +123,8 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecrutementActionMixi
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "formation": WRITABLE,
         "contact": WRITABLE,
+        "referent_handicap_contact": WRITABLE,
+        "referent_mobilite_contact": WRITABLE,
         "lieu_inscription": WRITABLE,
         "type_parcours": kind_filter(NomenclatureKind.TYPE_PARCOURS),
         "rythmes": kind_filter(NomenclatureKind.RYTHME),

@@ -91,7 +91,8 @@ SESSION_CHILDREN = (
 SESSION_TABS = (
     Tab("dates", "Dates et organisation", groups=(
         Group("dates", "Dates et contact", ("debut", "fin", "a_la_demande", "entree_sortie_permanente", "contact",
-                                            "contact_autre", "referent_handicap", "referent_mobilite"),
+                                            "contact_autre", "referent_handicap_contact", "referent_handicap",
+                                            "referent_mobilite_contact", "referent_mobilite"),
               readonly=("contact_a_verifier",)),)),
     Tab("lieux", "Lieux et formateurs", children=("formateurs", "lieux")),
     Tab("financements", "Financements", children=("financements",)),

@@ -21,6 +21,7 @@ from app.models import (
     Session,
     SessionFormateur,
     SessionLieu,
+    StructureContact,
 )
 from app.models.workflow import FormationEtat, HistoryEntry, SessionEtat
 from app.commands.actor import actor_of
@@ -40,7 +41,10 @@ def _session_heads(path):
     """What the checks read of every session of a formation, running or not: the session's own
     references, its OF formateurs (E3) and financements (E7)."""
     return path.options(
-        joinedload(Session.contact), joinedload(Session.type_parcours), joinedload(Session.modalite_enseignement),
+        joinedload(Session.contact),
+        joinedload(Session.referent_handicap_contact).joinedload(StructureContact.structure),
+        joinedload(Session.referent_mobilite_contact).joinedload(StructureContact.structure),
+        joinedload(Session.type_parcours), joinedload(Session.modalite_enseignement),
         joinedload(Session.niveau_entree), joinedload(Session.lieu_inscription), joinedload(Session.validation_blocs),
         selectinload(Session.formateurs).joinedload(SessionFormateur.structure),
         selectinload(Session.financements).options(

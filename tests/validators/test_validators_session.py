@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from app.validators import (
+    check_referent,
     check_yearly_session,
     LieuFormation,
     Problem,
@@ -332,3 +333,22 @@ def test_r_f1_yearly_session_messages_say_what_to_type():
     assert {p.rule for p in problems} == {"F1"}
     (aif,) = check_yearly_session(70, True, date(2027, 1, 1), date(2027, 12, 31), False)
     assert aif.message == "Une session individualisée (AIF) est en entrée-sortie permanente : cochez la case."
+
+
+# --- F5 référents -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("of_the_session", "typed", "bad"),
+    [
+        (None, None, set()),  # optional
+        (None, "Mme Martin, 02 31 00 00 00", set()),  # external, typed
+        (True, None, set()),
+        (True, "  ", set()),
+        (True, "M. Petit", {"referent_handicap"}),  # one or the other
+        (False, None, {"referent_handicap_contact"}),  # another organisation's contact
+    ],
+)
+def test_r_f5_referent_is_a_contact_of_the_session_or_typed(of_the_session, typed, bad):
+    assert {p.field for p in check_referent("referent_handicap", of_the_session, typed)} == bad
+    assert all(p.rule == "F5" for p in check_referent("referent_mobilite", of_the_session, typed))
