@@ -19,6 +19,7 @@ from app.checks.richtext import sanitize_rich_text
 from app.extensions import db
 from app.security.scope import is_manager
 from app.validators import Problem, has_errors
+from app.workflow import mails
 from app.workflow.locks import lock_reason
 
 from ._access import require_writable, writable_ids
@@ -82,6 +83,8 @@ class SaveRecord:
             return SaveResult(self.item, warnings, diverted=True)
         diversion = self.record.divert(self.item, self.created, self.user) if self.record.divert else None
         if diversion is not None:  # Invalid when it can be neither kept nor written
+            if diversion.kept is not None:
+                self._confirm()
             return SaveResult(self.item, warnings, diverted=True, diversion=diversion)
         try:
             db.session.add(self.item)
@@ -89,7 +92,16 @@ class SaveRecord:
         except Exception:  # noqa: BLE001 - a database refusal (constraint, range) is the user's input
             db.session.rollback()
             raise Invalid([Problem("", DATABASE_REFUSED)]) from None
+        self._confirm()
         return SaveResult(self.item, warnings)
+
+    def _confirm(self) -> None:
+        """G6 (seed 003): an organisation's save of a published record is confirmed by e-mail."""
+        if self.user is None or is_manager(self.user):
+            return
+        record = mails.published_record(self.item)
+        if record is not None:
+            mails.queue(mails.SAVED, *record, self.user.id)
 
     def _check_parent(self) -> None:
         """A record goes only under a parent the user may change; nothing else is read before

@@ -3,7 +3,7 @@ user's write scope, name the actor once (actor_of) and turn a refusal into Inval
 from __future__ import annotations
 
 from app.extensions import db
-from app.workflow import structure_changes, transitions
+from app.workflow import mails, structure_changes, transitions
 
 from ._access import require_writable
 from .actor import actor_of
@@ -24,12 +24,16 @@ class FireTransition:
 
     def run(self):
         self.validate()
+        formation_id = self.formation.id
         try:
-            return transitions.fire(db.session, self.name, self.formation, self.user, actor_of(self.user),
-                                    comment=self.comment, motif=self.motif)
+            shown = transitions.fire(db.session, self.name, self.formation, self.user, actor_of(self.user),
+                                     comment=self.comment, motif=self.motif)
         except transitions.TransitionRefused as refusal:
             db.session.rollback()
             raise refused(str(refusal)) from None
+        if self.name == "submit":  # G6: the organisation's request acknowledged (the managers' digest follows)
+            mails.queue(mails.SUBMITTED, formation_id)
+        return shown
 
 
 class FireTransitions:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 
 from flask import current_app
-from flask_appbuilder.security.sqla.models import Role, User
 from flask_mail import Message as MailMessage
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -15,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db, mail
 from app.models import Message, MessageThread, StructureRight
 from app.security.headers import public_url
-from app.security.permissions import ROLE_GESTIONNAIRE
+from app.workflow.mails import carif_emails
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +45,7 @@ def recipients(message: Message) -> list[str]:
                                     .where(StructureRight.structure_id == thread.structure_id)).scalars()
         emails = _active_emails(right.user for right in rights)
     else:
-        configured = current_app.config.get("MESSAGERIE_EMAIL") or ""
-        emails = {address.strip() for address in configured.split(",") if address.strip()}
-        if not emails:
-            managers = db.session.execute(select(User).where(User.roles.any(Role.name == ROLE_GESTIONNAIRE))).scalars()
-            emails = _active_emails(managers)
+        emails = set(carif_emails())
     return sorted(emails - {author_email})
 
 

@@ -100,6 +100,20 @@ def purge_notifications() -> tuple[int, int]:
     return removed, orphans
 
 
+def workflow_email(kind: str, *args) -> list[str]:
+    """G6: a submission acknowledged, a published record's save confirmed (app/workflow/mails.py)."""
+    from app.workflow.mails import send
+
+    return send(kind, *args)
+
+
+def validation_digest() -> list[str]:
+    """G6: the Carif-Oref's daily digest of what waits in the validation queue."""
+    from app.workflow.mails import digest
+
+    return digest()
+
+
 def check_links() -> tuple[int, int]:
     """H5: every website link of the structures and formations, checked (app/links/)."""
     from flask import current_app
@@ -128,12 +142,15 @@ PERIODIC = (
              "Flux LHEO des partenaires : Kairos, Parcoursup, base nationale (J3)"),
     Periodic("purge_notifications", dict(hour="3", minute="0"), purge_notifications,
              "Suppression des notifications et de leurs fichiers après 7 jours (J2)"),
+    Periodic("validation_digest", dict(hour="6", minute="0"), validation_digest,
+             "Récapitulatif quotidien au Carif-Oref de la file de validation (G6)"),
     Periodic("check_links", dict(hour="4", minute="0"), check_links,
              "Vérification des liens site internet des structures et des formations (H5)"),
     Periodic("import_lheo_inbox", dict(minute="15"), import_lheo_inbox,
              "Import des flux LHEO déposés dans le répertoire d'arrivée, chaque heure à 15 (J4)"),
 )
-TASKS: dict[str, Callable] = {"export_excel": export_excel, "export_lheo": export_lheo, "message_email": message_email}
+TASKS: dict[str, Callable] = {"export_excel": export_excel, "export_lheo": export_lheo, "message_email": message_email,
+                              "workflow_email": workflow_email}
 
 
 def register(huey: Huey, app) -> dict:
