@@ -44,6 +44,9 @@ SQLALCHEMY_TRACK_MODIFICATIONS = False
 # whose lieux and structures F4 accepts. `make run` sets Normandie's for the demo.
 REGION_PREFIX = os.environ.get("REGION_PREFIX") or None
 REGION_CODE = os.environ.get("REGION_CODE") or None
+# E1 as Centre-Val de Loire runs it (seed 002): formations en apprentissage and scolaires are created
+# by the Carif-Oref only; organisations add sessions to them. Off by default (Normandie's way).
+INITIAL_FORMATIONS_BY_CARIF = os.environ.get("INITIAL_FORMATIONS_BY_CARIF", "").lower() in ("1", "true", "oui")
 # Nightly LHEO flows for partners (SPEC J3) and the last gap reports the managers' page shows.
 LHEO_FLOW_DIR = os.environ.get("LHEO_FLOW_DIR", str(INSTANCE_DIR / "flows"))
 # LHEO imports (SPEC J4): the inbox the periodic job reads (one sub-folder per source:

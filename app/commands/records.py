@@ -7,6 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from flask import current_app
+from sqlalchemy import inspect as sa_inspect
+
 from app.checks import (
     certification_link_problems,
     contact_problems,
@@ -21,6 +24,7 @@ from app.checks import (
     session_problems,
     structure_problems,
 )
+from app.checks.partners import TYPE_CYCLE_FORMATION_INITIALE
 from app.models import (
     Coordonnee,
     CycleAlternance,
@@ -37,7 +41,7 @@ from app.models import (
 )
 from app.extensions import db
 from app.security.scope import is_manager
-from app.validators import Problem, compute_duree_totale, prix_ttc
+from app.validators import Problem, check_created_by_carif, compute_duree_totale, prix_ttc
 from app.workflow import structure_changes
 from app.workflow.engine import TransitionRefused
 
@@ -57,6 +61,8 @@ class Diversion:
 @dataclass(frozen=True)
 class Record:
     check: Callable[..., list[Problem]] | None = None  # (item) -> problems, the rules of app/checks
+    # (item, user) -> problems of the rules that depend on who saves (a region's setting, E1)
+    check_author: Callable[..., list[Problem]] | None = None
     rich_text: tuple[str, ...] = ()  # sanitised before writing (app/checks/richtext.py)
     derive: Callable[[Any, bool], None] | None = None  # (item, created): values computed on save
     parent: str | None = None  # many-to-one relation whose row the user must be able to change
@@ -88,6 +94,36 @@ def _session_lieu_derived(link, created: bool) -> None:
         link.a_verifier = False  # saved by the organisation: checked (F14 duplication)
 
 
+def _restricted() -> bool:
+    return bool(current_app.config.get("INITIAL_FORMATIONS_BY_CARIF"))
+
+
+def _saved(item, attr):
+    """The value `attr` had when loaded (None for a new row)."""
+    history = sa_inspect(item).attrs[attr].history
+    if history.deleted:
+        return history.deleted[0]
+    return None if sa_inspect(item).transient or sa_inspect(item).pending else getattr(item, attr)
+
+
+def _formation_by_carif(formation, user) -> list[Problem]:
+    """E1 per region: an organisation does not make a formation en apprentissage."""
+    return check_created_by_carif("apprentissage", "apprentissage", restricted=_restricted(),
+                                  by_manager=is_manager(user), becomes=bool(formation.apprentissage),
+                                  already=bool(_saved(formation, "apprentissage")))
+
+
+def _cycle_by_carif(cycle, user) -> list[Problem]:
+    """E1 per region: a formation is scolaire when a session has a formation initiale cycle; an
+    organisation adds such cycles only to a formation that has one already."""
+    if not _restricted() or is_manager(user) or cycle.session is None or cycle.session.formation is None:
+        return []
+    initiale = lambda c: c.type_cycle is not None and c.type_cycle.code == TYPE_CYCLE_FORMATION_INITIALE  # noqa: E731
+    others = [c for s in cycle.session.formation.sessions for c in s.cycles if c is not cycle and c.id != cycle.id]
+    return check_created_by_carif("scolaire", "type_cycle", restricted=True, by_manager=False,
+                                  becomes=initiale(cycle), already=any(initiale(c) for c in others))
+
+
 STRUCTURE_HELD = ("Modifications enregistrées en brouillon : la fiche validée reste inchangée jusqu'à la validation "
                   "du Carif-Oref. Cliquez sur « Soumettre pour validation ».")
 STRUCTURE_UNCHANGED = "Aucune modification par rapport à la fiche validée."
@@ -116,14 +152,15 @@ RECORDS: dict[type, Record] = {
     StructureContact: Record(check=contact_problems, parent="structure"),
     Lieu: Record(check=lieu_problems, parent="structure"),
     # E1 (the siège carrying the NDA) is part of formation_problems, on the `structure` field.
-    Formation: Record(check=formation_problems, rich_text=("objectifs", "contenu", "resultats"), parent="structure"),
+    Formation: Record(check=formation_problems, rich_text=("objectifs", "contenu", "resultats"), parent="structure",
+                      check_author=_formation_by_carif),
     FormationCertification: Record(check=certification_link_problems, parent="formation"),
     Session: Record(check=session_problems, derive=_session_derived, parent="formation"),
     SessionFormateur: Record(check=formateur_problems, parent="session"),
     SessionLieu: Record(check=session_lieu_problems, derive=_session_lieu_derived, parent="session"),
     Financement: Record(check=financement_problems, derive=_financement_derived, parent="session"),
     Recrutement: Record(check=recrutement_problems, derive=_recrutement_derived, parent="session"),
-    CycleAlternance: Record(check=cycle_problems, parent="session"),
+    CycleAlternance: Record(check=cycle_problems, parent="session", check_author=_cycle_by_carif),
 }
 
 NO_RULES = Record()

@@ -67,6 +67,8 @@ class SaveRecord:
             if self.record.derive is not None:
                 self.record.derive(item, self.created)
             problems = list(self.record.check(item)) if self.record.check is not None else []
+            if self.record.check_author is not None:
+                problems += self.record.check_author(item, self.user)
         if has_errors(problems):
             raise Invalid(problems)
         return problems

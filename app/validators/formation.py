@@ -416,3 +416,19 @@ def check_certification_change(
             rule="E8",
         )
     ]
+
+
+# --- E1 per region: formations only the Carif-Oref creates ------------------------------------------
+
+INITIAL_KINDS = {"apprentissage": "en apprentissage", "scolaire": "scolaires"}
+
+
+def check_created_by_carif(kind: str, field: str, *, restricted: bool, by_manager: bool, becomes: bool,
+                           already: bool) -> list[Problem]:
+    """E1 as Centre-Val de Loire runs it (seed 002): where the region's setting `restricted` holds,
+    formations en apprentissage and scolaires are created by the Carif-Oref; an organisation adds
+    sessions to them but does not make a formation one (`becomes` while not `already`)."""
+    if not restricted or by_manager or not becomes or already:
+        return []
+    return [Problem(field, f"Les formations {INITIAL_KINDS[kind]} sont créées par le Carif-Oref : ajoutez vos "
+                    "sessions à la formation existante, ou demandez-lui de la créer par la messagerie.", rule="E1")]
