@@ -193,7 +193,7 @@ class FormationApi(ScopedRestApi):
 SESSION_FIELDS = [
     "debut", "fin", "a_la_demande", "entree_sortie_permanente", "duree_centre", "duree_entreprise",
     "duree_hebdomadaire", "prerequis", "contact_autre", "referent_handicap", "referent_mobilite",
-    "contact_id", "referent_handicap_contact_id", "referent_mobilite_contact_id", "lieu_inscription_id",
+    "contact_id", "lieu_inscription_id",
 ]
 
 
