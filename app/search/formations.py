@@ -413,7 +413,8 @@ def counts(searches: dict, within=None, formation_within=None, user=None) -> dic
     result = {}
     groups: dict = {}
     for key, c in searches.items():
-        groups.setdefault((c.par, c.etat), []).append(key)
+        # The formations mode's outer join depends on the session état asked for.
+        groups.setdefault((c.par, c.etat if c.par == "formations" else ""), []).append(key)
     for (mode, _), keys in groups.items():
         if mode == "formations":
             c0 = searches[keys[0]]
