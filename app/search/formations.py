@@ -185,7 +185,9 @@ def formation_state(etat: str):
     with a draft *brouillon* or *en attente* counts there too: the search lists published
     formations, the draft is reached from them)."""
     draft = aliased(Formation)
-    return or_(Formation.etat == etat, exists().where(draft.draft_of_id == Formation.id, draft.etat == etat))
+    # An uncorrelated IN (the drafts in that state, few): computed once, not per formation row.
+    return or_(Formation.etat == etat,
+               Formation.id.in_(select(draft.draft_of_id).where(draft.draft_of_id.isnot(None), draft.etat == etat)))
 
 
 def conditions(c: Criteria, base: bool = True) -> list:
