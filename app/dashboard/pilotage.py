@@ -139,8 +139,7 @@ def queue(now: datetime) -> tuple[list[QueueLine], Chart]:
         lines.append(QueueLine(kind, label, values[0] or 0, values[1] or 0, values[2]))
         buckets = [total + (value or 0) for total, value in zip(buckets, values[3:])]
     ages = Chart("file", "File de validation par ancienneté", "Demandes",
-                 [Bar(label, value, url_for("ValidationQueueView.queue")) for (label, _, _), value
-                  in zip(AGE_BUCKETS, buckets)])
+                 [Bar(label, value) for (label, _, _), value in zip(AGE_BUCKETS, buckets)])  # the queue has no age filter
     return lines, ages
 
 
