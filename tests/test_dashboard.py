@@ -268,3 +268,20 @@ def test_r_h1_queue_by_age_against_48h(login, varied):
 def test_r_h1_new_search_arguments_never_fail(login, args):
     client = login("contact")
     assert client.get(SEARCH, query_string=args).status_code == 200
+
+
+@pytest.mark.parametrize("tri", ["reference", "formateur", "dispositif", "ville", "departement", "certification",
+                                 "etat", "debut"])
+def test_r_h1_formations_mode_sorts_on_every_column(login, varied, monkeypatch, tri):
+    """The formations mode lists formations without session too, sorted on any column, with
+    the derived sort keys joined as at regional scale."""
+    import app.search.formations as formations
+
+    monkeypatch.setattr(formations, "JOIN_SORT_FROM", 0)
+    client = login("gestionnaire")
+    url = f"{SEARCH}?par=formations&tri={tri}&ordre=desc"
+    rows = search_rows(client, url)
+    page = tree(client, url + "&taille=100")
+    total = int(page.get_element_by_id("nombre-resultats").get("data-total"))
+    assert len({formation for formation, _ in rows}) == total
+    assert ("", "") not in rows and any(session == "" for _, session in rows)
