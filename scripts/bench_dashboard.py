@@ -44,7 +44,8 @@ def _count_statements(app, username: str, espace_id: int | None, charts: bool) -
     """The SQL the dashboard's counts run for this user (and espace), captured once."""
     from flask import g
 
-    from app.dashboard import board, pilotage
+    from app.dashboard.counters import board
+    from app.dashboard.pilotage import pilotage
     from app.extensions import db
     from app.models import Structure
     from app.security.scope import is_manager

@@ -9,7 +9,7 @@ import lxml.html
 import pytest
 from sqlalchemy import select
 
-from app.dashboard import COUNTERS
+from app.dashboard.counters import COUNTERS
 from app.extensions import db
 from app.models import (
     Certification,

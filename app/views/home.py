@@ -3,7 +3,8 @@ the lists of what they count — and, for managers, the *pilotage* (queue, chart
 from flask import abort, g, redirect, url_for
 from flask_appbuilder import IndexView, expose
 
-from app.dashboard import board, pilotage
+from app.dashboard.counters import board
+from app.dashboard.pilotage import pilotage
 from app.security.scope import is_manager
 
 from .espace import current_espace
