@@ -121,7 +121,9 @@ def measure(app, repeat: int) -> list[dict]:
                 ensure_sqlite_function(db.session)
                 connection = db.session.connection()
                 for statement, parameters in statements:
-                    connection.exec_driver_sql(statement, parameters).all()
+                    result = connection.exec_driver_sql(statement, parameters)
+                    if result.returns_rows:
+                        result.all()
                 db.session.remove()
 
         server_ms, raw_ms = _median_ms(server, repeat), _median_ms(raw, repeat)

@@ -34,7 +34,7 @@ from app.models.accounts import AccountRequestEtat
 from app.models.base import utcnow
 from app.models.workflow import FormationEtat
 from app.search.criteria import Criteria
-from app.search.formations import add_months, base_select
+from app.search.formations import add_months, base_select, without_jit
 
 from .counters import search_url
 
@@ -214,6 +214,8 @@ def by_month(today: date) -> Chart:
 
 def pilotage(today: date | None = None, charts: bool = True) -> Pilotage:
     today = today or date.today()
+    if charts:
+        without_jit()
     lines, ages = queue(utcnow())
     requests, structures = waiting()
     result = Pilotage(lines, ages, requests, structures)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, distinct, exists, false, func, or_, select
+from sqlalchemy import and_, case, distinct, exists, false, func, or_, select, text
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
@@ -407,11 +407,20 @@ def search(c: Criteria, within=None, formation_within=None) -> Page:
     return Page(rows=db.session.execute(statement).mappings().all(), total=total, criteria=c, formations=formations)
 
 
+def without_jit() -> None:
+    """PostgreSQL: no JIT compilation for the rest of the transaction. The counts' conditional
+    aggregates with correlated sub-selects look expensive to the planner, whose JIT then spends
+    1.5 s compiling a statement that runs in 0.1 s (measured on the region dataset)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))
+
+
 def counts(searches: dict, within=None, formation_within=None, user=None) -> dict:
     """{key: what `search(criteria).found` reports} for several searches at once (the dashboard's
     counters, H1): one statement per mode, each search a conditional count over the same rows
     and the same conditions as its own count."""
     ensure_sqlite_function(db.session)
+    without_jit()
     result = {}
     groups: dict = {}
     for key, c in searches.items():
