@@ -1,7 +1,7 @@
 """Benchmark of the region-sized dataset (`app.demo.region.load_region`), of a few list
 queries on it, then of every list page and the formation page (scripts/bench_pages.py: server
 time against the raw SQL of the same page, queries for 10 and 100 rows), the search and the bulk
-archive (scripts/bench_search.py), the Excel export (scripts/bench_excel.py) and the LHEO export
+archive (scripts/bench_search.py), the tableau de bord and pilotage (scripts/bench_dashboard.py), the Excel export (scripts/bench_excel.py) and the LHEO export
 (scripts/bench_lheo.py: against an lxml writer fed by raw SQL, and its memory for the region and
 twice the region). Prints figures only.
 
@@ -9,7 +9,7 @@ twice the region). Prints figures only.
         .venv/bin/python scripts/bench_region.py
 
 Without DATABASE_URL it uses a fresh SQLite file under /tmp (removed first; kept with
-BENCH_REUSE=1). BENCH_PARTS chooses what is measured (default pages,search,excel,lheo). On another
+BENCH_REUSE=1). BENCH_PARTS chooses what is measured (default pages,search,dashboard,excel,lheo). On another
 database it builds the schema with the migrations (`flask db upgrade`), so point it at an empty
 scratch database; if the dataset is already there, `load_region` says so and the queries run
 on what is there.
@@ -42,7 +42,7 @@ def timed(callable_, repeat: int = 5) -> tuple[float, object]:
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL")
-    parts = set((os.environ.get("BENCH_PARTS") or "pages,search,excel,lheo").split(","))
+    parts = set((os.environ.get("BENCH_PARTS") or "pages,search,dashboard,excel,lheo").split(","))
     if not url:
         if not os.environ.get("BENCH_REUSE"):  # BENCH_REUSE=1 measures the dataset already there
             DEFAULT_SQLITE.unlink(missing_ok=True)
@@ -136,6 +136,10 @@ def main() -> None:
         bench_pages(app, repeat=repeat)
     if "search" in parts:
         bench_search(app, repeat=repeat)
+    if "dashboard" in parts:
+        from scripts.bench_dashboard import run as bench_dashboard
+
+        bench_dashboard(app, repeat=repeat)
     if "excel" in parts:  # the Excel export against openpyxl writing the raw SQL's rows (child processes)
         from scripts.bench_excel import run as bench_excel
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.models import Mesure, Nomenclature, SessionEtat
+from app.models import FormationEtat, Mesure, Nomenclature, SessionEtat
 from app.search.criteria import Criteria
 
 YES_NO = {True: "Oui", False: "Non"}
@@ -31,13 +31,19 @@ def criteria_lines(c: Criteria, db_session) -> list[tuple[str, str]]:
     if c.intitule:
         lines.append(("Intitulé / complément", c.intitule))
     lines.append(("État", SessionEtat.LABELS.get(c.etat, c.etat) if c.etat else "Tous (hors archivées)"))
+    if c.etat_formation:
+        lines.append(("État de la formation", FormationEtat.LABELS.get(c.etat_formation, c.etat_formation)))
     if c.mesure:
         label = db_session.execute(select(Mesure.libelle).where(Mesure.id == c.mesure)).scalar()
         lines.append(("Mesure / dispositif", label or f"n° {c.mesure} (inconnue)"))
     if c.marche:
         lines.append(("Numéro de marché", c.marche))
     for name, label in (("certifiante", "Certifiante"), ("apprentissage", "Apprentissage"),
-                        ("distance", "À distance (entièrement ou en partie)")):
+                        ("distance", "À distance (entièrement ou en partie)"),
+                        ("contrat_pro", "Contrat de professionnalisation"), ("fonds_publics", "Fonds publics"),
+                        ("erreurs", "Erreurs bloquantes (dates, formateurs, lieux, financement)"),
+                        ("partenaires", "Diffusée aux partenaires"),
+                        ("certification_expire", "Certification échue avant le début ou dans les 6 mois")):
         if getattr(c, name) is not None:
             lines.append((label, YES_NO[getattr(c, name)]))
     for name, label in (("niveau_entree", "Niveau d'entrée"), ("niveau_sortie", "Niveau de sortie")):

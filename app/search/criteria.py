@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from app.models import SessionEtat
+from app.models import FormationEtat, SessionEtat
 
 SORT_KEYS = ("reference", "session", "certification", "intitule", "debut", "fin", "formateur", "dispositif",
              "etat", "departement", "ville")
@@ -15,6 +15,11 @@ PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
 MAX_VALUES = 50  # values of a `;` list
 YES_NO = {"oui": True, "non": False}
+# What the search counts and lists: sessions (default), or formations — one row per formation
+# and session, a formation without a running session listed once on its own (H1 counters).
+MODES = ("", "formations")
+FLAGS = ("certifiante", "apprentissage", "distance", "contrat_pro", "fonds_publics", "certification_expire",
+         "erreurs", "partenaires")
 REFERENCE_PATTERN = re.compile(r"^[A-Z0-9*]{1,20}$")
 _POSTCODE = re.compile(r"^[0-9AB*]{1,5}$")
 
@@ -41,6 +46,14 @@ class Criteria:
     certifiante: bool | None = None
     apprentissage: bool | None = None
     distance: bool | None = None
+    # H1: the dashboard's counters open the search on these (app/search/formations.py says how)
+    par: str = ""  # MODES
+    etat_formation: str = ""  # FormationEtat of the formation (or of its open draft)
+    contrat_pro: bool | None = None  # a financement on a contrat de professionnalisation mesure
+    fonds_publics: bool | None = None  # a financement by a public financeur (C6's list)
+    certification_expire: bool | None = None  # expiry radar
+    erreurs: bool | None = None  # blocking errors (the SQL-expressible F rules)
+    partenaires: bool | None = None  # sent to the partners (national flow's common conditions)
     tri: str = "reference"
     ordre: str = "asc"
     page: int = 1
@@ -56,7 +69,8 @@ class Criteria:
                   "niveau_entree": self.niveau_entree, "niveau_sortie": self.niveau_sortie,
                   "debut_du": self.debut_du, "debut_au": self.debut_au, "fin_du": self.fin_du,
                   "fin_au": self.fin_au, "marche": self.marche,
-                  **{name: _yes_no(getattr(self, name)) for name in ("certifiante", "apprentissage", "distance")},
+                  **{name: _yes_no(getattr(self, name)) for name in FLAGS},
+                  "par": self.par, "etat_formation": self.etat_formation,
                   "tri": self.tri, "ordre": self.ordre, "page": self.page, "taille": self.taille}
         values.update(changes)
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items() if v not in ("", None)}
@@ -120,7 +134,10 @@ def parse(args) -> Criteria:
         fin_du=_date(args, "fin_du", "Fin de session du", errors),
         fin_au=_date(args, "fin_au", "Fin de session au", errors),
         marche=_text(args, "marche", 50),
-        **{name: YES_NO.get(_text(args, name, 3)) for name in ("certifiante", "apprentissage", "distance")},
+        **{name: YES_NO.get(_text(args, name, 3)) for name in FLAGS},
+        par=_text(args, "par", 20) if _text(args, "par", 20) in MODES else "",
+        etat_formation=(_text(args, "etat_formation", 20)
+                        if _text(args, "etat_formation", 20) in FormationEtat.LABELS else ""),
         tri=tri if tri in SORT_KEYS else "reference",
         ordre="desc" if _text(args, "ordre", 4) == "desc" else "asc",
         page=max(1, min(_int(args, "page") or 1, 10**6)),

@@ -11,7 +11,7 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from sqlalchemy import and_, select
 
 from app.extensions import db
-from app.models import Departement, Financeur, Mesure, Nomenclature, NomenclatureKind, Session, SessionEtat
+from app.models import Departement, Financeur, Formation, FormationEtat, Mesure, Nomenclature, NomenclatureKind, Session, SessionEtat
 from app.commands.bulk import ids_of
 from app.search.formations import PAGE_SIZES, matching_ids, parse, search
 from app.security import may
@@ -66,6 +66,7 @@ def choices() -> dict:
     return {
         "etats_dispositif": db.session.execute(etats_dispositif).all(),
         "etats": SessionEtat.LABELS,
+        "etats_formation": FormationEtat.LABELS,
         "niveaux": db.session.execute(niveaux).all(),
         "mesures": db.session.execute(mesures).all(),
         "departements": db.session.execute(departements).all(),
@@ -82,7 +83,8 @@ class FormationSearchView(BaseView):
     @permission_name(ACTION_READ)
     def formations(self):
         espace = current_espace()  # the espace structure narrows the search, as on the lists (A4)
-        page = search(parse(request.args), within=espace_clause(Session, espace) if espace else None)
+        page = search(parse(request.args), within=espace_clause(Session, espace) if espace else None,
+                      formation_within=espace_clause(Formation, espace) if espace else None)
         actions = [(name, label) for name, action, label in BULK_ACTIONS if may(action, RESOURCE_SESSION)]
         return self.render_template("portal/search_formations.html", page=page, c=page.criteria,
                                     headers=HEADERS, page_sizes=PAGE_SIZES, actions=actions,
