@@ -13,10 +13,13 @@ from app.dashboard.counters import COUNTERS
 from app.extensions import db
 from app.models import (
     Certification,
+    Coordonnee,
+    CoordonneeKind,
     Financement,
     Formation,
     FormationCertification,
     FormationEtat,
+    LinkCheck,
     Mesure,
     MesureKind,
     Nomenclature,
@@ -52,6 +55,9 @@ def listed(client, url: str) -> int:
     if parts.path == SEARCH:
         page = tree(client, url + "&taille=100" if "?" in url else url)
         return int(page.get_element_by_id("nombre-resultats").get("data-total"))
+    if parts.path == "/liens/erreurs":  # the link check's page (H5)
+        table = tree(client, url).xpath("//table[@id='liens-en-erreur']")
+        return int(table[0].get("data-total")) if table else 0
     assert parts.path in FAB_LISTS, url
     page = tree(client, url)
     strong = page.xpath("//strong[contains(text(), 'Record Count') or contains(text(), 'enregistrements')]")
@@ -112,6 +118,12 @@ def varied(app, reset_demo):
         mine[1].etat = FormationEtat.EN_ATTENTE
         mine[2].etat = FormationEtat.NON_DIFFUSEE
     db.session.commit()
+    # a broken website link: a formation's page and the structure's site (H5)
+    base.url_page = "https://formation.example/page-perdue"
+    site = Coordonnee(structure_id=base.structure_id, nature=CoordonneeKind.WEB, valeur="https://structure.example/")
+    db.session.add(site)
+    for url in (base.url_page, site.valeur):
+        db.session.add(LinkCheck(url=url, checked_at=utcnow(), ok=False, status=404, reason="Page introuvable (404)"))
     # a demande de modification not submitted yet (a draft *brouillon*)
     open_draft(session.formation)
     db.session.commit()

@@ -32,6 +32,7 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.links.report import count_statement
 from app.models import Formation, Session, StructureContact, StructureRight
 from app.models.workflow import FormationEtat
 from app.search.criteria import parse
@@ -92,8 +93,10 @@ COUNTERS: tuple[Counter, ...] = (
     Counter("en_attente", "Formations en attente de validation par le Carif-Oref", "formations",
             _formations(FormationEtat.EN_ATTENTE)),
     Counter("non_diffusees", "Formations non diffusées", "formations", _formations(FormationEtat.NON_DIFFUSEE)),
-    # H5 — INTEGRATOR: the link-check counter goes here, one line, e.g.
-    # Counter("erreur_liens", "Erreur liens site internet", "formations", count=..., url=...),
+    Counter("erreur_liens", "Formations : erreur liens site internet", "formations",
+            count=lambda espace: count_statement(espace=espace, kind="formation"),
+            url=lambda espace: url_for("LinkErrorsView.erreurs", objet="formation"),
+            help="Pages, brochures ou vidéos dont le lien ne répond pas (vérifiés chaque nuit)."),
     Counter("actives", "Sessions actives", "sessions", _active),
     Counter("inactives_bientot", "Sessions inactives dans moins d'un mois", "sessions",
             lambda today: {**_active(today), "fin_au": (today + timedelta(days=SOON_DAYS)).isoformat()},
@@ -108,6 +111,9 @@ COUNTERS: tuple[Counter, ...] = (
             help="Dates, organismes formateurs, lieux ou financement à corriger."),
     Counter("non_partenaires", "Sessions en cours ou à venir non diffusées aux partenaires", "qualite",
             lambda today: {"partenaires": "non", "fin_du": today.isoformat()}),
+    Counter("erreur_liens_structure", "Site internet de la structure en erreur", "qualite",
+            count=lambda espace: count_statement(espace=espace, kind="structure"),
+            url=lambda espace: url_for("LinkErrorsView.erreurs", objet="structure")),
     Counter("certification_echue", "Certification échue avant le début ou dans les 6 mois", "qualite",
             lambda today: {"certification_expire": "oui", "fin_du": today.isoformat()},
             help="Sessions en cours ou à venir dont l'enregistrement de la certification se termine."),
