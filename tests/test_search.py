@@ -178,6 +178,25 @@ def test_r_i3_of_responsable_and_formateur_by_name_or_siret(login):
     assert sessions_of(client, of_formateur=caen.siret[:9] + " " + caen.siret[9:]) >= trained
 
 
+def test_r_i3_potentiel_de_formation_keywords_find_the_organisations_offer(login, reset_demo):
+    client = login("gestionnaire")
+    horizon = db.session.execute(select(Structure).where(
+        Structure.raison_sociale == "Institut Horizon Formation")).scalar_one()
+    caen = db.session.execute(select(Structure).where(Structure.raison_sociale.like("%site de Caen"))).scalar_one()
+    horizon.potentiel = "Management commercial, bureautique, Négociation et relation client"
+    caen.potentiel = "Maçonnerie, coffrage, béton armé"
+    db.session.commit()
+    own = set(db.session.execute(select(Session.reference).join(Formation).where(
+        Formation.structure_id == horizon.id, Session.etat != "archivee")).scalars())
+    trained = set(db.session.execute(select(Session.reference).join(SessionFormateur).where(
+        SessionFormateur.structure_id == caen.id, Session.etat != "archivee")).scalars())
+    assert own and sessions_of(client, potentiel="negociation") == own  # accents and case folded
+    assert trained and sessions_of(client, potentiel="BÉTON") == trained  # the OF formateur's potentiel too
+    assert sessions_of(client, potentiel="astrophysique") == set()
+    page = client.get("/recherche/formations", query_string={"potentiel": "béton"}).get_data(as_text=True)
+    assert 'value="béton"' in page  # kept in the form and the URL
+
+
 def test_r_i3_niveaux_certifiante_apprentissage(login):
     client = login("gestionnaire")
     macon = formation("Titre professionnel maçon")

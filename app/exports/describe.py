@@ -58,6 +58,8 @@ def criteria_lines(c: Criteria, db_session) -> list[tuple[str, str]]:
         lines.append(("OF responsable", c.of_responsable))
     if c.of_formateur:
         lines.append(("OF formateur", c.of_formateur))
+    if c.potentiel:
+        lines.append(("Potentiel de formation", c.potentiel))
     for name, label in (("debut_du", "Début de session du"), ("debut_au", "Début de session au"),
                         ("fin_du", "Fin de session du"), ("fin_au", "Fin de session au")):
         if getattr(c, name):

@@ -36,6 +36,7 @@ class Criteria:
     departement: str = ""
     of_responsable: str = ""
     of_formateur: str = ""
+    potentiel: str = ""  # a word of the organisation's potentiel de formation (C1: search keywords)
     niveau_entree: int | None = None
     niveau_sortie: int | None = None
     debut_du: date | None = None
@@ -66,6 +67,7 @@ class Criteria:
                   "intitule": self.intitule, "etat": self.etat, "mesure": self.mesure,
                   "code_postal": ";".join(self.codes_postaux), "departement": self.departement,
                   "of_responsable": self.of_responsable, "of_formateur": self.of_formateur,
+                  "potentiel": self.potentiel,
                   "niveau_entree": self.niveau_entree, "niveau_sortie": self.niveau_sortie,
                   "debut_du": self.debut_du, "debut_au": self.debut_au, "fin_du": self.fin_du,
                   "fin_au": self.fin_au, "marche": self.marche,
@@ -127,6 +129,7 @@ def parse(args) -> Criteria:
         departement=_text(args, "departement", 3).upper(),
         of_responsable=_text(args, "of_responsable"),
         of_formateur=_text(args, "of_formateur"),
+        potentiel=_text(args, "potentiel", 100),
         niveau_entree=_int(args, "niveau_entree"),
         niveau_sortie=_int(args, "niveau_sortie"),
         debut_du=_date(args, "debut_du", "Début de session du", errors),

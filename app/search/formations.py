@@ -233,6 +233,12 @@ def conditions(c: Criteria, base: bool = True) -> list:
         where.append(exists().where(SessionFormateur.session_id == Session.id,
                                     Structure.id == SessionFormateur.structure_id,
                                     _organisation_match(Structure, c.of_formateur)))
+    if c.potentiel:  # seed 003: every word of the potentiel de formation is a search keyword
+        responsable = aliased(Structure)
+        where.append(or_(
+            exists().where(responsable.id == Formation.structure_id, contains(responsable.potentiel, c.potentiel)),
+            exists().where(SessionFormateur.session_id == Session.id, Structure.id == SessionFormateur.structure_id,
+                           contains(Structure.potentiel, c.potentiel))))
     if c.niveau_entree:
         where.append(Formation.niveau_entree_id == c.niveau_entree)
     if c.niveau_sortie:
