@@ -114,6 +114,10 @@ def test_r_c6_wrong_columns_refused_with_nothing_written(app, tmp_path, reset_de
     empty = write_list(tmp_path, f'"ABC";' + ";" * 29)
     refused = load(app, empty)
     assert refused.exit_code != 0 and "Aucune ligne valide" in refused.output
+    # a date that is not one
+    good = write_list(tmp_path, line(CFA, "false", "false", "false", "false"))
+    bad_date = load(app, good, "--date", "31/02/2026")
+    assert bad_date.exit_code != 0 and "date « 31/02/2026 » non valide (JJ/MM/AAAA attendu)" in bad_date.output
     cfa = fresh("CFA Bâtiment Normandie")
     assert flags(cfa) == before and cfa.qualiopi_source_le is None
     assert db.session.execute(select(Structure).where(Structure.qualiopi_source_le.is_not(None))).first() is None
