@@ -35,8 +35,10 @@ from pathlib import Path
 
 from sqlalchemy import and_, func, or_, select, update
 
+from app.extensions import db
 from app.models import HistoryEntry, Structure, StructureEtat
 from app.models.structures import QUALIOPI_LABELS
+from app.security.scope import scoped
 
 log = logging.getLogger(__name__)
 
@@ -248,13 +250,9 @@ def lost_qualiopi_count(user=None, espace=None) -> int:
     """For a dashboard counter (one query): the structures of `user`'s scope (the current user by
     default; all of them for a manager), narrowed to `espace` (a Structure: itself and its
     antennas) when given, that lost a Qualiopi certification in the public list and still lack it."""
-    from app.security.scope import scoped
-
     query = select(func.count()).select_from(Structure).where(lost_clause())
     if espace is not None:
         from app.views.espace import espace_clause
 
         query = query.where(espace_clause(Structure, espace))
-    from app.extensions import db
-
     return db.session.execute(scoped(query, Structure, write=False, user=user)).scalar() or 0

@@ -8,6 +8,7 @@ from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access, permission_name
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import or_, select
 from wtforms import FileField, SelectField
 from wtforms.validators import DataRequired
@@ -278,8 +279,6 @@ class StructureView(ScopedModelView):
     def pre_update(self, item):
         """C6: flags a manager corrects are no longer the list's (the page says so) until the next
         list loaded sets them again."""
-        from sqlalchemy import inspect as sa_inspect
-
         state = sa_inspect(item)
         if any(state.attrs[name].history.has_changes() for name in QUALIOPI_FIELDS):
             item.qualiopi_source_le = None
