@@ -54,6 +54,9 @@ LHEO_FLOW_DIR = os.environ.get("LHEO_FLOW_DIR", str(INSTANCE_DIR / "flows"))
 LHEO_IMPORT_INBOX = os.environ.get("LHEO_IMPORT_INBOX", str(INSTANCE_DIR / "lheo-inbox"))
 LHEO_IMPORT_MAX_BYTES = int(os.environ.get("LHEO_IMPORT_MAX_BYTES", str(1 << 30)))
 LHEO_IMPORT_MAX_FORMATION_BYTES = int(os.environ.get("LHEO_IMPORT_MAX_FORMATION_BYTES", str(5 << 20)))
+# Qualiopi (SPEC C6): the DGEFP public list of training organisations (CSV export of data.gouv.fr)
+# that the nightly job `load_qualiopi` reads; the job is skipped, with a log line, when unset.
+QUALIOPI_LIST_PATH = os.environ.get("QUALIOPI_LIST_PATH") or None
 
 # Flask-AppBuilder
 AUTH_TYPE = AUTH_DB

@@ -90,10 +90,11 @@ def test_r_j2_periodic_tasks_declared_once_on_the_queue(app):
     registry = jobs().huey._registry
     periodic = {task.name: task for task in registry.periodic_tasks}
     assert set(periodic) == {"purge_drafts", "archive_ended", "partner_flows", "purge_notifications",
-                             "import_lheo_inbox", "check_links", "validation_digest"}
+                             "import_lheo_inbox", "check_links", "validation_digest", "load_qualiopi"}
     assert {t.name for t in PERIODIC} == set(periodic)
     expected = {"purge_drafts": (1, 0), "archive_ended": (1, 30), "partner_flows": (2, 0),
-                "purge_notifications": (3, 0), "check_links": (4, 0), "validation_digest": (6, 0)}
+                "purge_notifications": (3, 0), "check_links": (4, 0), "load_qualiopi": (5, 0),
+                "validation_digest": (6, 0)}
     day = datetime(2026, 12, 2)
     for name, (hour, minute) in expected.items():
         runs = [day + timedelta(minutes=m) for m in range(24 * 60)

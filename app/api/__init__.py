@@ -20,6 +20,7 @@ from app.commands.records import record_of
 from app.commands.save import SaveRecord, parent_id_field
 from app.extensions import db
 from app.models import Formation, Lieu, Session, Structure, StructureContact
+from app.models.structures import QUALIOPI_FIELDS as _QUALIOPI
 from app.security.permissions import MODEL_API_METHODS, RESOURCE_FORMATION, RESOURCE_SESSION, RESOURCE_STRUCTURE
 from app.security.scope import HIDE_DRAFTS, SCOPE, choice_filters, scoped
 from app.views.base import MAX_PK
@@ -153,6 +154,11 @@ def _writable(model, pk):
     return query.one_or_none()
 
 
+QUALIOPI_FIELDS = frozenset(_QUALIOPI)
+QUALIOPI_READ_ONLY = ("Lecture seule : les certifications Qualiopi viennent de la liste publique des organismes "
+                      "de formation.")
+
+
 class StructureApi(ScopedRestApi):
     resource_name = "structure"
     class_permission_name = RESOURCE_STRUCTURE
@@ -161,6 +167,7 @@ class StructureApi(ScopedRestApi):
     show_columns = list_columns + [
         "enseigne", "ape", "uai", "ligne", "complement", "code_insee", "potentiel", "parent_id",
         "qualiopi_action_formation", "qualiopi_bilan", "qualiopi_vae", "qualiopi_apprentissage",
+        "qualiopi_source_le",
     ]
     # Identity fields (SIRET, NDA, APE, raison sociale) are not editable here (SPEC C2).
     edit_columns = ["enseigne", "ligne", "complement", "bp_cs", "code_postal", "ville", "code_insee",
@@ -168,6 +175,15 @@ class StructureApi(ScopedRestApi):
     add_columns = edit_columns  # no POST here; FAB's `_info` would describe every column and relation
     search_columns = ["raison_sociale", "siret", "reference", "ville"]
     include_route_methods = {"get", "get_list", "put", "info"}
+
+    def put_headless(self, pk):
+        """C6: the Qualiopi flags come from the public list of training organisations; a payload
+        that sets them is refused (422, nothing written) — managers correct them on the form."""
+        payload = request.get_json(silent=True)
+        posted = sorted(QUALIOPI_FIELDS & payload.keys()) if isinstance(payload, dict) else []
+        if posted and self.datamodel.get(pk, self._base_filters) is not None:
+            return self.response_422(message={name: [QUALIOPI_READ_ONLY] for name in posted})
+        return super().put_headless(pk)
 
 
 FORMATION_FIELDS = [

@@ -1,5 +1,6 @@
-"""`flask portal init` (roles), `flask referentials load`, `load-france-competences`, `load-formacode`
-and `load-certifinfo`."""
+"""`flask portal init` (roles), `flask referentials load`, `load-france-competences`, `load-formacode`,
+`load-certifinfo` and `load-qualiopi`."""
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -61,3 +62,28 @@ def load_certifinfo_command(path: Path):
     rows, updated = load_certif_info(db.session, path)
     db.session.commit()
     click.echo(f"{rows} ligne(s) lue(s), {updated} certification(s) mise(s) à jour.")
+
+
+@referentials_cli.command("load-qualiopi")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--date", "list_date", default=None, metavar="JJ/MM/AAAA",
+              help="Date de la liste (par défaut : jour de modification du fichier).")
+def load_qualiopi_command(path: Path, list_date: str | None):
+    """Met à jour les certifications Qualiopi des structures depuis la liste publique des organismes
+    de formation (export CSV de la DGEFP, par numéro de déclaration d'activité)."""
+    from app.refdata.qualiopi import QualiopiListRefused, load_qualiopi
+
+    day = None
+    if list_date:
+        try:
+            day = datetime.strptime(list_date.strip(), "%d/%m/%Y").date()
+        except ValueError:
+            raise click.BadParameter(f"date « {list_date} » non valide (JJ/MM/AAAA attendu).",
+                                     param_hint="--date") from None
+    try:
+        report = load_qualiopi(db.session, path, day)
+    except QualiopiListRefused as refused:
+        db.session.rollback()
+        raise click.ClickException(str(refused)) from None
+    db.session.commit()
+    click.echo(report.french())

@@ -124,6 +124,31 @@ def check_links() -> tuple[int, int]:
     return summary.checked, summary.broken
 
 
+def load_qualiopi():
+    """C6: the Qualiopi flags of every structure from the public list of training organisations
+    the operator drops at QUALIOPI_LIST_PATH (skipped when unset or missing)."""
+    from flask import current_app
+
+    from app.refdata.qualiopi import QualiopiListRefused, load_qualiopi as load
+
+    path = current_app.config.get("QUALIOPI_LIST_PATH")
+    if not path:
+        log.info("load_qualiopi: QUALIOPI_LIST_PATH is not set, skipped")
+        return None
+    try:
+        report = load(db.session, path)
+    except FileNotFoundError:
+        log.error("load_qualiopi: no file at QUALIOPI_LIST_PATH (%s), skipped", path)
+        return None
+    except QualiopiListRefused as refused:
+        db.session.rollback()
+        log.error("load_qualiopi: %s refused: %s", path, refused)
+        return None
+    db.session.commit()
+    log.info("load_qualiopi: %s\n%s", path, report.french())
+    return report.matched, report.gained, report.lost
+
+
 @dataclass(frozen=True)
 class Periodic:
     name: str
@@ -146,6 +171,8 @@ PERIODIC = (
              "Récapitulatif quotidien au Carif-Oref de la file de validation (G6)"),
     Periodic("check_links", dict(hour="4", minute="0"), check_links,
              "Vérification des liens site internet des structures et des formations (H5)"),
+    Periodic("load_qualiopi", dict(hour="5", minute="0"), load_qualiopi,
+             "Certifications Qualiopi depuis la liste publique des organismes de formation (C6)"),
     Periodic("import_lheo_inbox", dict(minute="15"), import_lheo_inbox,
              "Import des flux LHEO déposés dans le répertoire d'arrivée, chaque heure à 15 (J4)"),
 )

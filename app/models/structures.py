@@ -40,6 +40,15 @@ class StructureEtat:
 
 ANTENNA_NDA_LABEL = "ANTENNE-ORG"
 
+# C6: the four Qualiopi certifications, by the key that ends their column (`qualiopi_<key>`).
+QUALIOPI_LABELS = {
+    "action_formation": "actions de formation",
+    "bilan": "bilans de compétences",
+    "vae": "VAE",
+    "apprentissage": "actions de formation par apprentissage",
+}
+QUALIOPI_FIELDS = tuple(f"qualiopi_{key}" for key in QUALIOPI_LABELS)
+
 
 class AddressMixin:
     ligne = Column(String(50))
@@ -76,6 +85,12 @@ class Structure(AddressMixin, TimestampMixin, Model):
     qualiopi_bilan = Column(Boolean, default=False, nullable=False)
     qualiopi_vae = Column(Boolean, default=False, nullable=False)
     qualiopi_apprentissage = Column(Boolean, default=False, nullable=False)
+    # C6: the flags come from the DGEFP public list of training organisations (app/refdata/qualiopi.py):
+    # the date of the list that last set them (None: never loaded, typed or corrected by the
+    # Carif-Oref), and the certifications a list took away that the structure still lacks
+    # (comma-separated QUALIOPI keys, None when none).
+    qualiopi_source_le = Column(Date)
+    qualiopi_perdus = Column(String(100))
     demande_particuliere = Column(Text)  # C2: requests on identity fields
     demande_contacts = Column(Text)  # C5: requests on contacts
     confirme_le = Column(Date)  # C10: yearly confirmation
@@ -95,6 +110,20 @@ class Structure(AddressMixin, TimestampMixin, Model):
     @property
     def nda_affiche(self) -> str:
         return self.nda or (ANTENNA_NDA_LABEL if self.parent_id else "")
+
+    @property
+    def qualiopi_source(self) -> str:
+        """C6, for the structure's page: where the Qualiopi flags come from, and what a list took away."""
+        if self.qualiopi_source_le is None:
+            text = ("Source : saisie du Carif-Oref (la liste publique des organismes de formation n'a pas "
+                    "encore été chargée pour cette structure)")
+        else:
+            text = f"Source : liste publique des organismes de formation du {self.qualiopi_source_le:%d/%m/%Y}"
+        lost = [label for key, label in QUALIOPI_LABELS.items()
+                if key in (self.qualiopi_perdus or "").split(",") and not getattr(self, f"qualiopi_{key}")]
+        if lost:
+            text += f". Certification(s) retirée(s) par la liste : {', '.join(lost)}"
+        return text
 
     @property
     def etat_libelle(self) -> str:

@@ -31,6 +31,7 @@ LABELS = {
     "qualiopi_bilan": _("Qualiopi – bilans de compétences"),
     "qualiopi_vae": _("Qualiopi – VAE"),
     "qualiopi_apprentissage": _("Qualiopi – apprentissage"),
+    "qualiopi_source": _("Source des certifications Qualiopi"),
     "demande_particuliere": _("Demande particulière"),
     "demande_contacts": _("Demande concernant les contacts"),
     "confirme_le": _("Données confirmées le"),

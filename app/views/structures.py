@@ -8,6 +8,7 @@ from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access, permission_name
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import or_, select
 from wtforms import FileField, SelectField
 from wtforms.validators import DataRequired
@@ -46,6 +47,7 @@ from app.commands.save import SaveRecord
 from app.commands.transition import FireStructureChange
 from app.extensions import db
 from app.models import HistoryEntry
+from app.models.structures import QUALIOPI_FIELDS
 from app.security.scope import SCOPE, WRITABLE, current_user, is_manager, scoped
 from app.workflow import structure_changes
 from app.workflow.principal import keep_one_principal
@@ -239,7 +241,7 @@ class StructureView(ScopedModelView):
         ("Adresse", {"fields": ["ligne", "complement", "bp_cs", "code_postal", "ville", "code_insee"]}),
         ("Organisation", {"fields": ["antennes", "infrastructures"]}),
         ("Labels qualité", {"fields": ["qualiopi_action_formation", "qualiopi_bilan", "qualiopi_vae",
-                                       "qualiopi_apprentissage", "labels"]}),
+                                       "qualiopi_apprentissage", "qualiopi_source", "labels"]}),
         ("Potentiel de formation", {"fields": ["potentiel", "potentiel_formacodes"]}),
         ("Gestion", {"fields": ["demande_particuliere", "demande_contacts", "confirme_le", "updated_at"]}),
     ]
@@ -250,7 +252,9 @@ class StructureView(ScopedModelView):
         "qualiopi_apprentissage", "labels", "potentiel", "potentiel_formacodes",
         "demande_particuliere", "demande_contacts",
     ]
-    manager_only_columns = STRUCTURE_IDENTITY
+    # C6: the Qualiopi flags come from the public list of training organisations
+    # (app/refdata/qualiopi.py); organisations read them on the page, managers may correct them.
+    manager_only_columns = STRUCTURE_IDENTITY + QUALIOPI_FIELDS
     base_filters = SCOPE + ESPACE
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "type": kind_filter(NomenclatureKind.TYPE_STRUCTURE),
@@ -271,6 +275,13 @@ class StructureView(ScopedModelView):
             return False
         flash(diversion.message, "success" if diversion.kept is not None else "info")
         return True
+
+    def pre_update(self, item):
+        """C6: flags a manager corrects are no longer the list's (the page says so) until the next
+        list loaded sets them again."""
+        state = sa_inspect(item)
+        if any(state.attrs[name].history.has_changes() for name in QUALIOPI_FIELDS):
+            item.qualiopi_source_le = None
 
     def prefill_form(self, form, pk):
         super().prefill_form(form, pk)

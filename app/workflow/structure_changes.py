@@ -20,10 +20,9 @@ from .engine import CLOSED, CONTACT, MANAGER, Transition, TransitionRefused, Wor
 from .notify import notify_organisation
 
 # Fields an organisation may change on its validated structure (identity fields are the
-# Carif-Oref's: SPEC C2).
+# Carif-Oref's: SPEC C2; the Qualiopi flags come from the public list of training organisations: C6).
 FIELDS = ("enseigne", "ligne", "complement", "bp_cs", "code_postal", "ville", "code_insee", "potentiel",
-          "demande_particuliere", "demande_contacts", "qualiopi_action_formation", "qualiopi_bilan",
-          "qualiopi_vae", "qualiopi_apprentissage")
+          "demande_particuliere", "demande_contacts")
 LISTS = ("infrastructures", "labels", "potentiel_formacodes")
 E = StructureChangeEtat
 
