@@ -152,27 +152,37 @@ def test_r_g1_validation_of_a_formation_never_withdrawn_writes_no_extra_entry(ap
 
 
 def _ended_formations(count: int, structure_id: int) -> None:
-    """`count` published formations with one ended session each, written in bulk."""
+    """`count` published formations with two ended sessions each (one 5 days ago, still diffusée;
+    one 40 days ago, to archive), written in bulk."""
     past = date.today() - timedelta(days=5)
     start = db.session.execute(select(Formation.id).order_by(Formation.id.desc())).scalars().first() + 1000
     db.session.execute(insert(Formation), [
         {"id": start + i, "reference": f"G1{start + i}F", "structure_id": structure_id, "intitule": f"Formation finie {i}",
          "objectifs": "Objectifs.", "etat": F.DIFFUSEE} for i in range(count)])
     db.session.execute(insert(Session), [
-        {"formation_id": start + i, "reference": f"G1{start + i}S", "etat": S.TERMINEE, "debut": past - timedelta(days=30),
-         "fin": past} for i in range(count)])
+        {"formation_id": start + i, "reference": f"G1{start + i}{kind}", "etat": etat, "debut": fin - timedelta(days=30),
+         "fin": fin} for i in range(count)
+        for kind, etat, fin in (("S", S.DIFFUSEE, past), ("T", S.TERMINEE, past - timedelta(days=35)))])
     db.session.commit()
 
 
 def test_r_g1_nightly_job_is_set_based(app, reset_demo, count_queries):
+    from app.jobs.tasks import archive_ended
+
     structure_id = db.session.execute(select(Structure.id).order_by(Structure.id)).scalars().first()
+    archive_ended()  # the demo's own ended sessions and formations first
     counts = []
     for count in (2, 20):
         _ended_formations(count, structure_id)
         with count_queries() as executed:
-            assert diffusion.withdraw_ended(db.session) == count
+            assert archive_ended() == (count, count, count)  # terminated, archived, non diffusées
         counts.append(executed())
     assert counts[0] == counts[1], f"{counts[0]} queries for 2 formations, {counts[1]} for 20"
+    archived = db.session.execute(select(HistoryEntry).where(HistoryEntry.entity == "session",
+                                                             HistoryEntry.action == "Archivage automatique")
+                                  .order_by(HistoryEntry.id.desc())).scalars().first()
+    ended_on = date.today() - timedelta(days=40)
+    assert archived.comment == f"Session terminée le {ended_on:%d/%m/%Y}, archivée après 30 jours."
     # chunks: more formations than a chunk cost a few more statements, not one per formation
     _ended_formations(7, structure_id)
     with count_queries() as executed:
