@@ -266,3 +266,13 @@ def test_r_g1_hold_workflow_table():
     for transition in SUSPENSION_WORKFLOW.transitions.values():
         assert transition.actors == frozenset({MANAGER})
         assert transition.targets <= set(SUSPENSION_WORKFLOW.states)
+
+
+def test_r_g1_managers_list_the_formations_on_hold(app, login, reset_demo):
+    _, manager = users()
+    held = formation_like("Bureautique%")
+    SUSPENSION_WORKFLOW.fire(db.session, "hold", held, manager, MANAGER, comment=MOTIF)
+    client = login("gestionnaire")
+    page = client.get("/formationview/list/?_flt_0_en_suspens=y").get_data(as_text=True)
+    assert f"/formationview/show/{held.id}" in page
+    assert f"/formationview/show/{formation_like('BTS management%').id}" not in page

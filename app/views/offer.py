@@ -296,7 +296,7 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     add_title = "Créer une formation"
     edit_title = "Modifier la formation"
     list_columns = ["reference", "intitule", "structure.nom", "certifiante", "etat_libelle"]
-    search_columns = ["reference", "intitule", "structure", "certifiante", "apprentissage", "etat"]
+    search_columns = ["reference", "intitule", "structure", "certifiante", "apprentissage", "etat", "en_suspens"]
     order_columns = ["reference", "intitule"]
     show_fieldsets = [
         ("Formation", {"fields": ["reference", "intitule", "complement_intitule", "structure", "etat_libelle", "certifiante",
