@@ -276,3 +276,12 @@ def test_r_g1_managers_list_the_formations_on_hold(app, login, reset_demo):
     page = client.get("/formationview/list/?_flt_0_en_suspens=y").get_data(as_text=True)
     assert f"/formationview/show/{held.id}" in page
     assert f"/formationview/show/{formation_like('BTS management%').id}" not in page
+
+
+def test_r_g1_the_review_page_says_the_formation_is_on_hold(app, login, reset_demo):
+    _, manager = users()
+    pending = formation_like("Électricien%")  # en attente de validation
+    SUSPENSION_WORKFLOW.fire(db.session, "hold", pending, manager, MANAGER, comment=MOTIF)
+    assert fresh(Formation, pending.id).etat == F.EN_ATTENTE  # the hold keeps the état
+    page = text(login("gestionnaire").get(f"/validation/review/{pending.id}"))
+    assert f"Formation en suspens depuis le {date.today():%d/%m/%Y} : {MOTIF}" in page
