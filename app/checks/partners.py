@@ -60,7 +60,7 @@ def habilitation_warning(habilitation) -> bool:
 
 def formation_blockers(formation, habilitation) -> list[tuple[str, str]]:
     """(rule, French reason) for which none of the formation's sessions reaches any partner:
-    a draft or a formation not published (G1, G2), the habilitation warning (E3)."""
+    a draft or a formation not published or on hold (G1, G2), the habilitation warning (E3)."""
     reasons: list[tuple[str, str]] = []
     if formation is None:
         return reasons
@@ -70,6 +70,10 @@ def formation_blockers(formation, habilitation) -> list[tuple[str, str]]:
     elif formation.etat != FormationEtat.DIFFUSEE:
         label = FormationEtat.LABELS.get(formation.etat, formation.etat or "non enregistrée")
         reasons.append(("G1", f"La formation n'est pas diffusée (état : {label})."))
+    if getattr(formation, "en_suspens", False):
+        motif = getattr(formation, "motif_suspension", None) or "motif non précisé"
+        reasons.append(("G1", f"La formation est en suspens ({motif}) : elle n'est envoyée à aucun partenaire ni "
+                              "exportée tant que le Carif-Oref n'a pas levé la suspension."))
     if habilitation_warning(habilitation):
         reasons.append(("E3", "Aucun organisme de la session n'est habilité pour la certification : "
                               "la formation n'est pas diffusée tant que l'avertissement persiste."))

@@ -19,8 +19,12 @@ def purge_drafts_command():
 
 @workflow_cli.command("archive-ended")
 def archive_ended_command():
-    """Passe les sessions finies à « terminée », et à « archivée » 30 jours après leur fin."""
+    """Passe les sessions finies à « terminée », et à « archivée » 30 jours après leur fin ; les
+    formations diffusées dont toutes les sessions sont finies deviennent « non diffusées » (G1)."""
+    from app.workflow.diffusion import withdraw_ended
     from app.workflow.purge import archive_ended
 
     terminated, archived = archive_ended(db.session)
-    click.echo(f"{terminated} session(s) terminée(s), {archived} session(s) archivée(s).")
+    withdrawn = withdraw_ended(db.session)
+    click.echo(f"{terminated} session(s) terminée(s), {archived} session(s) archivée(s), {withdrawn} formation(s) "
+               "devenue(s) non diffusée(s) (toutes leurs sessions sont terminées).")

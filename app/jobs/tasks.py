@@ -48,13 +48,17 @@ def purge_drafts() -> int:
     return dropped
 
 
-def archive_ended() -> tuple[int, int]:
-    """F15: sessions past their end become terminée, archivée 30 days later."""
+def archive_ended() -> tuple[int, int, int]:
+    """F15: sessions past their end become terminée, archivée 30 days later; then G1: published
+    formations whose sessions have all ended become non diffusées."""
+    from app.workflow.diffusion import withdraw_ended
     from app.workflow.purge import archive_ended as archive
 
     terminated, archived = archive(db.session)
-    log.info("archive_ended: %s terminated, %s archived", terminated, archived)
-    return terminated, archived
+    withdrawn = withdraw_ended(db.session)
+    log.info("archive_ended: %s terminated, %s archived, %s formation(s) non diffusée(s)", terminated, archived,
+             withdrawn)
+    return terminated, archived, withdrawn
 
 
 def partner_flows() -> list[str]:
@@ -162,7 +166,8 @@ PERIODIC = (
     Periodic("purge_drafts", dict(hour="1", minute="0"), purge_drafts,
              "Suppression des brouillons et formations en cours de création non soumis depuis 14 jours (G3)"),
     Periodic("archive_ended", dict(hour="1", minute="30"), archive_ended,
-             "Sessions finies : terminées, puis archivées 30 jours après leur fin (F15)"),
+             "Sessions finies : terminées, puis archivées 30 jours après leur fin (F15) ; formations dont "
+             "toutes les sessions sont finies : non diffusées (G1)"),
     Periodic("partner_flows", dict(hour="2", minute="0"), partner_flows,
              "Flux LHEO des partenaires : Kairos, Parcoursup, base nationale (J3)"),
     Periodic("purge_notifications", dict(hour="3", minute="0"), purge_notifications,

@@ -50,9 +50,10 @@ from app.models.structures import structure_infrastructure, structure_label, str
 CHUNK_SIZE = 500  # formations per chunk: ~25 queries each, a few tens of megabytes of records
 IN_BATCH = 5000  # ids per IN (…) list, below every database's parameter limit
 
-# What may be exported at all (G1, G2): published formations that are not a draft, and their
-# validated sessions that are not a draft's copy. Partners narrow it further (partners.py).
-PUBLISHED_FORMATION = (Formation.etat == FormationEtat.DIFFUSEE, Formation.draft_of_id.is_(None))
+# What may be exported at all (G1, G2): published formations that are not a draft nor on hold,
+# and their validated sessions that are not a draft's copy. Partners narrow it further (partners.py).
+PUBLISHED_FORMATION = (Formation.etat == FormationEtat.DIFFUSEE, Formation.draft_of_id.is_(None),
+                       Formation.en_suspens.is_(False))
 PUBLISHED_SESSION = (Session.etat == SessionEtat.DIFFUSEE, Session.in_draft.is_(False))
 
 
@@ -144,7 +145,8 @@ class Referentials:
 def imported_from(source: str) -> tuple[tuple, tuple]:
     """(formation, session) conditions of what an import of `source` brought and did not archive
     (J4: `flask lheo export --source`), whatever their dates: the round trip gives it all back."""
-    return ((Formation.source == source, Formation.draft_of_id.is_(None), Formation.etat != FormationEtat.ARCHIVEE),
+    return ((Formation.source == source, Formation.draft_of_id.is_(None), Formation.etat != FormationEtat.ARCHIVEE,
+             Formation.en_suspens.is_(False)),  # G1: a formation on hold leaves every export
             (Session.etat != SessionEtat.ARCHIVEE, Session.in_draft.is_(False)))
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import relationship
 
@@ -82,6 +83,12 @@ class Formation(TimestampMixin, Model):
     draft_of = relationship("Formation", remote_side=[id], foreign_keys=[draft_of_id])
     submitted_at = Column(DateTime)  # last *Soumettre pour validation*
     archive_requested_at = Column(DateTime)  # E11: the organisation asked for archiving
+    # G1: on hold (habilitation, RNCP renewal…), set and lifted by a manager with a reason. A flag,
+    # not an état: the formation keeps its état (and its place in the workflow) and leaves every
+    # LHEO export and partner flow until the hold is lifted (app/workflow/suspension.py).
+    en_suspens = Column(Boolean, default=False, server_default=false(), nullable=False, index=True)
+    motif_suspension = Column(Text)
+    suspendue_le = Column(DateTime)
 
     certifications = relationship(
         "FormationCertification", back_populates="formation", cascade="all, delete-orphan"

@@ -19,6 +19,7 @@ ACTION_CLOSE_RECRUTEMENT = "close_recrutement"
 ACTION_SET_ETAT = "set_etat_dispositif"  # bulk état du dispositif (K2)
 ACTION_DUPLICATE = "duplicate"  # duplicating a formation (managers only; sessions are duplicated by edit)
 ACTION_DUPLICATE_NEXT_YEAR = "duplicate_next_year"  # sessions copied for next year's rentrée
+ACTION_HOLD = "hold"  # G1: put a formation on hold with a reason, and lift it (managers only)
 ACTION_REVIEW = "review"  # decide on what waits for a manager: queue, account requests, confirmations
 ACTION_SEND_RESET = "send_reset_link"
 

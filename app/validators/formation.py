@@ -432,3 +432,19 @@ def check_created_by_carif(kind: str, field: str, *, restricted: bool, by_manage
         return []
     return [Problem(field, f"Les formations {INITIAL_KINDS[kind]} sont créées par le Carif-Oref : ajoutez vos "
                     "sessions à la formation existante, ou demandez-lui de la créer par la messagerie.", rule="E1")]
+
+
+SUSPENSION_MOTIF_MAX = 500
+
+
+def check_suspension_motif(motif: object) -> list[Problem]:
+    """G1: a formation is put on hold (habilitation, renouvellement RNCP…) with a reason, shown on
+    its pages and in the partners' readiness panel: required, ≤ 500 characters."""
+    value = "" if motif is None else str(motif).strip()
+    if not value:
+        return [Problem("motif", "Indiquez le motif de la mise en suspens (par exemple : habilitation en cours, "
+                                 "renouvellement de la fiche RNCP).", rule="G1")]
+    if len(value) > SUSPENSION_MOTIF_MAX:
+        return [Problem("motif", f"Le motif ne doit pas dépasser {SUSPENSION_MOTIF_MAX} caractères "
+                                 f"({len(value)} saisis).", rule="G1")]
+    return []

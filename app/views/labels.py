@@ -82,6 +82,8 @@ LABELS = {
     "importee": _("Importée"),
     "motif_archivage": _("Motif d'archivage"),
     "commentaire_archivage": _("Commentaire d'archivage"),
+    "en_suspens": _("En suspens"),
+    "motif_suspension": _("Motif de la mise en suspens"),
     "certifications": _("Certifications"),
     "sessions": _("Sessions"),
     "formation": _("Formation"),

@@ -7,13 +7,16 @@ from flask import Response, abort, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.models.sqla.filters import FilterEqual
+from flask_wtf import FlaskForm
 from sqlalchemy import select
+from wtforms import TextAreaField
 
 from app.security.permissions import (
     ACTION_ADD,
     ACTION_READ,
     ACTION_DUPLICATE,
     ACTION_EDIT,
+    ACTION_HOLD,
     EXCLUDED_VIEW_ROUTES,
     NO_DELETE,
     RESOURCE_FORMATION,
@@ -45,6 +48,7 @@ from app.commands.duplicate import DuplicateFormation, DuplicateSession
 from app.commands.imports import ImportRecrutements
 from app.commands.defaults import certification_prefill
 from app.commands.records import RECORDS
+from app.commands.suspension import HOLD, LIFT, SetSuspension
 from app.commands.transition import FireTransition
 from app.security import may
 from app.security.scope import HIDE_DRAFTS, SCOPE, WRITABLE, current_user, is_manager, scoped
@@ -56,9 +60,11 @@ from app.imports.recrutements import (
     LineProblem,
     template_workbook,
 )
+from app.validators.formation import SUSPENSION_MOTIF_MAX
+from app.workflow.suspension import TRANSITIONS as SUSPENSION_TRANSITIONS
 from app.workflow.transitions import TRANSITIONS, available
 
-from .base import ScopedModelView, interface, parse_pk
+from .base import ScopedModelView, interface, parse_pk, show_problems
 from .pickers import picker_field
 from .espace import ESPACE, current_espace
 from .offer_pages import FORMATION_CHILDREN, FORMATION_TABS, SESSION_CHILDREN, SESSION_TABS
@@ -232,6 +238,13 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecrutementActionMixi
 
 
 
+class SuspensionForm(FlaskForm):
+    """G1: the reason of a hold (required, checked by app/validators), or a comment when lifting it."""
+    motif = TextAreaField("Motif de la mise en suspens", render_kw={"rows": 4, "maxlength": SUSPENSION_MOTIF_MAX},
+                          description="Par exemple : habilitation en cours, renouvellement de la fiche RNCP. Il est "
+                                      "affiché sur la fiche, enregistré dans l'historique et envoyé à l'organisme.")
+
+
 class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     datamodel = interface(Formation)
     class_permission_name = RESOURCE_FORMATION
@@ -286,7 +299,7 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
     add_title = "Créer une formation"
     edit_title = "Modifier la formation"
     list_columns = ["reference", "intitule", "structure.nom", "certifiante", "etat_libelle"]
-    search_columns = ["reference", "intitule", "structure", "certifiante", "apprentissage", "etat"]
+    search_columns = ["reference", "intitule", "structure", "certifiante", "apprentissage", "etat", "en_suspens"]
     order_columns = ["reference", "intitule"]
     show_fieldsets = [
         ("Formation", {"fields": ["reference", "intitule", "complement_intitule", "structure", "etat_libelle", "certifiante",
@@ -364,6 +377,28 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
             error = f"Action impossible : la formation est « {formation.etat_libelle} »."
         return self.render_template("portal/transition.html", formation=formation, transition=transition,
                                     error=error, comment=comment, motifs=motifs, motif=motif)
+
+    @expose("/suspension/<pk>", methods=["GET", "POST"])
+    @has_access
+    @permission_name(ACTION_HOLD)
+    def suspension(self, pk):
+        """G1 (managers): put the formation on hold with a reason, or lift the hold."""
+        formation = self._scoped_get(pk)
+        name = LIFT if formation.en_suspens else HOLD
+        transition = SUSPENSION_TRANSITIONS[name]
+        form = SuspensionForm()
+        form.motif.label.text = "Motif de la mise en suspens" if name == HOLD else "Commentaire (facultatif)"
+        form.motif.flags.required = name == HOLD
+        if request.method == "POST" and form.validate():
+            try:
+                SetSuspension(formation, name, g.user, motif=form.motif.data).run()
+            except Invalid as invalid:
+                formation = self._scoped_get(pk)
+                show_problems(form, invalid.problems)
+            else:
+                flash(transition.done, "success")
+                return redirect(url_for("FormationView.show", pk=formation.id))
+        return self.render_template("portal/suspension.html", formation=formation, transition=transition, form=form)
 
     @expose("/duplicate/<pk>", methods=["GET", "POST"])
     @has_access

@@ -8,7 +8,7 @@ from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import select
 from sqlalchemy.orm import Load, joinedload, selectinload
 
-from app.security.permissions import ACTION_DUPLICATE, ACTION_EDIT, RESOURCE_FORMATION
+from app.security.permissions import ACTION_DUPLICATE, ACTION_EDIT, ACTION_HOLD, RESOURCE_FORMATION
 from app.extensions import db
 from app.models import (
     Certification,
@@ -30,6 +30,7 @@ from app.security.scope import current_user, is_manager, scope_clause, scoped
 from app.workflow.drafts import current_draft
 from app.workflow.locks import IMPORTED, lock_reason
 from app.workflow.purge import purge_notice
+from app.workflow.suspension import hold_notice
 from app.workflow.transitions import available
 
 from .base import parse_pk
@@ -208,6 +209,10 @@ def workflow_context(item, writable: bool) -> dict:
         extra.append(("Dupliquer la session", url_for("SessionView.duplicate", pk=item.id), "fa-copy"))
     if isinstance(item, Formation) and may(ACTION_DUPLICATE, RESOURCE_FORMATION) and formation.draft_of_id is None:
         extra.append(("Dupliquer la formation", url_for("FormationView.duplicate", pk=item.id), "fa-copy"))
+    if (isinstance(item, Formation) and formation.draft_of_id is None and may(ACTION_HOLD, RESOURCE_FORMATION)
+            and (formation.en_suspens or formation.etat != FormationEtat.ARCHIVEE)):  # G1, managers
+        extra.append(("Lever la suspension" if formation.en_suspens else "Mettre en suspens",
+                      url_for("FormationView.suspension", pk=item.id), "fa-play" if formation.en_suspens else "fa-pause"))
     return {
         "formation": formation, "subject": subject, "state": state,
         "state_style": STATE_STYLES.get(formation.etat, "default"),
@@ -215,6 +220,7 @@ def workflow_context(item, writable: bool) -> dict:
         "transitions": available(formation, actor) if writable else [],
         "lock": lock_reason(item, manager=manager) if writable else (IMPORTED if formation.importee else ""),
         "imported": imported_notice(formation),
+        "on_hold": hold_notice(formation),
         "extra": extra,
     }
 

@@ -61,6 +61,10 @@ class Transition:
     style: str = "default"  # button colour
     needs_motif: bool = False  # the confirmation page offers the archive reasons (E11)
     required: tuple[tuple[str, str], ...] = ()  # (keyword argument, French message when missing)
+    # after(db_session, record shown next, user, **kwargs): once the state is set and the history
+    # written, in the same transaction — a consequence with its own history entry (G1: a formation
+    # withdrawn for its ended sessions is diffused again when a new session is validated).
+    after: Callable[..., Any] | None = None
 
     @property
     def action(self) -> str:
@@ -151,6 +155,8 @@ class Workflow:
             if target is not None:
                 setattr(result, self.state_attr, target)
         record(db_session, subject, transition.action, user, comment, entity=self.history_entity or None)
+        if transition.after is not None and result is not None:
+            transition.after(db_session, result, user, **kwargs)
         db_session.commit()
         if transition.notify and self.notify is not None:  # after the commit: a failing mail server
             self.notify(subject, transition.action, comment)  # cannot undo the decision

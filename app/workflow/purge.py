@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, delete, exists, or_, select
+from sqlalchemy import String, and_, delete, exists, func, insert, literal, or_, select, update
 
 from app.models import Formation, HistoryEntry, Session
 from app.models.base import utcnow
@@ -84,23 +84,46 @@ def _forget_history(db_session, formation: Formation) -> None:
     db_session.execute(delete(HistoryEntry).where(or_(*rows)).execution_options(synchronize_session=False))
 
 
-def archive_ended(db_session, today: date | None = None) -> tuple[int, int]:
+def _french_day(db_session, column):
+    """dd/mm/yyyy of a date column, computed by the database (history written by INSERT … SELECT)."""
+    if db_session.get_bind().dialect.name == "postgresql":
+        return func.to_char(column, "DD/MM/YYYY")
+    return func.strftime("%d/%m/%Y", column)
+
+
+def _set_sessions_state(db_session, condition, etat: str, action: str, comment, chunk_size: int) -> int:
+    """Sessions matching `condition` take `etat`, each with a history row, chunk by chunk: one read
+    of ids, one INSERT … SELECT of the history and one UPDATE per chunk, whatever the rows."""
+    changed, last = 0, 0
+    while True:
+        ids = db_session.execute(select(Session.id).where(condition, Session.id > last)
+                                 .order_by(Session.id).limit(chunk_size)).scalars().all()
+        if not ids:
+            return changed
+        last = ids[-1]
+        db_session.execute(insert(HistoryEntry).from_select(
+            ["entity", "entity_id", "at", "action", "comment", "author_id"],
+            select(literal("session"), Session.id, literal(utcnow()), literal(action), comment, literal(None))
+            .where(Session.id.in_(ids))))
+        changed += db_session.execute(update(Session).where(Session.id.in_(ids)).values(etat=etat)
+                                      .execution_options(synchronize_session=False)).rowcount
+        db_session.commit()
+
+
+def archive_ended(db_session, today: date | None = None, chunk_size: int = 500) -> tuple[int, int]:
     """Sessions ended: marked *terminée* once past their end date, *archivée* 30 days after it
-    (drafts' copies aside). Returns (terminated, archived)."""
+    (drafts' copies aside). Set operations by chunks (bounded memory at regional scale): no
+    session is loaded. Returns (terminated, archived)."""
     today = today or date.today()
-    sessions = db_session.execute(select(Session).where(
-        Session.in_draft.is_(False), Session.fin.isnot(None), Session.fin < today,
-        Session.etat.notin_((SessionEtat.ARCHIVEE,)))).scalars().all()
-    terminated = archived = 0
-    for session in sessions:
-        if session.fin < today - timedelta(days=ARCHIVE_AFTER_DAYS):
-            session.etat = SessionEtat.ARCHIVEE
-            record(db_session, session, "Archivage automatique",
-                   comment=f"Session terminée le {session.fin:%d/%m/%Y}, archivée après {ARCHIVE_AFTER_DAYS} jours.")
-            archived += 1
-        elif session.etat in (SessionEtat.DIFFUSEE, SessionEtat.EN_ATTENTE):
-            session.etat = SessionEtat.TERMINEE
-            record(db_session, session, "Session terminée")
-            terminated += 1
-    db_session.commit()
+    limit = today - timedelta(days=ARCHIVE_AFTER_DAYS)
+    ended = and_(Session.in_draft.is_(False), Session.fin.isnot(None), Session.fin < today,
+                 Session.etat != SessionEtat.ARCHIVEE)
+    comment = (literal("Session terminée le ", String).concat(_french_day(db_session, Session.fin))
+               .concat(literal(f", archivée après {ARCHIVE_AFTER_DAYS} jours.", String)))
+    archived = _set_sessions_state(db_session, and_(ended, Session.fin < limit), SessionEtat.ARCHIVEE,
+                                   "Archivage automatique", comment, chunk_size)
+    terminated = _set_sessions_state(
+        db_session, and_(ended, Session.fin >= limit, Session.etat.in_((SessionEtat.DIFFUSEE, SessionEtat.EN_ATTENTE))),
+        SessionEtat.TERMINEE, "Session terminée", literal(None, String), chunk_size)
+    db_session.expire_all()  # the rows changed behind the ORM's back
     return terminated, archived

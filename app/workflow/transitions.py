@@ -18,7 +18,7 @@ from app.models.workflow import FormationEtat as F
 from app.models.workflow import SessionEtat as S
 from app.validators import ERROR
 
-from . import drafts
+from . import diffusion, drafts
 from .engine import CONTACT, MANAGER, Depends, Transition, TransitionRefused, Workflow, first_reason
 from .locks import IMPORTED
 from .notify import notify_organisation
@@ -162,8 +162,10 @@ FORMATION_WORKFLOW = Workflow.declare(
                style="danger", done="Demande supprimée : la version diffusée n'a pas changé.",
                confirm="Supprimer le brouillon et toutes ses modifications ? La version diffusée n'est pas touchée."),
     # Accepting a draft folds it into the published formation, which is diffusée.
+    # A formation withdrawn by the nightly job for its ended sessions (G1) is diffused again: its
+    # history says which new session brought it back (diffusion.back_on_air).
     Transition("accept", "Valider", frozenset({F.EN_ATTENTE}), F.DIFFUSEE, frozenset({MANAGER}), effect=_accept,
-               history="Validation", notify=True, checked=True, style="success",
+               history=diffusion.VALIDATED, notify=True, checked=True, style="success", after=diffusion.back_on_air,
                confirm="Valider et diffuser la formation ?",
                done="Formation validée et diffusée ; l'organisme est prévenu par e-mail."),
     Transition("ask_information", "Demander un complément d'information", frozenset({F.EN_ATTENTE}), F.COMPLEMENT,
