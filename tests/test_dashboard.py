@@ -55,6 +55,8 @@ def listed(client, url: str) -> int:
     if parts.path == SEARCH:
         page = tree(client, url + "&taille=100" if "?" in url else url)
         return int(page.get_element_by_id("nombre-resultats").get("data-total"))
+    if parts.path == "/structureview/qualiopi-perdu":  # C6: the structures a public list took a label from
+        return int(tree(client, url).xpath("//table[@id='qualiopi-perdu']")[0].get("data-total"))
     if parts.path == "/liens/erreurs":  # the link check's page (H5)
         table = tree(client, url).xpath("//table[@id='liens-en-erreur']")
         return int(table[0].get("data-total")) if table else 0
@@ -124,6 +126,9 @@ def varied(app, reset_demo):
     db.session.add(site)
     for url in (base.url_page, site.valeur):
         db.session.add(LinkCheck(url=url, checked_at=utcnow(), ok=False, status=404, reason="Page introuvable (404)"))
+    # a Qualiopi certification the public list took away (C6)
+    owner = db.session.get(Structure, base.structure_id)
+    owner.qualiopi_perdus, owner.qualiopi_bilan = "bilan", False
     # a demande de modification not submitted yet (a draft *brouillon*)
     open_draft(session.formation)
     db.session.commit()

@@ -33,6 +33,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.links.report import count_statement
+from app.refdata.qualiopi import lost_count_statement
 from app.models import Formation, Session, StructureContact, StructureRight
 from app.models.workflow import FormationEtat
 from app.search.criteria import parse
@@ -114,6 +115,10 @@ COUNTERS: tuple[Counter, ...] = (
     Counter("erreur_liens_structure", "Site internet de la structure en erreur", "qualite",
             count=lambda espace: count_statement(espace=espace, kind="structure"),
             url=lambda espace: url_for("LinkErrorsView.erreurs", objet="structure")),
+    Counter("qualiopi_perdu", "Structures ayant perdu une certification Qualiopi", "qualite",
+            count=lambda espace: lost_count_statement(espace=espace),
+            url=lambda espace: url_for("StructureView.qualiopi_lost"),
+            help="Certification retirée par la liste publique des organismes de formation (C6)."),
     Counter("certification_echue", "Certification échue avant le début ou dans les 6 mois", "qualite",
             lambda today: {"certification_expire": "oui", "fin_du": today.isoformat()},
             help="Sessions en cours ou à venir dont l'enregistrement de la certification se termine."),

@@ -112,6 +112,12 @@ class Structure(AddressMixin, TimestampMixin, Model):
         return self.nda or (ANTENNA_NDA_LABEL if self.parent_id else "")
 
     @property
+    def qualiopi_lost_labels(self) -> list[str]:
+        """The Qualiopi certifications a public list took away and the structure still lacks."""
+        return [label for key, label in QUALIOPI_LABELS.items()
+                if key in (self.qualiopi_perdus or "").split(",") and not getattr(self, f"qualiopi_{key}")]
+
+    @property
     def qualiopi_source(self) -> str:
         """C6, for the structure's page: where the Qualiopi flags come from, and what a list took away."""
         if self.qualiopi_source_le is None:
@@ -119,8 +125,7 @@ class Structure(AddressMixin, TimestampMixin, Model):
                     "encore été chargée pour cette structure)")
         else:
             text = f"Source : liste publique des organismes de formation du {self.qualiopi_source_le:%d/%m/%Y}"
-        lost = [label for key, label in QUALIOPI_LABELS.items()
-                if key in (self.qualiopi_perdus or "").split(",") and not getattr(self, f"qualiopi_{key}")]
+        lost = self.qualiopi_lost_labels
         if lost:
             text += f". Certification(s) retirée(s) par la liste : {', '.join(lost)}"
         return text

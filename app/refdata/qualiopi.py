@@ -246,13 +246,18 @@ def lost_clause():
         for key in FLAG_COLUMNS)))
 
 
-def lost_qualiopi_count(user=None, espace=None) -> int:
-    """For a dashboard counter (one query): the structures of `user`'s scope (the current user by
-    default; all of them for a manager), narrowed to `espace` (a Structure: itself and its
-    antennas) when given, that lost a Qualiopi certification in the public list and still lack it."""
+def lost_count_statement(user=None, espace=None):
+    """The count of the structures of `user`'s scope (the current user by default; all of them for
+    a manager), narrowed to `espace` (a Structure: itself and its antennas) when given, that lost a
+    Qualiopi certification in the public list and still lack it."""
     query = select(func.count()).select_from(Structure).where(lost_clause())
     if espace is not None:
         from app.views.espace import espace_clause
 
         query = query.where(espace_clause(Structure, espace))
-    return db.session.execute(scoped(query, Structure, write=False, user=user)).scalar() or 0
+    return scoped(query, Structure, write=False, user=user)
+
+
+def lost_qualiopi_count(user=None, espace=None) -> int:
+    """For a dashboard counter: `lost_count_statement`, one query."""
+    return db.session.execute(lost_count_statement(user, espace)).scalar() or 0

@@ -9,12 +9,13 @@ from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access, permission_name
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from wtforms import FileField, SelectField
 from wtforms.validators import DataRequired
 
 from app.security.permissions import (
     ACTION_EDIT,
+    ACTION_READ,
     ACTION_REVIEW,
     EXCLUDED_VIEW_ROUTES,
     NO_DELETE,
@@ -57,6 +58,8 @@ from .base import ScopedModelView, interface, parse_pk
 from .espace import ESPACE
 from .tabs import session_arg
 from .widgets import history_rows
+
+QUALIOPI_LISTED = 500  # structures listed on the lost-Qualiopi page; the others are counted
 
 
 def _label(name: str) -> str:
@@ -332,6 +335,24 @@ class StructureView(ScopedModelView):
             Structure.etat != StructureEtat.ARCHIVEE).order_by(Structure.confirme_le.nullsfirst(),
                                                                Structure.nom)).scalars().all()
         return self.render_template("portal/unconfirmed.html", rows=rows, limit=limit)
+
+    @expose("/qualiopi-perdu")
+    @has_access
+    @permission_name(ACTION_READ)
+    def qualiopi_lost(self):
+        """C6: the structures of the user's scope and espace that lost a Qualiopi certification in
+        the public list and still lack it (the dashboard's counter opens this list)."""
+        from app.refdata.qualiopi import lost_clause
+        from .espace import current_espace, espace_clause
+
+        query = select(Structure).where(lost_clause())
+        espace = current_espace()
+        if espace is not None:
+            query = query.where(espace_clause(Structure, espace))
+        query = scoped(query, Structure, write=False)
+        total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar() or 0
+        rows = db.session.execute(query.order_by(Structure.raison_sociale).limit(QUALIOPI_LISTED)).scalars().all()
+        return self.render_template("portal/qualiopi_lost.html", rows=rows, total=total)
 
     @expose("/change/<name>/<pk>", methods=["POST"])
     @has_access
