@@ -457,3 +457,17 @@ def test_r_h2_h4_no_rest_api_for_memos_nor_threads(app, client, api_token):
     headers = api_token("gestionnaire")
     for resource in ("memo", "actualite", "messagerie", "messagethread", "message"):
         assert client.get(f"/api/v1/{resource}/", headers=headers).status_code == 404
+
+
+def test_r_h4_formation_and_structure_pages_offer_to_write_to_the_carif(app, login):
+    cfa = structure(CFA)
+    formation = _formation_of(CFA)
+    client = login("contact")
+    page = client.get(f"/formationview/show/{formation.id}").get_data(as_text=True)
+    assert f"/messagerie/nouveau?formation={formation.id}" in page and "Écrire au Carif-Oref" in page
+    page = client.get(f"/structureview/show/{cfa.id}").get_data(as_text=True)
+    assert f"/messagerie/nouveau?structure={cfa.id}" in page
+    new = client.get(f"/messagerie/nouveau?formation={formation.id}")
+    assert new.status_code == 200
+    manager = login("gestionnaire")
+    assert "Écrire au Carif-Oref" not in manager.get(f"/formationview/show/{formation.id}").get_data(as_text=True)

@@ -8,7 +8,8 @@ from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import select
 from sqlalchemy.orm import Load, joinedload, selectinload
 
-from app.security.permissions import ACTION_DUPLICATE, ACTION_EDIT, ACTION_HOLD, RESOURCE_FORMATION
+from app.security.permissions import (ACTION_ADD, ACTION_DUPLICATE, ACTION_EDIT, ACTION_HOLD, RESOURCE_FORMATION,
+                                      RESOURCE_MESSAGERIE)
 from app.extensions import db
 from app.models import (
     Certification,
@@ -213,6 +214,9 @@ def workflow_context(item, writable: bool) -> dict:
             and (formation.en_suspens or formation.etat != FormationEtat.ARCHIVEE)):  # G1, managers
         extra.append(("Lever la suspension" if formation.en_suspens else "Mettre en suspens",
                       url_for("FormationView.suspension", pk=item.id), "fa-play" if formation.en_suspens else "fa-pause"))
+    if writable and not manager and may(ACTION_ADD, RESOURCE_MESSAGERIE):  # H4: a question about this formation
+        extra.append(("Écrire au Carif-Oref", url_for("MessagerieView.add", formation=(published or formation).id),
+                      "fa-envelope"))
     return {
         "formation": formation, "subject": subject, "state": state,
         "state_style": STATE_STYLES.get(formation.etat, "default"),

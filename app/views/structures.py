@@ -308,6 +308,7 @@ class StructureView(ScopedModelView):
         return self.render_template(
             self.show_template, pk=structure.id, title=self.show_title, widgets=widgets,
             related_views=self._related_views, change=change, writable=writable, stale=stale,
+            write_to_carif=writable and not is_manager(g.user),
             change_diff=structure_changes.diff(db.session, change, _label) if change else [],
             change_transitions=structure_changes.available(change, actor) if writable else [],
             history=history_rows(db.session.execute(scoped(select(HistoryEntry).where(
