@@ -126,6 +126,8 @@ def varied(app, reset_demo):
     db.session.add(site)
     for url in (base.url_page, site.valeur):
         db.session.add(LinkCheck(url=url, checked_at=utcnow(), ok=False, status=404, reason="Page introuvable (404)"))
+    # a formation put on hold by the Carif-Oref (G1)
+    mine[-1].en_suspens, mine[-1].motif_suspension = True, "Habilitation en cours de renouvellement"
     # a Qualiopi certification the public list took away (C6)
     owner = db.session.get(Structure, base.structure_id)
     owner.qualiopi_perdus, owner.qualiopi_bilan = "bilan", False

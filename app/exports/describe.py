@@ -42,7 +42,7 @@ def criteria_lines(c: Criteria, db_session) -> list[tuple[str, str]]:
                         ("distance", "À distance (entièrement ou en partie)"),
                         ("contrat_pro", "Contrat de professionnalisation"), ("fonds_publics", "Fonds publics"),
                         ("erreurs", "Erreurs bloquantes (dates, formateurs, lieux, financement)"),
-                        ("partenaires", "Diffusée aux partenaires"),
+                        ("partenaires", "Diffusée aux partenaires"), ("en_suspens", "Formation en suspens"),
                         ("certification_expire", "Certification échue avant le début ou dans les 6 mois")):
         if getattr(c, name) is not None:
             lines.append((label, YES_NO[getattr(c, name)]))

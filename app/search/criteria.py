@@ -19,7 +19,7 @@ YES_NO = {"oui": True, "non": False}
 # and session, a formation without a running session listed once on its own (H1 counters).
 MODES = ("", "formations")
 FLAGS = ("certifiante", "apprentissage", "distance", "contrat_pro", "fonds_publics", "certification_expire",
-         "erreurs", "partenaires")
+         "erreurs", "partenaires", "en_suspens")
 REFERENCE_PATTERN = re.compile(r"^[A-Z0-9*]{1,20}$")
 _POSTCODE = re.compile(r"^[0-9AB*]{1,5}$")
 
@@ -55,6 +55,7 @@ class Criteria:
     certification_expire: bool | None = None  # expiry radar
     erreurs: bool | None = None  # blocking errors (the SQL-expressible F rules)
     partenaires: bool | None = None  # sent to the partners (national flow's common conditions)
+    en_suspens: bool | None = None  # G1: the formation is on hold (kept out of the exports)
     tri: str = "reference"
     ordre: str = "asc"
     page: int = 1

@@ -249,6 +249,8 @@ def conditions(c: Criteria, base: bool = True) -> list:
             where.append(column >= bound if op == "ge" else column <= bound)
     if c.certifiante is not None:
         where.append(Formation.certifiante.is_(c.certifiante))
+    if c.en_suspens is not None:
+        where.append(Formation.en_suspens.is_(c.en_suspens))
     if c.apprentissage is not None:
         where.append(Formation.apprentissage.is_(c.apprentissage))
     if c.distance is not None:
