@@ -101,7 +101,9 @@ def varied(app, reset_demo):
     pro = db.session.execute(select(Mesure).where(Mesure.nature == MesureKind.CONTRAT_PRO)).scalars().first()
     if pro is not None:
         db.session.add(Financement(session=session, financeur_id=pro.financeur_id, mesure_id=pro.id))
-    certification = db.session.execute(select(Certification)).scalars().first()
+    # (the certifications are reference data the demo reload keeps: put back after the test)
+    certification = db.session.execute(select(Certification).order_by(Certification.id)).scalars().first()
+    saved_end = certification.id, certification.date_fin_enregistrement
     certification.date_fin_enregistrement = today + timedelta(days=60)
     if not any(link.certification_id == certification.id for link in session.formation.certifications):
         db.session.add(FormationCertification(formation=session.formation, certification=certification))
@@ -135,6 +137,9 @@ def varied(app, reset_demo):
     open_draft(session.formation)
     db.session.commit()
     yield
+    db.session.rollback()
+    db.session.get(Certification, saved_end[0]).date_fin_enregistrement = saved_end[1]
+    db.session.commit()
 
 
 SEARCH_COUNTERS = [c.key for c in COUNTERS]
