@@ -107,6 +107,11 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            # SQLite's batch migrations rebuild tables, and a rebuilt table has lost its planner
+            # statistics: without them the dashboard's counts took minutes on a regional database.
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
 
 
 if context.is_offline_mode():

@@ -251,3 +251,23 @@ def test_review_page_costs_the_same_queries_for_5_and_200_sessions(login, count_
     assert counts[0] == counts[1] <= MAX_SHOW_QUERIES, counts
     page = client.get(f"/validation/review/{formations[0].id}").get_data(as_text=True)
     assert page.count("<option") < 50 and 'data-picker-url="/formationview/choix/romes"' in page
+
+
+def test_sqlite_planner_statistics_survive_the_migrations(tmp_path):
+    """SQLite's batch migrations rebuild tables, dropping their statistics; without them the
+    dashboard's counts took minutes at regional scale. migrations/env.py analyses after upgrading:
+    `flask db upgrade` of a fresh SQLite file leaves the planner's statistics table."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "portail.db"
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "REGION_CODE": "28", "REGION_PREFIX": "04"}
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()
