@@ -77,6 +77,9 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
 
         app.jinja_env.filters["datetime_fr"] = format_datetime  # 01/12/2026 21:26, Paris time
         app.jinja_env.filters["day_fr"] = format_day  # 01/12/2026
+    from .health import health
+
+    app.register_blueprint(health)  # /healthz, /readyz: no session, no data
     register_error_pages(app)
     register_guards(app)
     register_commands(app)
