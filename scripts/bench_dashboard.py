@@ -14,6 +14,7 @@ from __future__ import annotations
 from sqlalchemy import event, func, select
 
 from scripts.bench_pages import _median_ms
+from scripts.bench_search import _queries
 
 USERS = {"gestionnaire": "Gestion!2026", "contact": "Contact!2026"}
 
@@ -72,21 +73,6 @@ def _count_statements(app, username: str, espace_id: int | None, charts: bool) -
             event.remove(db.engine, "before_cursor_execute", listener)
         db.session.remove()
     return captured
-
-
-def _queries(engine, call) -> int:
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    call()
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        call()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
 
 
 def measure(app, repeat: int) -> list[dict]:
