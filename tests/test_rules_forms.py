@@ -417,6 +417,7 @@ def test_r_c3_invalid_email_refused_and_one_principal_per_list(login, reset_demo
     page = client.post("/coordonneeview/add", data={
         "structure": str(target.id), "nature": email_kind, "valeur": "pas-une-adresse"}).get_data(as_text=True)
     assert "n'est pas valide" in error_next_to(page, "valeur")
+    client = login("gestionnaire")  # written at once (a contact's addition waits for validation: C9)
     response = client.post("/coordonneeview/add", data={
         "structure": str(target.id), "nature": email_kind, "valeur": "inscriptions@cfa-btp.example",
         "principal": "y", "diffusion": "y"})

@@ -5,6 +5,7 @@ same command and only map its exceptions to their answer.
 
 - save.py      SaveRecord: one record from a form or the API (per-model knowledge: records.py,
                including C9: a contact's edit of a validated structure kept as a change request)
+- delete.py    DeleteRecord: one row removed from a page (C9: kept in the structure's request for its lists)
 - transition.py FireTransition, FireTransitions (queue), FireStructureChange (C9)
 - suspension.py SetSuspension: a formation on hold with its reason, or lifted (G1, managers only)
 - codify.py    ReviewDecision with the codification at acceptance (K4)

@@ -38,6 +38,7 @@ from app.models import (
     SessionLieu,
     Structure,
     StructureContact,
+    StructureDocument,
 )
 from app.extensions import db
 from app.security.scope import is_manager
@@ -146,11 +147,60 @@ def _structure_change(structure, created: bool, user) -> Diversion | None:
     return Diversion(STRUCTURE_HELD if change is not None else STRUCTURE_UNCHANGED, change)
 
 
+CHILD_HELD = ("Modification enregistrée dans la demande de modification de la fiche : la fiche validée reste "
+              "inchangée jusqu'à la validation du Carif-Oref. Cliquez sur « Soumettre pour validation » sur la fiche "
+              "structure.")
+CHILD_UNCHANGED = "Aucune modification par rapport à la fiche validée."
+DOCUMENT_HELD = ("Document déposé avec la demande de modification de la fiche : il rejoindra les documents de la "
+                 "structure à la validation du Carif-Oref. Cliquez sur « Soumettre pour validation » sur la fiche "
+                 "structure.")
+
+
+def _held(stage) -> Diversion | None:
+    """Run a staging of the structure's request; a request waiting for validation refuses it."""
+    with db.session.no_autoflush:
+        try:
+            return stage()
+        except TransitionRefused as refusal:
+            db.session.rollback()
+            raise refused(str(refusal)) from None
+
+
+def _structure_child_change(item, created: bool, user) -> Diversion | None:
+    """C9 for the structure's lists: an organisation's new or changed coordonnée, or changed lieu,
+    of a validated structure waits in the structure's request (a new lieu is written: its session
+    is validated with it)."""
+    if (created and isinstance(item, Lieu)) or not structure_changes.owner_needs_validation(item, is_manager(user)):
+        return None
+    op = structure_changes.CREATE if created else structure_changes.UPDATE
+    return _held(lambda: _diversion(structure_changes.stage_child(db.session, item, op, user), CHILD_HELD))
+
+
+def _structure_document(document, created: bool, user) -> Diversion | None:
+    if not created or not structure_changes.owner_needs_validation(document, is_manager(user)):
+        return None
+    return _held(lambda: Diversion(DOCUMENT_HELD, structure_changes.stage_document(db.session, document, user)))
+
+
+def _diversion(change, message: str) -> Diversion:
+    return Diversion(message if change is not None else CHILD_UNCHANGED, change)
+
+
+def deletion_held(item, user) -> Diversion | None:
+    """C9: an organisation's removal of a row of its validated structure's list waits in the request
+    (app/commands/delete.py)."""
+    if structure_changes.child_type(item) is None or not structure_changes.owner_needs_validation(item, is_manager(user)):
+        return None
+    return _held(lambda: _diversion(structure_changes.stage_child(db.session, item, structure_changes.DELETE, user),
+                                    CHILD_HELD))
+
+
 RECORDS: dict[type, Record] = {
     Structure: Record(check=structure_problems, divert=_structure_change),
-    Coordonnee: Record(check=coordonnee_problems, parent="structure"),
+    Coordonnee: Record(check=coordonnee_problems, parent="structure", divert=_structure_child_change),
     StructureContact: Record(check=contact_problems, parent="structure"),
-    Lieu: Record(check=lieu_problems, parent="structure"),
+    Lieu: Record(check=lieu_problems, parent="structure", divert=_structure_child_change),
+    StructureDocument: Record(parent="structure", divert=_structure_document),
     # E1 (the siège carrying the NDA) is part of formation_problems, on the `structure` field.
     Formation: Record(check=formation_problems, rich_text=("objectifs", "contenu", "resultats"), parent="structure",
                       check_author=_formation_by_carif),

@@ -251,6 +251,13 @@ class StructureDocument(Model):
     taille = Column(Integer, nullable=False)
     contenu = Column(LargeBinary, nullable=False)
     depose_le = Column(DateTime, default=utcnow, nullable=False)
+    # C9: deposited by the organisation of a validated structure, the document waits with its change
+    # request; accepted, it joins the structure's documents, refused or withdrawn, it goes with it.
+    change_id = Column(Integer, ForeignKey("structure_change.id", ondelete="CASCADE"), index=True)
+
+    @property
+    def en_attente(self) -> bool:
+        return self.change_id is not None
 
     def __repr__(self) -> str:
         return self.nom

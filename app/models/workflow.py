@@ -91,6 +91,8 @@ class StructureChange(Model):
     submitted_at = Column(DateTime)
     author_id = Column(Integer, ForeignKey("ab_user.id", ondelete="SET NULL"))
     author = relationship("User")
+    # Documents deposited with the request (C8, C9): they go with it unless it is accepted.
+    documents = relationship("StructureDocument", cascade="all", order_by="StructureDocument.id")
 
     @property
     def etat_libelle(self) -> str:

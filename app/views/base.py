@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import BooleanField
 
 from app.commands import Invalid, Locked
+from app.commands.delete import DeleteRecord
 from app.commands.records import record_of
 from app.commands.save import SaveRecord
 from app.extensions import db
@@ -282,6 +283,24 @@ class ScopedModelView(DialogFormsMixin, PickersMixin, FrenchFieldsMixin, SafeLis
         if reason:
             raise ValueError(reason)
 
+    def _delete(self, pk):
+        """FAB's removal through DeleteRecord: the write scope, pre_delete's refusal, and C9 (an
+        organisation's removal of a row of its validated structure waits in its request)."""
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        try:
+            diversion = DeleteRecord(item, user=g.user, prepare=self.pre_delete).run()
+        except Invalid as refusal:
+            flash(str(refusal), "danger")
+        else:
+            if diversion is not None:
+                flash(diversion.message, "success" if diversion.kept is not None else "info")
+            else:
+                self.post_delete(item)
+                flash(self.delete_row_message, "success")
+        self.update_redirect()
+
     # FAB 5.3's _add/_edit save whatever passes WTForms and, when pre_add raises, redirect and
     # lose what was typed. Here every save goes through SaveRecord (app/commands/save.py, the
     # API's too); a refused form is shown again with the typed values and each French message
@@ -362,6 +381,8 @@ class ScopedModelView(DialogFormsMixin, PickersMixin, FrenchFieldsMixin, SafeLis
             show_problems(form, invalid.problems)
             return False
         if result.diverted:
+            if result.diversion is not None:  # kept in a request (C9): the form says where
+                flash(result.diversion.message, "success" if result.diversion.kept is not None else "info")
             return True
         g._portal_saved = item  # the record a new form made (post_add_redirect opens its page)
         (self.post_add if created else self.post_update)(item)

@@ -73,6 +73,15 @@ def kind_filter(kind: str) -> list:
     return [["kind", FilterEqual, kind]]
 
 
+def prefill_staged(form, item) -> None:
+    """C9: an organisation edits a row of its validated structure with what its request gives it."""
+    if item is None or is_manager(current_user()):
+        return
+    for name, value in structure_changes.staged_values(db.session, item).items():
+        if name in form:
+            form[name].data = value
+
+
 class CoordonneeView(ScopedModelView):
     datamodel = interface(Coordonnee)
     class_permission_name = RESOURCE_COORDONNEE
@@ -95,6 +104,9 @@ class CoordonneeView(ScopedModelView):
         "nature": SelectField("Nature", choices=list(CoordonneeKind.LABELS.items()), validators=[DataRequired()]),
     }
     add_form_query_rel_fields = edit_form_query_rel_fields = {"structure": WRITABLE}
+
+    def prefill_form(self, form, pk):
+        prefill_staged(form, db.session.get(Coordonnee, pk))
 
 
 class StructureContactView(ScopedModelView):
@@ -136,6 +148,9 @@ class LieuView(ScopedModelView):
     search_columns = ["structure", "nom", "code_postal", "ville"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {"structure": WRITABLE}
     required_columns = ("nom", "ligne", "code_postal", "ville", "latitude", "longitude")  # C11, F4
+
+    def prefill_form(self, form, pk):
+        prefill_staged(form, db.session.get(Lieu, pk))
 
     def prefill_add(self, form):
         """F3, F4: a lieu created from a session page starts with its OF formateur's address (the
@@ -187,9 +202,11 @@ class StructureDocumentView(ScopedModelView):
     class_permission_name = RESOURCE_DOCUMENT
     list_title = show_title = "Documents"
     add_title = "Déposer un document"
-    list_columns = ["nom", "mime_type", "taille", "depose_le", "structure.nom"]
-    label_columns = {"structure.nom": "Structure"}
-    show_columns = ["structure", "nom", "mime_type", "taille", "depose_le"]
+    list_columns = ["nom", "mime_type", "taille", "depose_le", "structure.nom", "en_attente"]
+    label_columns = {"structure.nom": "Structure", "en_attente": "Validation"}
+    # C9: deposited on a validated structure, a document waits with the structure's request.
+    formatters_columns = {"en_attente": lambda waiting: "En attente de validation" if waiting else "Validé"}
+    show_columns = ["structure", "nom", "mime_type", "taille", "depose_le", "en_attente"]
     search_columns = ["structure", "nom", "mime_type", "taille", "depose_le"]
     add_columns = ["structure", "fichier"]
     add_form_extra_fields = {"fichier": FileField("Fichier (PDF, PNG ou JPEG, 5 Mo au plus)", validators=[DataRequired()])}

@@ -1,0 +1,48 @@
+"""DeleteRecord: the removal of one row from a page (the REST API deletes nothing): the user's write
+scope, the entry point's refusal (a lock, a rule: FAB's pre_delete), then — C9 — an organisation's
+removal of a row of its validated structure's list kept in the structure's request instead."""
+from __future__ import annotations
+
+from typing import Callable
+
+from app.extensions import db
+from app.validators import Problem
+
+from ._access import require_writable
+from .exceptions import Invalid
+from .records import Diversion, deletion_held
+
+DELETE_REFUSED = "Suppression impossible : d'autres enregistrements utilisent cette ligne."
+
+
+class DeleteRecord:
+    def __init__(self, item, *, user, prepare: Callable | None = None):
+        self.item, self.user = item, user
+        self.prepare = prepare  # the entry point's hook; a ValueError is a refusal
+
+    def validate(self) -> None:
+        """Raises NotFound outside the write scope, Invalid when the entry point refuses."""
+        require_writable([self.item], self.user)
+        if self.prepare is not None:
+            try:
+                self.prepare(self.item)
+            except ValueError as refusal:
+                raise Invalid([Problem("", str(refusal))]) from None
+
+    def run(self) -> Diversion | None:
+        """None when the row is deleted; the Diversion when the request keeps its removal."""
+        try:
+            self.validate()
+        except Exception:
+            db.session.rollback()
+            raise
+        diversion = deletion_held(self.item, self.user)
+        if diversion is not None:
+            return diversion
+        try:
+            db.session.delete(self.item)
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - a foreign key still pointing at the row
+            db.session.rollback()
+            raise Invalid([Problem("", DELETE_REFUSED)]) from None
+        return None

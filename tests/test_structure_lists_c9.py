@@ -1,0 +1,226 @@
+"""C9 for what a validated structure owns (issue 17 item 1): an organisation's coordonnées added,
+changed or removed, its changes of lieux (those of published sessions included) and its documents
+wait in the structure's change request; the validated record stays published until the Carif-Oref
+accepts; refused or withdrawn, nothing of it is written. Managers write at once."""
+from __future__ import annotations
+
+import html
+import json
+import re
+from io import BytesIO
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import (
+    Coordonnee,
+    CoordonneeKind,
+    HistoryEntry,
+    Lieu,
+    SessionLieu,
+    Structure,
+    StructureChange,
+    StructureDocument,
+    StructureEtat,
+)
+from app.commands.records import CHILD_HELD, CHILD_UNCHANGED, DOCUMENT_HELD
+from app.views.structures import CoordonneeView, LieuView
+from app.workflow import structure_changes
+from tests.helpers import form_data, structure
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def text(response) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
+
+
+def fresh(model, pk):
+    db.session.expire_all()
+    return db.session.get(model, pk)
+
+
+def cfa() -> Structure:
+    db.session.expire_all()
+    return structure("CFA Bâtiment Normandie")
+
+
+def request_of(item: Structure) -> StructureChange | None:
+    db.session.expire_all()
+    return structure_changes.pending(db.session, db.session.get(Structure, item.id))
+
+
+def coordonnee(item: Structure, nature: str) -> Coordonnee:
+    return next(c for c in item.coordonnees if c.nature == nature)
+
+
+def published_lieu(item: Structure) -> Lieu:
+    """A lieu of the structure that a session uses."""
+    return db.session.execute(select(Lieu).join(SessionLieu, SessionLieu.lieu_id == Lieu.id)
+                              .where(Lieu.structure_id == item.id).limit(1)).scalar_one()
+
+
+def accept(login, item: Structure, comment: str = "Vu.") -> None:
+    manager = login("gestionnaire")
+    assert manager.post(f"/structureview/change/accept/{item.id}", data={"commentaire": comment}).status_code == 302
+
+
+def test_r_c9_coordonnee_added_changed_and_removed_wait_for_validation(login, reset_demo, mailbox):
+    client, item = login("contact"), cfa()
+    email, phone = coordonnee(item, CoordonneeKind.EMAIL), coordonnee(item, CoordonneeKind.TELEPHONE)
+    before = {c.id: (c.nature, c.valeur) for c in item.coordonnees}
+
+    added = client.post("/coordonneeview/add", data={
+        "structure": str(item.id), "nature": CoordonneeKind.EMAIL, "valeur": "inscriptions@cfa-btp.example",
+        "type_libelle": "Inscriptions", "diffusion": "y"}, follow_redirects=True)
+    assert CHILD_HELD in text(added)
+    changed = client.post(f"/coordonneeview/edit/{email.id}", follow_redirects=True, data=form_data(
+        email, CoordonneeView.edit_columns, valeur="accueil@cfa-btp.example"))
+    assert CHILD_HELD in text(changed)
+    removed = client.post(f"/coordonneeview/delete/{phone.id}", follow_redirects=True)
+    assert CHILD_HELD in text(removed)
+
+    # nothing written: the validated record is what everybody sees and exports
+    assert {c.id: (c.nature, c.valeur) for c in cfa().coordonnees} == before
+    change = request_of(item)
+    assert change.etat == "brouillon"
+    assert [(o["type"], o["op"]) for o in structure_changes.operations(change)] == [
+        ("coordonnee", "create"), ("coordonnee", "update"), ("coordonnee", "delete")]
+    page = text(client.get(f"/structureview/show/{item.id}"))
+    assert "Coordonnée ajoutée Courriel inscriptions@cfa-btp.example" in page
+    assert f"Coordonnée « Courriel {email.valeur} » : Valeur {email.valeur} accueil@cfa-btp.example" in page
+    assert "Coordonnée supprimée Téléphone 02 31 00 00 00" in page
+    # the edit form shows the value the request gives the row
+    assert 'value="accueil@cfa-btp.example"' in client.get(f"/coordonneeview/edit/{email.id}").get_data(as_text=True)
+
+    client.post(f"/structureview/change/submit/{item.id}")
+    mailbox.messages.clear()
+    accept(login, item, "Coordonnées à jour.")
+    now = {(c.nature, c.valeur) for c in cfa().coordonnees}
+    assert ("email", "inscriptions@cfa-btp.example") in now and ("email", "accueil@cfa-btp.example") in now
+    assert ("telephone", "02 31 00 00 00") not in now and request_of(item) is None
+    assert sum(c.principal for c in cfa().coordonnees if c.nature == CoordonneeKind.EMAIL) == 1
+    history = db.session.execute(select(HistoryEntry.action, HistoryEntry.comment).where(
+        HistoryEntry.entity == "structure", HistoryEntry.entity_id == item.id)).all()
+    assert ("Validation de la modification de la fiche", "Coordonnées à jour.") in history
+    assert [m["To"] for m in mailbox.messages] == ["contact@demo.carif-oref.example"]
+
+
+def test_r_c9_lieu_change_waits_for_validation(login, reset_demo):
+    client, item = login("contact"), cfa()
+    lieu = published_lieu(item)
+    ville, code_postal = lieu.ville, lieu.code_postal
+    response = client.post(f"/lieuview/edit/{lieu.id}", follow_redirects=True,
+                           data=form_data(lieu, LieuView.edit_columns, ville="Hérouville-Saint-Clair", code_postal="14200"))
+    assert CHILD_HELD in text(response)
+    assert (fresh(Lieu, lieu.id).ville, fresh(Lieu, lieu.id).code_postal) == (ville, code_postal)
+    [operation] = structure_changes.operations(request_of(item))
+    assert operation == {"type": "lieu", "op": "update", "id": lieu.id,
+                         "valeurs": {"code_postal": "14200", "ville": "Hérouville-Saint-Clair"}}
+    # a second edit adds to the first; the form starts from the request's values
+    form = client.get(f"/lieuview/edit/{lieu.id}").get_data(as_text=True)
+    assert 'value="Hérouville-Saint-Clair"' in form
+    lieu = fresh(Lieu, lieu.id)
+    client.post(f"/lieuview/edit/{lieu.id}", data=form_data(
+        lieu, LieuView.edit_columns, ville="Hérouville-Saint-Clair", code_postal="14200", telephone="02 31 45 45 45"))
+    [operation] = structure_changes.operations(request_of(item))
+    assert operation["valeurs"] == {"code_postal": "14200", "ville": "Hérouville-Saint-Clair",
+                                    "telephone": "02 31 45 45 45"}
+
+    client.post(f"/structureview/change/submit/{item.id}")
+    accept(login, item)
+    lieu = fresh(Lieu, lieu.id)
+    assert (lieu.ville, lieu.code_postal, lieu.telephone) == ("Hérouville-Saint-Clair", "14200", "02 31 45 45 45")
+
+
+def test_r_c9_a_lieu_edited_back_to_its_validated_values_leaves_no_request(login, reset_demo):
+    client, item = login("contact"), cfa()
+    lieu = published_lieu(item)
+    client.post(f"/lieuview/edit/{lieu.id}", data=form_data(lieu, LieuView.edit_columns, ville="Ifs"))
+    assert request_of(item) is not None
+    response = client.post(f"/lieuview/edit/{lieu.id}", data=form_data(fresh(Lieu, lieu.id), LieuView.edit_columns),
+                           follow_redirects=True)
+    assert CHILD_UNCHANGED in text(response)
+    assert request_of(item) is None
+
+
+def test_r_c9_a_new_lieu_is_written_and_reviewed_with_its_session(login, reset_demo):
+    """A new lieu publishes nothing until a session uses it, and that session is validated with its formation."""
+    client, item = login("contact"), cfa()
+    client.post("/lieuview/add", data={"structure": str(item.id), "nom": "Atelier de Mondeville", "ligne": "1 rue du Port",
+                                       "code_postal": "14120", "ville": "Mondeville", "latitude": "49.17",
+                                       "longitude": "-0.32"})
+    assert db.session.execute(select(Lieu).where(Lieu.nom == "Atelier de Mondeville")).scalar_one().structure_id == item.id
+    assert request_of(item) is None
+
+
+def test_r_c9_document_waits_with_the_request_and_goes_if_refused(login, reset_demo):
+    client, item = login("contact"), cfa()
+    response = client.post("/structuredocumentview/add", content_type="multipart/form-data", follow_redirects=True,
+                           data={"structure": str(item.id), "fichier": (BytesIO(PDF), "attestation-qualiopi.pdf")})
+    assert DOCUMENT_HELD in text(response)
+    document = db.session.execute(select(StructureDocument).where(
+        StructureDocument.nom == "attestation-qualiopi.pdf")).scalar_one()
+    assert document.en_attente and document.change_id == request_of(item).id
+    assert "attestation-qualiopi.pdf application/pdf" in text(client.get("/structuredocumentview/list/"))
+    assert "En attente de validation" in text(client.get("/structuredocumentview/list/"))
+    assert "Document déposé attestation-qualiopi.pdf (1 Ko)" in text(client.get(f"/structureview/show/{item.id}"))
+
+    client.post(f"/structureview/change/submit/{item.id}")
+    manager = login("gestionnaire")
+    # the manager reads the document before deciding
+    assert manager.get(f"/structuredocumentview/document/{document.id}").data == PDF
+    manager.post(f"/structureview/change/reject/{item.id}", data={"commentaire": "Attestation illisible."})
+    assert fresh(StructureDocument, document.id) is None and request_of(item) is None
+
+    client = login("contact")
+    client.post("/structuredocumentview/add", content_type="multipart/form-data",
+                data={"structure": str(item.id), "fichier": (BytesIO(PDF), "attestation-2027.pdf")})
+    client.post(f"/structureview/change/submit/{item.id}")
+    accept(login, item)
+    document = db.session.execute(select(StructureDocument).where(StructureDocument.nom == "attestation-2027.pdf")).scalar_one()
+    assert not document.en_attente and document.structure_id == item.id
+
+
+def test_r_c9_withdrawing_the_request_removes_its_documents_and_operations(login, reset_demo):
+    client, item = login("contact"), cfa()
+    phone = coordonnee(item, CoordonneeKind.TELEPHONE)
+    client.post(f"/coordonneeview/delete/{phone.id}")
+    client.post("/structuredocumentview/add", content_type="multipart/form-data",
+                data={"structure": str(item.id), "fichier": (BytesIO(PDF), "brouillon.pdf")})
+    client.post(f"/structureview/change/drop/{item.id}")
+    assert request_of(item) is None and fresh(Coordonnee, phone.id) is not None
+    assert db.session.execute(select(StructureDocument).where(StructureDocument.nom == "brouillon.pdf")).first() is None
+
+
+def test_r_c9_a_list_change_while_the_request_waits_is_refused(login, reset_demo):
+    client, item = login("contact"), cfa()
+    email = coordonnee(item, CoordonneeKind.EMAIL)
+    client.post(f"/coordonneeview/edit/{email.id}", data=form_data(email, CoordonneeView.edit_columns,
+                                                                   valeur="accueil@cfa-btp.example"))
+    client.post(f"/structureview/change/submit/{item.id}")
+    waiting = json.loads(request_of(item).payload)
+
+    response = client.post("/coordonneeview/add", data={"structure": str(item.id), "nature": CoordonneeKind.WEB,
+                                                         "valeur": "https://cfa-btp.example", "diffusion": "y"})
+    assert response.status_code == 200 and "en attente de validation" in text(response)
+    assert 'value="https://cfa-btp.example"' in response.get_data(as_text=True)  # what was typed is kept
+    phone = coordonnee(cfa(), CoordonneeKind.TELEPHONE)
+    assert "en attente de validation" in text(client.post(f"/coordonneeview/delete/{phone.id}", follow_redirects=True))
+    assert json.loads(request_of(item).payload) == waiting and fresh(Coordonnee, phone.id) is not None
+
+
+def test_r_c9_managers_and_structures_not_yet_validated_change_their_lists_at_once(login, reset_demo):
+    manager, item = login("gestionnaire"), cfa()
+    email = coordonnee(item, CoordonneeKind.EMAIL)
+    manager.post(f"/coordonneeview/edit/{email.id}", data=form_data(email, CoordonneeView.edit_columns,
+                                                                    valeur="direction@cfa-btp.example"))
+    assert fresh(Coordonnee, email.id).valeur == "direction@cfa-btp.example" and request_of(item) is None
+
+    item = cfa()
+    item.etat = StructureEtat.EN_CREATION
+    db.session.commit()
+    client = login("contact")
+    phone = coordonnee(cfa(), CoordonneeKind.TELEPHONE)
+    client.post(f"/coordonneeview/delete/{phone.id}")
+    assert fresh(Coordonnee, phone.id) is None and request_of(item) is None
