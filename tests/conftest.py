@@ -80,10 +80,14 @@ def smtp_server():
 
 
 @pytest.fixture()
-def mailbox(smtp_server):
-    """The messages received by the loopback SMTP server during the test."""
+def mailbox(smtp_server, app):
+    """The messages received by the loopback SMTP server during the test; the job queue starts
+    empty too (e-mails are sent by its tasks: tests.helpers.deliver_queued runs them)."""
+    from app.jobs import jobs
+
     box, _ = smtp_server
     box.messages.clear()
+    jobs().huey.flush()
     return box
 
 

@@ -132,3 +132,22 @@ def memory_session(departement: str = "14", apprentissage: bool = False, **value
     for name, value in values.items():
         setattr(session, name, value)
     return session
+
+
+def deliver_queued() -> int:
+    """Run the tasks waiting in the job queue here, as its worker would (the e-mails of a decision
+    are sent by the queue); returns how many ran."""
+    from app.jobs import jobs
+
+    huey, ran = jobs().huey, 0
+    while (task := huey.dequeue()) is not None:
+        huey.execute(task)
+        ran += 1
+    return ran
+
+
+def decisions(mailbox, action: str) -> list:
+    """The e-mails of the Carif-Oref's decision `action` (« Validation », « Refus »…), once the job
+    queue has sent what waits in it."""
+    deliver_queued()
+    return [m for m in mailbox.messages if str(m["Subject"]).startswith(f"[Offre de formation] {action} :")]

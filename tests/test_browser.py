@@ -11,6 +11,7 @@ from werkzeug.serving import make_server
 
 from app.security.headers import QuietRequestHandler
 from tests.conftest import PASSWORDS
+from tests.helpers import decisions
 
 pytestmark = pytest.mark.browser
 
@@ -200,8 +201,9 @@ def test_r_g2_r_g5_full_loop_modification_validation_publication(live_server, pa
     assert db.session.get(Session, target.id).prerequis == "Maîtriser les bases de Windows."
     document = export_bytes(db.session).decode()
     assert "Maîtriser les bases de Windows." in document
-    assert [m["To"] for m in mailbox.messages] == ["contact.autre@demo.carif-oref.example"]
-    assert "Modification acceptée." in mailbox.messages[0].get_content()
+    [message] = decisions(mailbox, "Validation")
+    assert message["To"] == "contact.autre@demo.carif-oref.example"
+    assert "Modification acceptée." in message.get_content()
 
 
 def test_r_b1_r_b3_r_b4_account_request_to_first_login(live_server, page, mailbox, reset_demo):

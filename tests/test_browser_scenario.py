@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Formation, FormationEtat, Session, Structure
 from tests.test_browser import ARGS, CHROMIUM, live_server, login_as, submit  # noqa: F401  (live_server: a fixture)
+from tests.helpers import decisions
 
 pytestmark = pytest.mark.browser
 
@@ -139,4 +140,4 @@ def test_core_scenario_in_one_formation_page_and_one_session_page(live_server, b
     db.session.expire_all()
     assert db.session.get(Formation, formation_id).etat == FormationEtat.DIFFUSEE
     assert any("Maçon du patrimoine bâti" in str(message.get("Subject", "")) + message.get_body().get_content()
-               for message in mailbox.messages)
+               for message in decisions(mailbox, "Validation"))

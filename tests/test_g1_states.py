@@ -21,7 +21,7 @@ from app.workflow import diffusion, drafts
 from app.workflow.engine import MANAGER
 from app.workflow.suspension import SUSPENSION_WORKFLOW
 from app.workflow.transitions import CONTACT, TRANSITIONS, fire
-from tests.helpers import formation_like
+from tests.helpers import decisions, formation_like
 
 NS = {"l": "http://lheo.gouv.fr/2.3"}
 MOTIF = "Renouvellement de la fiche RNCP en cours"
@@ -224,7 +224,7 @@ def test_r_g1_on_hold_leaves_the_flows_and_the_export_until_lifted(app, login, f
     assert held.en_suspens and held.motif_suspension == MOTIF and held.etat == F.DIFFUSEE  # keeps its état
     entry = history(formation.id)[-1]
     assert (entry.action, entry.comment) == ("Mise en suspens", MOTIF)
-    told = [m for m in mailbox.messages if "Mise en suspens" in m["Subject"]]  # the organisation is told why
+    told = decisions(mailbox, "Mise en suspens")  # the organisation is told why
     assert told and MOTIF in told[0].get_content()
     # flows and the search's LHEO export leave it out
     assert not references & sent(write_flow(NATIONAL))

@@ -26,7 +26,7 @@ from app.models import (
 from app.commands.records import CHILD_HELD, CHILD_UNCHANGED, DOCUMENT_HELD
 from app.views.structures import CoordonneeView, LieuView
 from app.workflow import structure_changes
-from tests.helpers import form_data, structure
+from tests.helpers import decisions, form_data, structure
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -103,7 +103,8 @@ def test_r_c9_coordonnee_added_changed_and_removed_wait_for_validation(login, re
     history = db.session.execute(select(HistoryEntry.action, HistoryEntry.comment).where(
         HistoryEntry.entity == "structure", HistoryEntry.entity_id == item.id)).all()
     assert ("Validation de la modification de la fiche", "Coordonnées à jour.") in history
-    assert [m["To"] for m in mailbox.messages] == ["contact@demo.carif-oref.example"]
+    [message] = decisions(mailbox, "Validation de la modification de la fiche")
+    assert message["To"] == "contact@demo.carif-oref.example" and "Coordonnées à jour." in message.get_content()
 
 
 def test_r_c9_lieu_change_waits_for_validation(login, reset_demo):
@@ -224,3 +225,91 @@ def test_r_c9_managers_and_structures_not_yet_validated_change_their_lists_at_on
     phone = coordonnee(cfa(), CoordonneeKind.TELEPHONE)
     client.post(f"/coordonneeview/delete/{phone.id}")
     assert fresh(Coordonnee, phone.id) is None and request_of(item) is None
+
+
+def test_r_c9_completing_a_request_the_carif_oref_asked_about_keeps_it_en_complement(login, reset_demo):
+    client, item = login("contact"), cfa()
+    email = coordonnee(item, CoordonneeKind.EMAIL)
+    client.post(f"/coordonneeview/edit/{email.id}", data=form_data(email, CoordonneeView.edit_columns,
+                                                                   valeur="accueil@cfa-btp.example"))
+    client.post(f"/structureview/change/submit/{item.id}")
+    manager = login("gestionnaire")
+    manager.post(f"/structureview/change/ask_information/{item.id}", data={"commentaire": "Et le site web ?"})
+    assert request_of(item).etat == "complement"
+    client = login("contact")
+    client.post("/coordonneeview/add", data={"structure": str(item.id), "nature": CoordonneeKind.WEB,
+                                            "valeur": "https://cfa-btp.example", "diffusion": "y"})
+    change = request_of(item)
+    assert change.etat == "complement" and len(structure_changes.operations(change)) == 2
+    assert "Soumettre pour validation" in text(client.get(f"/structureview/show/{item.id}"))
+
+
+def test_r_c9_an_operation_is_withdrawn_alone_and_the_empty_request_goes(login, reset_demo):
+    client, item = login("contact"), cfa()
+    client.post("/coordonneeview/add", data={"structure": str(item.id), "nature": CoordonneeKind.EMAIL,
+                                            "valeur": "erreur@cfa-btp.example", "diffusion": "y"})
+    phone = coordonnee(item, CoordonneeKind.TELEPHONE)
+    client.post(f"/coordonneeview/delete/{phone.id}")
+    page = client.get(f"/structureview/show/{item.id}").get_data(as_text=True)
+    assert 'aria-label="Retirer de la demande : Coordonnée ajoutée"' in page
+    response = client.post(f"/structureview/change/withdraw/{item.id}/0", follow_redirects=True)
+    assert "Opération retirée de la demande de modification." in text(response)
+    [operation] = structure_changes.operations(request_of(item))
+    assert (operation["op"], operation["id"]) == ("delete", phone.id)
+    client.post(f"/structureview/change/withdraw/{item.id}/0")
+    assert request_of(item) is None and fresh(Coordonnee, phone.id) is not None
+    # another organisation cannot touch the request
+    login("contact").post(f"/coordonneeview/delete/{phone.id}")
+    other = login("contact.autre")
+    assert other.post(f"/structureview/change/withdraw/{item.id}/0").status_code == 404
+    assert len(structure_changes.operations(request_of(item))) == 1
+
+
+def test_r_c9_a_row_removed_by_the_carif_oref_takes_its_pending_operations_with_it(login, reset_demo):
+    client, item = login("contact"), cfa()
+    email = coordonnee(item, CoordonneeKind.EMAIL)
+    client.post(f"/coordonneeview/edit/{email.id}", data=form_data(email, CoordonneeView.edit_columns,
+                                                                   valeur="accueil@cfa-btp.example"))
+    email_id = email.id
+    login("gestionnaire").post(f"/coordonneeview/delete/{email_id}")
+    assert fresh(Coordonnee, email_id) is None
+    assert request_of(item) is None  # the only operation was on that row: nothing is left to validate
+
+
+def test_r_c11_a_lieu_that_sessions_use_is_not_deleted(login, reset_demo):
+    manager, item = login("gestionnaire"), cfa()
+    lieu = published_lieu(item)
+    response = manager.post(f"/lieuview/delete/{lieu.id}", follow_redirects=True)
+    assert "Ce lieu est celui de 1 session(s) : retirez-le de ces sessions avant de le supprimer." in text(response)
+    assert fresh(Lieu, lieu.id) is not None
+    unused = Lieu(structure=item, nom="Ancien atelier", ligne="2 rue du Port", code_postal="14000", ville="Caen",
+                  latitude=49.18, longitude=-0.37)
+    db.session.add(unused)
+    db.session.commit()
+    manager.post(f"/lieuview/delete/{unused.id}")
+    assert fresh(Lieu, unused.id) is None
+
+
+def test_r_g6_structure_request_acknowledged_confirmed_and_listed_in_the_digest(login, reset_demo, mailbox):
+    from app.workflow.mails import digest
+    from tests.helpers import deliver_queued
+
+    client, item = login("contact"), cfa()
+    email = coordonnee(item, CoordonneeKind.EMAIL)
+    client.post(f"/coordonneeview/edit/{email.id}", data=form_data(email, CoordonneeView.edit_columns,
+                                                                   valeur="accueil@cfa-btp.example"))
+    client.post(f"/structureview/change/submit/{item.id}")
+    assert mailbox.messages == []  # the pages queue them
+    deliver_queued()
+    subjects = {str(m["Subject"]): m for m in mailbox.messages}
+    saved = subjects["[Offre de formation] Modification enregistrée"]  # the save of a list of the published record
+    assert saved["To"] == "contact@demo.carif-oref.example" and "visible de nos partenaires après validation" in \
+        saved.get_content()
+    ack = next(m for s, m in subjects.items() if s.startswith("[Offre de formation] Demande de validation reçue"))
+    assert "demande de modification de la fiche de la structure" in " ".join(ack.get_content().split())
+    assert f"http://localhost/structureview/show/{item.id}" in ack.get_content()
+    mailbox.messages.clear()
+    digest()
+    [summary] = mailbox.messages
+    line = next(line for line in summary.get_content().splitlines() if item.reference in line)
+    assert line.startswith("- [nouveau] ") and "modification" in line

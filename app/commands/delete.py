@@ -7,6 +7,7 @@ from typing import Callable
 
 from app.extensions import db
 from app.validators import Problem
+from app.workflow import structure_changes
 
 from ._access import require_writable
 from .exceptions import Invalid
@@ -40,6 +41,7 @@ class DeleteRecord:
         if diversion is not None:
             return diversion
         try:
+            structure_changes.forget(db.session, self.item)  # C9: no operation outlives its row
             db.session.delete(self.item)
             db.session.commit()
         except Exception:  # noqa: BLE001 - a foreign key still pointing at the row

@@ -71,9 +71,32 @@ class FireStructureChange:
 
     def run(self):
         change = self.validate()
+        structure_id = self.structure.id
         try:
-            return structure_changes.fire(db.session, self.name, change, self.user, actor_of(self.user),
-                                          comment=self.comment)
+            shown = structure_changes.fire(db.session, self.name, change, self.user, actor_of(self.user),
+                                           comment=self.comment)
+        except transitions.TransitionRefused as refusal:
+            db.session.rollback()
+            raise refused(str(refusal)) from None
+        if self.name == "submit":  # G6: acknowledged to the organisation (the managers' digest lists it)
+            mails.queue(mails.SUBMITTED, structure_id, "structure")
+        return shown
+
+
+class WithdrawStructureOperation:
+    """Take one operation on the lists out of `structure`'s change request while its organisation
+    still edits it (C9)."""
+
+    def __init__(self, structure, index: int, user):
+        self.structure, self.index, self.user = structure, index, user
+
+    def run(self) -> None:
+        require_writable([self.structure], self.user)
+        change = structure_changes.pending(db.session, self.structure)
+        if change is None:
+            raise NotFound()
+        try:
+            structure_changes.withdraw(db.session, change, self.index)
         except transitions.TransitionRefused as refusal:
             db.session.rollback()
             raise refused(str(refusal)) from None

@@ -227,6 +227,14 @@ def check_lieu(lieu: Lieu, *, require_coordinates: bool = True) -> list[Problem]
     return problems
 
 
+def check_lieu_removal(sessions_using: int) -> list[Problem]:
+    """C11, F4: a lieu that sessions use is not removed (their lieux de formation would vanish)."""
+    if sessions_using:
+        return [Problem("", f"Ce lieu est celui de {sessions_using} session(s) : retirez-le de ces sessions "
+                            "avant de le supprimer.", rule="C11")]
+    return []
+
+
 # Abbreviations seen in the seeds ("ST ETIENNE DU ROUVRAY" vs "Saint-Etienne-du-Rouvray").
 _ABBREVIATIONS = {
     "st": "saint",

@@ -38,6 +38,7 @@ from app.models import (
     Structure,
     StructureContact,
     StructureDocument,
+    StructureChangeEtat,
     StructureEtat,
 )
 from app.commands import Invalid
@@ -45,13 +46,14 @@ from app.commands.actor import actor_of
 from app.commands.confirm import ConfirmStructure
 from app.commands.records import RECORDS
 from app.commands.save import SaveRecord
-from app.commands.transition import FireStructureChange
+from app.commands.transition import FireStructureChange, WithdrawStructureOperation
 from app.extensions import db
 from app.models import HistoryEntry
 from app.models.structures import QUALIOPI_FIELDS
 from app.security.scope import SCOPE, WRITABLE, current_user, is_manager, scoped
 from app.workflow import structure_changes
 from app.workflow.principal import keep_one_principal
+from app.validators import check_lieu_removal
 from app.validators.documents import MAX_BYTES, document_problems, download_headers, safe_filename, sniff_mime
 
 from .base import ScopedModelView, interface, parse_pk
@@ -151,6 +153,14 @@ class LieuView(ScopedModelView):
 
     def prefill_form(self, form, pk):
         prefill_staged(form, db.session.get(Lieu, pk))
+
+    def pre_delete(self, item):
+        super().pre_delete(item)
+        using = db.session.execute(select(func.count(func.distinct(SessionLieu.session_id)))
+                                   .where(SessionLieu.lieu_id == item.id)).scalar()
+        problems = check_lieu_removal(using)
+        if problems:
+            raise ValueError(problems[0].message)
 
     def prefill_add(self, form):
         """F3, F4: a lieu created from a session page starts with its OF formateur's address (the
@@ -328,6 +338,7 @@ class StructureView(ScopedModelView):
             write_to_carif=writable and not is_manager(g.user),
             change_diff=structure_changes.diff(db.session, change, _label) if change else [],
             change_transitions=structure_changes.available(change, actor) if writable else [],
+            may_withdraw=writable and change is not None and change.etat != StructureChangeEtat.EN_ATTENTE,
             history=history_rows(db.session.execute(scoped(select(HistoryEntry).where(
                 HistoryEntry.entity == "structure", HistoryEntry.entity_id == structure.id), HistoryEntry, write=False)
                 .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())).scalars()),
@@ -371,6 +382,20 @@ class StructureView(ScopedModelView):
         total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar() or 0
         rows = db.session.execute(query.order_by(Structure.raison_sociale).limit(QUALIOPI_LISTED)).scalars().all()
         return self.render_template("portal/qualiopi_lost.html", rows=rows, total=total)
+
+    @expose("/change/withdraw/<pk>/<int:index>", methods=["POST"])
+    @has_access
+    @permission_name(ACTION_EDIT)
+    def change_withdraw(self, pk, index):
+        """C9: one operation on the lists taken out of the structure's change request."""
+        structure = self._scoped_get(pk)
+        try:
+            WithdrawStructureOperation(structure, index, g.user).run()
+        except Invalid as refused:
+            flash(str(refused), "danger")
+        else:
+            flash("Opération retirée de la demande de modification.", "success")
+        return redirect(url_for("StructureView.show", pk=structure.id))
 
     @expose("/change/<name>/<pk>", methods=["POST"])
     @has_access

@@ -1,6 +1,8 @@
-"""The e-mails the seeds send besides the decisions (SPEC G6; notify.py sends the decisions):
+"""The e-mails the seeds send (SPEC G6):
 
-- the organisation's submission acknowledged (« nous avons bien reçu votre demande »), to the
+- each decision of the Carif-Oref (accepted, refused, information asked…) to the organisation
+  (notify.py writes it);
+- the organisation's submission (a formation, or its structure's change request) acknowledged (« nous avons bien reçu votre demande »), to the
   structure's contacts holding a modification right;
 - each save of a published record confirmed to its author (seed 003: « à chaque enregistrement,
   vous recevez un mail de confirmation ») — a formation already diffusée (its save goes into the
@@ -23,7 +25,16 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db, mail
-from app.models import Formation, Structure, StructureChange, StructureChangeEtat
+from app.models import (
+    Coordonnee,
+    Formation,
+    Lieu,
+    Structure,
+    StructureChange,
+    StructureChangeEtat,
+    StructureContact,
+    StructureDocument,
+)
 from app.models.base import utcnow
 from app.models.workflow import FormationEtat
 from app.security.headers import public_url
@@ -33,7 +44,8 @@ from .notify import organisation_emails
 
 log = logging.getLogger(__name__)
 
-SUBMITTED, SAVED = "soumission", "enregistrement"
+SUBMITTED, SAVED, DECISION = "soumission", "enregistrement", "decision"
+STRUCTURE_LISTS = (Coordonnee, Lieu, StructureContact, StructureDocument)
 DIGEST_LISTED = 50  # items listed in the digest; the others are counted
 SIGNATURE = ["", "Cordialement,", "Le Carif-Oref"]
 
@@ -83,10 +95,16 @@ def send(kind: str, *args) -> list[str]:
         return _submitted(*args)
     if kind == SAVED:
         return _saved(*args)
+    if kind == DECISION:
+        from .notify import send_decision
+
+        return send_decision(*args)
     raise ValueError(f"unknown workflow e-mail {kind!r}")
 
 
-def _submitted(formation_id: int) -> list[str]:
+def _submitted(formation_id: int, model: str = "formation") -> list[str]:
+    if model == "structure":
+        return _structure_submitted(formation_id)
     formation = db.session.get(Formation, formation_id)
     if formation is None or formation.structure is None:
         return []
@@ -97,6 +115,19 @@ def _submitted(formation_id: int) -> list[str]:
              "courriel à sa décision.", "",
              "Voir la formation : " + _formation_link(formation.draft_of or formation), *SIGNATURE]
     return _send(subject, organisation_emails(formation.structure), lines)
+
+
+def _structure_submitted(structure_id: int) -> list[str]:
+    structure = db.session.get(Structure, structure_id)
+    if structure is None:
+        return []
+    subject = f"[Offre de formation] Demande de validation reçue : fiche de la structure {structure.nom}"
+    lines = ["Bonjour,", "",
+             f"Le Carif-Oref a bien reçu votre demande de modification de la fiche de la structure « {structure.nom} » "
+             f"(référence {structure.reference}). La fiche validée reste diffusée jusqu'à sa décision, que vous "
+             "recevrez par courriel.", "",
+             "Voir la fiche : " + public_url("StructureView.show", pk=structure.id), *SIGNATURE]
+    return _send(subject, organisation_emails(structure), lines)
 
 
 def _saved(model: str, pk: int, user_id: int) -> list[str]:
@@ -126,9 +157,12 @@ def _saved(model: str, pk: int, user_id: int) -> list[str]:
 
 def published_record(item) -> tuple[str, int] | None:
     """("formation" | "structure", id) when `item` belongs to a published record whose save the
-    seeds confirm by e-mail; None otherwise."""
+    seeds confirm by e-mail (a structure's list belongs to the structure); None otherwise."""
     if isinstance(item, Structure):
         return ("structure", item.id) if item.id is not None else None
+    if isinstance(item, STRUCTURE_LISTS):
+        structure = item.structure
+        return ("structure", structure.id) if structure is not None and structure.id is not None else None
     formation = item if isinstance(item, Formation) else None
     if formation is None:
         parent = getattr(item, "session", None) or item
@@ -172,6 +206,18 @@ def digest(now=None) -> list[str]:
                      f"{what}{stamp}")
     if total > len(rows):
         lines.append(f"… et {total - len(rows)} autre(s).")
+    if changes:
+        requests = db.session.execute(select(StructureChange).where(StructureChange.etat == StructureChangeEtat.EN_ATTENTE)
+                                      .options(joinedload(StructureChange.structure))
+                                      .order_by((StructureChange.submitted_at >= since).desc(), StructureChange.submitted_at,
+                                                StructureChange.id).limit(DIGEST_LISTED)).scalars().all()
+        lines += ["", "Fiches de structure :"]
+        for change in requests:
+            marker = "[nouveau] " if change.submitted_at is not None and change.submitted_at >= since else ""
+            stamp = f" le {change.submitted_at:%d/%m/%Y à %H:%M} (UTC)" if change.submitted_at else ""
+            lines.append(f"- {marker}{change.structure.reference} – {change.structure.nom} : modification{stamp}")
+        if changes > len(requests):
+            lines.append(f"… et {changes - len(requests)} autre(s).")
     lines += ["", "File de validation : " + public_url("ValidationQueueView.queue"), "",
               "Ce récapitulatif quotidien vous est envoyé par le portail de l'offre de formation."]
     return _send(f"[Offre de formation] {total + changes} élément(s) à valider", carif_emails(), lines)

@@ -1,6 +1,7 @@
 """E-mails to the organisation when the Carif-Oref accepts, refuses or asks for information
-(SPEC G5, G6), sent through Flask-Mail. A mail server that does not answer never undoes a
-transition: the failure is logged and the history keeps the decision."""
+(SPEC G5, G6), queued after the decision's commit and sent by the job queue through Flask-Mail. A
+mail server that does not answer never delays or undoes a transition: the failure is logged and
+the history keeps the decision."""
 from __future__ import annotations
 
 import logging
@@ -44,9 +45,22 @@ def message_for(item, action: str, comment: str | None) -> tuple[str, str]:
     return subject, "\n".join(lines)
 
 
-def notify_organisation(item, action: str, comment: str | None) -> list[str]:
-    """Send the decision about a formation or a structure to its organisation; returns the
-    recipients (empty when none or when the mail server failed)."""
+def notify_organisation(item, action: str, comment: str | None) -> bool:
+    """Queue the decision about a formation or a structure for its organisation (job queue, task
+    `workflow_email`): the manager's page never waits for the mail server."""
+    from .mails import DECISION, queue
+
+    return queue(DECISION, "structure" if isinstance(item, Structure) else "formation", item.id, action, comment)
+
+
+def send_decision(model: str, pk: int, action: str, comment: str | None) -> list[str]:
+    """The queue's task: send the decision to the organisation; returns the recipients (empty when
+    none, when the record is gone or when the mail server failed)."""
+    from app.models import Formation
+
+    item = db.session.get(Structure if model == "structure" else Formation, pk)
+    if item is None:
+        return []
     recipients = organisation_emails(item if isinstance(item, Structure) else item.structure)
     if not recipients:
         return []

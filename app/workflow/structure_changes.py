@@ -169,7 +169,8 @@ def _open_request(db_session, structure_id: int, author) -> StructureChange:
     if change is None:
         change = StructureChange(structure=structure, payload="{}")
         db_session.add(change)
-    change.etat = E.BROUILLON
+    if change.etat != E.COMPLEMENT:  # completing what the Carif-Oref asked for keeps the request so
+        change.etat = E.BROUILLON
     change.author = author
     return change
 
@@ -276,6 +277,37 @@ def stage_child(db_session, item, op: str, author) -> StructureChange | None:
     return change
 
 
+def forget(db_session, item) -> None:
+    """A row of the structure's list removed outright (by the Carif-Oref): the operations the
+    organisation's request holds on it go (none may land on a later row given the same id)."""
+    name = child_type(item)
+    change = pending(db_session, item.structure) if name and item.structure is not None else None
+    ops = operations(change)
+    kept = [o for o in ops if not (o["type"] == name and o["id"] == item.id)]
+    if change is None or kept == ops:
+        return
+    fields = {k: v for k, v in json.loads(change.payload).items() if k != CHILD_KEY}
+    change.payload = _payload(fields, kept)
+    if _is_empty(change):
+        db_session.delete(change)
+
+
+def withdraw(db_session, change: StructureChange, index: int) -> None:
+    """Take operation `index` out of a request the organisation still edits (a coordonnée added by
+    mistake, a removal changed of mind); the request goes when nothing is left."""
+    if change.etat == E.EN_ATTENTE:
+        raise TransitionRefused(WAITING)
+    payload = json.loads(change.payload)
+    ops = payload.pop(CHILD_KEY, [])
+    if not 0 <= index < len(ops):
+        raise TransitionRefused("Cette opération n'est plus dans la demande.")
+    del ops[index]
+    change.payload = _payload(payload, ops)
+    if _is_empty(change):
+        db_session.delete(change)
+    db_session.commit()
+
+
 def stage_document(db_session, document: StructureDocument, author) -> StructureChange:
     """A document deposited on a validated structure waits with the structure's request."""
     structure_id = document.structure.id
@@ -317,15 +349,25 @@ def proposed_values(db_session, change: StructureChange) -> dict:
     return {name: value for name, value in values.items() if name in FIELDS or name in LISTS}
 
 
-def diff(db_session, change: StructureChange, labels=lambda name: name) -> list[tuple[str, str, str]]:
-    """(label, validated value, proposed value) for each changed field, then each operation on
-    the structure's lists and each document deposited."""
+@dataclass(frozen=True)
+class DiffRow:
+    label: str
+    before: str
+    after: str
+    operation: int | None = None  # index of the operation on a list, on its first row (to withdraw it)
+
+
+def diff(db_session, change: StructureChange, labels=lambda name: name) -> list[DiffRow]:
+    """Each changed field (validated value, proposed value), then each operation on the
+    structure's lists and each document deposited."""
     structure = change.structure
-    rows = [(labels(name), display(getattr(structure, name) if name in FIELDS else list(getattr(structure, name))),
-             display(value)) for name, value in proposed_values(db_session, change).items()]
-    for operation in operations(change):
-        rows += _operation_rows(db_session, operation, labels)
-    rows += [("Document déposé", "", f"{document.nom} ({document.taille // 1024 + 1} Ko)") for document in change.documents]
+    rows = [DiffRow(labels(name), display(getattr(structure, name) if name in FIELDS else list(getattr(structure, name))),
+                    display(value)) for name, value in proposed_values(db_session, change).items()]
+    for index, operation in enumerate(operations(change)):
+        for position, (label, before, after) in enumerate(_operation_rows(db_session, operation, labels)):
+            rows.append(DiffRow(label, before, after, index if position == 0 else None))
+    rows += [DiffRow("Document déposé", "", f"{document.nom} ({document.taille // 1024 + 1} Ko)")
+             for document in change.documents]
     return rows
 
 
@@ -335,8 +377,8 @@ def _operation_rows(db_session, operation: dict, labels) -> list[tuple[str, str,
     if operation["op"] == CREATE:
         return [(f"{child.title} ajouté{'e' if child.model is Coordonnee else ''}", "", _summary(child, values))]
     row = db_session.get(child.model, operation["id"])
-    if row is None:
-        return []
+    if row is None:  # removed meanwhile: nothing to apply, the organisation may withdraw it
+        return [(f"{child.title} supprimé{'e' if child.model is Coordonnee else ''} entre-temps", "", "")]
     current = {field: getattr(row, field) for field in child.fields}
     if operation["op"] == DELETE:
         return [(f"{child.title} supprimé{'e' if child.model is Coordonnee else ''}", _summary(child, current), "")]
