@@ -1,8 +1,9 @@
 """Portal configuration, read from the environment.
 
-DATABASE_URL, SECRET_KEY, MAIL_*, REGION_*, LHEO_FLOW_DIR, PORTAL_BASE_URL and TRUSTED_HOSTS may
-be set in the environment; everything else has a sensible default for a local install. The SQLite
-database, the generated secret key and the LHEO flows live under instance/.
+Every value read below from os.environ may be set in the environment (docs/deploiement.md lists them);
+everything else has a sensible default for a local install. The SQLite database, the generated
+secret key and the LHEO flows live under instance/. The web server's own settings (address, workers,
+timeouts) are in gunicorn.conf.py.
 """
 import os
 import secrets
@@ -106,6 +107,11 @@ MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8080").rstrip("/")
 TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or sorted(
     {urlsplit(PORTAL_BASE_URL).hostname or "127.0.0.1", "127.0.0.1", "localhost"})
+
+# Logs (app/logs.py): "text" (default) or "json" (one JSON object per line, for a log collector),
+# with a request id in each line that the 500 page shows as its reference.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").lower()
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
 
 # Mail
 MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
