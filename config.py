@@ -108,6 +108,12 @@ PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8080").rst
 TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or sorted(
     {urlsplit(PORTAL_BASE_URL).hostname or "127.0.0.1", "127.0.0.1", "localhost"})
 
+# Behind a reverse proxy (docs/deploiement.md): the number of proxies in front of the portal whose
+# X-Forwarded-For and X-Forwarded-Proto are believed (werkzeug's ProxyFix). 0 (default): none, the
+# client is the connection's address. The rate limits count per client address: behind nginx with
+# 0, every visitor would be "127.0.0.1" and share one quota.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+
 # Logs (app/logs.py): "text" (default) or "json" (one JSON object per line, for a log collector),
 # with a request id in each line that the 500 page shows as its reference.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").lower()

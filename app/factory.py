@@ -83,6 +83,11 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
     from . import logs
 
     logs.install(app)  # a request id on every answer and in the log; one log line per request
+    if app.config.get("PROXY_COUNT"):  # behind a reverse proxy: the client's address and scheme
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     register_error_pages(app)
     register_guards(app)
     register_commands(app)
