@@ -77,7 +77,14 @@ AUTH_USER_REGISTRATION = False
 AUTH_RATE_LIMITED = True
 AUTH_RATE_LIMIT = "10 per 5 minute"  # login POSTs per address (FAB's Flask-Limiter)
 RATELIMIT_ENABLED = True  # FAB 5.3 defaults it to False, which silently disables AUTH_RATE_LIMIT
-RATELIMIT_STORAGE_URI = "memory://"
+# Where the limiter counts (issue 16 item 3): in Redis when REDIS_URL is set, so that every gunicorn
+# worker and every machine shares one count per address; in this process's memory otherwise (one
+# process counts alone: `make run` and a single small server). A Redis that stops answering does not
+# make the login fail: the limiter counts in memory until it is back (and logs it).
+REDIS_URL = os.environ.get("REDIS_URL") or None
+RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
+RATELIMIT_SWALLOW_ERRORS = True
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 FAB_PASSWORD_COMPLEXITY_ENABLED = True
 from app.security.passwords import check_password_complexity  # noqa: E402
 from app.security.roles import FAB_ROLES  # noqa: E402,F401  (roles are code: app/security/roles.py)
@@ -139,7 +146,6 @@ ACCOUNT_RATE_LIMIT = "20 per hour"  # POSTs of the public account pages, per add
 # Job queue (app/jobs/): Huey on an embedded SQLite file under instance/ (no server to run);
 # on Redis when REDIS_URL is set (e.g. redis://127.0.0.1:6379/0). `flask jobs worker` (started
 # by `make run` with the portal) runs the tasks and the nightly ones.
-REDIS_URL = os.environ.get("REDIS_URL") or None
 JOBS_QUEUE_NAME = os.environ.get("JOBS_QUEUE_NAME", "portail")
 JOBS_SQLITE_PATH = os.environ.get("JOBS_SQLITE_PATH", str(INSTANCE_DIR / "jobs.db"))
 JOBS_WORKERS = int(os.environ.get("JOBS_WORKERS", "2"))
