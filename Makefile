@@ -7,7 +7,7 @@ VENDOR := app/static/vendor
 ASSETS := $(VENDOR)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run serve test test-pure test-sqlite test-postgres assets node-deps browser-deps i18n bench clean
+.PHONY: run serve backup-check test test-pure test-sqlite test-postgres assets node-deps browser-deps i18n bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ run: $(STAMP) i18n assets
 # release (`flask db upgrade`), not here: several servers would migrate at once.
 serve: $(STAMP) i18n assets
 	$(BIN)/flask portal serve
+
+# The guide's backup and restore, proven on the local PostgreSQL (CI runs it after the tests).
+backup-check: $(STAMP) i18n
+	bash scripts/backup_restore_check.sh
 
 # Node.js and npm from Debian when the machine has none (only `make assets` uses them).
 node-deps:
