@@ -7,7 +7,7 @@ VENDOR := app/static/vendor
 ASSETS := $(VENDOR)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-pure test-sqlite test-postgres assets node-deps browser-deps i18n bench clean
+.PHONY: run serve backup-check test test-pure test-sqlite test-postgres assets node-deps browser-deps i18n bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,11 +33,22 @@ assets: $(ASSETS)
 # A deployment sets its own; without them the portal says so and makes no partner flow (app/region.py).
 DEMO_REGION = REGION_CODE=$${REGION_CODE:-28} REGION_PREFIX=$${REGION_PREFIX:-04}
 
-# Installs, migrates, loads the demo region and serves on http://127.0.0.1:8080 (SQLite under instance/).
+# Installs, migrates, loads the demo region and serves on http://127.0.0.1:8080 (SQLite under instance/)
+# through gunicorn with the job worker, as `make serve` does (run.py → app/server.py).
 run: $(STAMP) i18n assets
 	$(DEMO_REGION) $(BIN)/flask db upgrade
 	$(DEMO_REGION) $(BIN)/flask demo load
 	$(DEMO_REGION) $(BIN)/python run.py
+
+# Production (docs/deploiement.md): gunicorn (gunicorn.conf.py) and the job worker, configured by the
+# environment (DATABASE_URL, SECRET_KEY, REGION_*, …); the schema is migrated beforehand, once per
+# release (`flask db upgrade`), not here: several servers would migrate at once.
+serve: $(STAMP) i18n assets
+	$(BIN)/flask portal serve
+
+# The guide's backup and restore, proven on the local PostgreSQL (CI runs it after the tests).
+backup-check: $(STAMP) i18n
+	bash scripts/backup_restore_check.sh
 
 # Node.js and npm from Debian when the machine has none (only `make assets` uses them).
 node-deps:

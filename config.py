@@ -1,8 +1,9 @@
 """Portal configuration, read from the environment.
 
-DATABASE_URL, SECRET_KEY, MAIL_*, REGION_*, LHEO_FLOW_DIR, PORTAL_BASE_URL and TRUSTED_HOSTS may
-be set in the environment; everything else has a sensible default for a local install. The SQLite
-database, the generated secret key and the LHEO flows live under instance/.
+Every value read below from os.environ may be set in the environment (docs/deploiement.md lists them);
+everything else has a sensible default for a local install. The SQLite database, the generated
+secret key and the LHEO flows live under instance/. The web server's own settings (address, workers,
+timeouts) are in gunicorn.conf.py.
 """
 import os
 import secrets
@@ -76,7 +77,14 @@ AUTH_USER_REGISTRATION = False
 AUTH_RATE_LIMITED = True
 AUTH_RATE_LIMIT = "10 per 5 minute"  # login POSTs per address (FAB's Flask-Limiter)
 RATELIMIT_ENABLED = True  # FAB 5.3 defaults it to False, which silently disables AUTH_RATE_LIMIT
-RATELIMIT_STORAGE_URI = "memory://"
+# Where the limiter counts (issue 16 item 3): in Redis when REDIS_URL is set, so that every gunicorn
+# worker and every machine shares one count per address; in this process's memory otherwise (one
+# process counts alone: `make run` and a single small server). A Redis that stops answering does not
+# make the login fail: the limiter counts in memory until it is back (and logs it).
+REDIS_URL = os.environ.get("REDIS_URL") or None
+RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
+RATELIMIT_SWALLOW_ERRORS = True
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 FAB_PASSWORD_COMPLEXITY_ENABLED = True
 from app.security.passwords import check_password_complexity  # noqa: E402
 from app.security.roles import FAB_ROLES  # noqa: E402,F401  (roles are code: app/security/roles.py)
@@ -107,6 +115,17 @@ PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8080").rst
 TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or sorted(
     {urlsplit(PORTAL_BASE_URL).hostname or "127.0.0.1", "127.0.0.1", "localhost"})
 
+# Behind a reverse proxy (docs/deploiement.md): the number of proxies in front of the portal whose
+# X-Forwarded-For and X-Forwarded-Proto are believed (werkzeug's ProxyFix). 0 (default): none, the
+# client is the connection's address. The rate limits count per client address: behind nginx with
+# 0, every visitor would be "127.0.0.1" and share one quota.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+
+# Logs (app/logs.py): "text" (default) or "json" (one JSON object per line, for a log collector),
+# with a request id in each line that the 500 page shows as its reference.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").lower()
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+
 # Mail
 MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
 MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
@@ -127,7 +146,6 @@ ACCOUNT_RATE_LIMIT = "20 per hour"  # POSTs of the public account pages, per add
 # Job queue (app/jobs/): Huey on an embedded SQLite file under instance/ (no server to run);
 # on Redis when REDIS_URL is set (e.g. redis://127.0.0.1:6379/0). `flask jobs worker` (started
 # by `make run` with the portal) runs the tasks and the nightly ones.
-REDIS_URL = os.environ.get("REDIS_URL") or None
 JOBS_QUEUE_NAME = os.environ.get("JOBS_QUEUE_NAME", "portail")
 JOBS_SQLITE_PATH = os.environ.get("JOBS_SQLITE_PATH", str(INSTANCE_DIR / "jobs.db"))
 JOBS_WORKERS = int(os.environ.get("JOBS_WORKERS", "2"))

@@ -80,6 +80,14 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
     from .health import health
 
     app.register_blueprint(health)  # /healthz, /readyz: no session, no data
+    from . import logs
+
+    logs.install(app)  # a request id on every answer and in the log; one log line per request
+    if app.config.get("PROXY_COUNT"):  # behind a reverse proxy: the client's address and scheme
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     register_error_pages(app)
     register_guards(app)
     register_commands(app)
@@ -172,6 +180,7 @@ def register_apis(appbuilder: AppBuilder) -> None:
 
 def register_error_pages(app: Flask) -> None:
     from .imports.workbook import MAX_BYTES as WORKBOOK_MAX_BYTES
+    from .logs import request_id
     from .validators.documents import MAX_BYTES as DOCUMENT_MAX_BYTES
 
     def megabytes(size: int) -> int:
@@ -192,14 +201,20 @@ def register_error_pages(app: Flask) -> None:
     def handler(error):
         code = getattr(error, "code", 500) or 500
         if request.path.startswith("/api/"):
-            return {"message": messages.get(code, messages[500])}, code
+            body = {"message": messages.get(code, messages[500])}
+            if code == 500:
+                body["reference"] = request_id()
+            return body, code
         if "user" not in g:  # errors raised before FAB's before_request (e.g. CSRF) have no g.user
             g.user = current_user
         from .security.headers import safe_target
 
         back = safe_target(request.referrer or "", "") if code in (400, 413, 429) else ""
+        # A 500's reference is the request id its traceback was logged with (app/logs.py).
+        reference = request_id() if code == 500 else None
         return render_template("portal/error.html", code=code, message=messages.get(code, messages[500]), back=back,
-                               appbuilder=app.appbuilder, base_template=app.appbuilder.base_template), code
+                               reference=reference, appbuilder=app.appbuilder,
+                               base_template=app.appbuilder.base_template), code
 
     for code in messages:
         app.register_error_handler(code, handler)

@@ -1,6 +1,4 @@
 """`flask jobs worker` (Huey's consumer for this application), `flask jobs list`, `flask jobs run`."""
-import logging
-
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -10,15 +8,21 @@ jobs_cli = AppGroup("jobs", help="File des tâches : exports en arrière-plan et
 
 @jobs_cli.command("worker")
 @click.option("--workers", type=int, default=None, help="Nombre de tâches menées en parallèle (JOBS_WORKERS, 2).")
-def worker_command(workers):
+@click.option("--periodic/--no-periodic", default=True,
+              help="Planifier les tâches de nuit (par défaut). Avec plusieurs workers sur une même file, "
+                   "un seul les planifie : les autres reçoivent --no-periodic.")
+def worker_command(workers, periodic):
     """Exécute les tâches de la file et, à leur heure, les tâches de nuit ; Ctrl-C l'arrête après
     la tâche en cours."""
     from app.jobs import jobs
+    from app.logs import configure
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure(current_app.config["LOG_FORMAT"], current_app.config["LOG_LEVEL"])
     queue = jobs()
+    # Huey's consumer runs a scheduler thread that queues each periodic task when it is due: with
+    # periodic=False this consumer only runs what is queued (huey_consumer's -n).
     consumer = queue.huey.create_consumer(workers=workers or current_app.config["JOBS_WORKERS"],
-                                          worker_type="thread", periodic=True)
+                                          worker_type="thread", periodic=periodic)
     consumer.run()
 
 

@@ -1,4 +1,4 @@
-"""`flask portal init` (roles), `flask referentials load`, `load-france-competences`, `load-formacode`,
+"""`flask portal init` (roles), `flask portal serve` (gunicorn and the job worker), `flask referentials load`, `load-france-competences`, `load-formacode`,
 `load-certifinfo` and `load-qualiopi`."""
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +18,22 @@ def init_command():
     """Crée les rôles (Admin, Gestionnaire, Contact OF) s'ils manquent."""
     current_app.appbuilder.sm.create_roles()
     click.echo("Rôles à jour.")
+
+
+@portal_cli.command("serve")
+@click.option("--bind", default=None, metavar="HÔTE:PORT",
+              help="Adresse d'écoute (par défaut PORTAL_BIND, sinon 127.0.0.1:8080).")
+@click.option("--worker/--no-worker", default=True,
+              help="Lancer aussi le worker de la file des tâches (par défaut). --no-worker : le serveur web "
+                   "seul, le worker tournant ailleurs (`flask jobs worker`).")
+@click.option("--periodic/--no-periodic", default=True,
+              help="Le worker planifie les tâches de nuit (par défaut) ; un seul worker par file doit le faire.")
+def serve_command(bind, worker, periodic):
+    """Sert le portail comme en production : gunicorn (gunicorn.conf.py) et le worker de la file des
+    tâches ; Ctrl-C ou SIGTERM arrête les deux."""
+    from app.server import serve
+
+    raise SystemExit(serve(bind=bind, worker=worker, periodic=periodic, echo=click.echo))
 
 
 @referentials_cli.command("load")
