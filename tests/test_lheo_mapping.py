@@ -273,6 +273,18 @@ def test_r_f6_r_j1_fees_exported_with_the_rate_of_vat_and_the_fees_left_to_pay()
     assert extras["detail-frais-additionnels"] == "Tenue de travail"
 
 
+def test_r_f6_r_j1_prise_en_charge_as_the_organisation_said_else_from_the_financeur():
+    offer = Offer()
+    formation = offer.apprentissage(reference="100010F", session_reference="100123S")
+    financement = formation.sessions[0].financements[0]
+    derived = one(parse(export([formation])).find(".//l:action", NS), "l:prise-en-charge-frais-possible")
+    assert derived == "1"  # the demo's financeur is not the trainee: a funder pays
+    financement.prise_en_charge_frais = False  # seed 004: « Prise en charge des frais pédagogiques : non »
+    document = export([formation])
+    assert validate(document) == []
+    assert one(parse(document).find(".//l:action", NS), "l:prise-en-charge-frais-possible") == "0"
+
+
 def test_r_f5_referents_exported_as_contact_session_with_their_type():
     offer = Offer()
     formation = offer.apprentissage(reference="100010F", session_reference="100123S")

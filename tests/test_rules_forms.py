@@ -2,6 +2,7 @@
 French message next to the field, and nothing is saved; a valid one saves (issue 3, wiring)."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -115,9 +116,16 @@ def test_r_f1_short_session_must_be_yearly_with_permanent_entry(login, reset_dem
     assert "se termine le 31/12/2027 (au plus tard le 31/03/2028)" in error_next_to(page, "fin")
     assert "entrée-sortie permanente : cochez la case" in error_next_to(page, "entree_sortie_permanente")
     assert fresh(Session, session.id).debut.year == year  # nothing saved
+    # durations are whole hours (LHEO nombre-heures-*: integers): 35.5 is refused as such, not rounded
     page = edit_session(client, session, duree_centre="35.5", duree_entreprise=None, debut="02/03/2027",
                         fin="06/03/2027", entree_sortie_permanente=None).get_data(as_text=True)
-    assert "session annuelle" not in page  # 35.5 hours: a dated session is fine
+    assert "entier" in error_next_to(page, "duree_centre") and "session annuelle" not in error_next_to(page, "debut")
+    response = edit_session(client, session, duree_centre="36", duree_entreprise=None, debut="02/03/2027",
+                            fin="06/03/2027", entree_sortie_permanente=None)
+    assert response.status_code == 302, page_messages(response.get_data(as_text=True))  # 36 h: a dated session
+    page = edit_session(client, session, duree_centre="35", duree_entreprise=None, debut="01/01/2027",
+                        fin="01/04/2028", entree_sortie_permanente="y").get_data(as_text=True)
+    assert "au plus tard le 31/03/2028" in error_next_to(page, "fin")  # one day too far
     response = edit_session(client, session, duree_centre="35", duree_entreprise=None, debut="01/01/2027",
                             fin="31/03/2028", entree_sortie_permanente="y")
     assert response.status_code == 302, page_messages(response.get_data(as_text=True))
@@ -526,6 +534,24 @@ def test_r_f6_ttc_computed_from_ht_and_the_rate_of_vat(login, reset_demo):
     assert (added.tva, added.frais_certification, added.frais_additionnels) == (
         Decimal("5.50"), Decimal("150.00"), Decimal("49.90"))
     assert added.frais_additionnels_details == "Tenue de travail et chaussures de sécurité"
+
+
+def test_r_f6_prise_en_charge_des_frais_pedagogiques_oui_non_or_left_to_the_financeur(login, reset_demo):
+    client = login("contact")
+    session = securite_session()
+    form = client.get(f"/financementview/add?_flt_0_session={session.id}").get_data(as_text=True)
+    assert _options(form, "prise_en_charge_frais") == ["Selon le financeur", "Oui", "Non"]
+    response = client.post("/financementview/add", data=financement_form(
+        session, mesure("CPF"), nb_places="4", prise_en_charge_frais="False"))
+    assert response.status_code == 302, page_messages(response.get_data(as_text=True))
+    added = next(f for f in fresh(Session, session.id).financements if f.nb_places == 4)
+    assert added.prise_en_charge_frais is False
+    edit = client.get(f"/financementview/edit/{added.id}").get_data(as_text=True)
+    assert re.search(r'<option selected value="False">Non</option>|<option value="False" selected>Non</option>', edit)
+    response = client.post(f"/financementview/edit/{added.id}", data=financement_form(
+        session, mesure("CPF"), nb_places="4", prise_en_charge_frais="None"))
+    assert response.status_code == 302, page_messages(response.get_data(as_text=True))
+    assert fresh(type(added), added.id).prise_en_charge_frais is None
 
 
 def test_r_f6_inconsistent_ttc_refused_next_to_the_field_and_kept(login, reset_demo):

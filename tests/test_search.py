@@ -195,6 +195,13 @@ def test_r_i3_potentiel_de_formation_keywords_find_the_organisations_offer(login
     assert sessions_of(client, potentiel="astrophysique") == set()
     page = client.get("/recherche/formations", query_string={"potentiel": "béton"}).get_data(as_text=True)
     assert 'value="béton"' in page  # kept in the form and the URL
+    # C1: its Formacodes too, by code or by label
+    code = db.session.execute(select(Nomenclature).where(Nomenclature.kind == "formacode").order_by(
+        Nomenclature.code).limit(1)).scalar_one()
+    horizon.potentiel_formacodes = [code]
+    db.session.commit()
+    assert sessions_of(client, potentiel=code.code) == own
+    assert sessions_of(client, potentiel=code.libelle.upper()) >= own
 
 
 def test_r_i3_niveaux_certifiante_apprentissage(login):

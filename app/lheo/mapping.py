@@ -161,7 +161,10 @@ def _action(parent, formation, session, prefix, certifications) -> None:
         _text(node, "conditions-specifiques", prerequis, 3000)
     else:  # the definition's own word when there is no prerequisite
         defaulted(node, "conditions-specifiques", "aucune")
-    paid = any(code_in(f.financeur, range(21)) not in (None, TRAINEE_FINANCEUR) for f in session.financements)
+    said = [f.prise_en_charge_frais for f in session.financements if f.prise_en_charge_frais is not None]
+    # What the organisation said (seed 004) wins; otherwise a funder other than the trainee pays.
+    paid = any(said) if said else any(code_in(f.financeur, range(21)) not in (None, TRAINEE_FINANCEUR)
+                                      for f in session.financements)
     _text(node, "prise-en-charge-frais-possible", flag(paid))
     for link in principal_first(session.lieux):
         if link.lieu is not None:

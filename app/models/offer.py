@@ -291,6 +291,9 @@ class Financement(Model):
     frais_certification = Column(Numeric(10, 2))  # frais afférents au passage de la certification
     frais_additionnels = Column(Numeric(10, 2))  # montant total des frais additionnels non pris en charge
     frais_additionnels_details = Column(String(600))
+    # Seed 004's « Prise en charge des frais pédagogiques » (LHEO prise-en-charge-frais-possible): None
+    # leaves it to the financeur (a public or company funder pays), True/False as the organisation says.
+    prise_en_charge_frais = Column(Boolean)
     commentaire = Column(Text)
     conditions_prise_en_charge = Column(String(600))
 

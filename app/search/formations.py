@@ -30,6 +30,7 @@ from app.models import (
     SessionLieu,
     Structure,
 )
+from app.models.structures import structure_potentiel
 from app.security.scope import scope_clause, scoped
 from app.validators.financement import PUBLIC_FINANCEURS, PUBLIC_MESURES
 
@@ -128,6 +129,14 @@ def _postcode_clause(values: tuple[str, ...]):
 
 def _in_lieu(condition):
     return exists().where(SessionLieu.session_id == Session.id, Lieu.id == SessionLieu.lieu_id, condition)
+
+
+def _potentiel_match(structure, text: str):
+    """The structure's potentiel de formation: its free text, or one of its Formacodes by code or label."""
+    formacode = exists().where(structure_potentiel.c.structure_id == structure.id,
+                               Nomenclature.id == structure_potentiel.c.nomenclature_id,
+                               or_(Nomenclature.code == text.strip(), contains(Nomenclature.libelle, text)))
+    return or_(contains(structure.potentiel, text), formacode)
 
 
 def _organisation_match(structure, text: str):
@@ -233,12 +242,12 @@ def conditions(c: Criteria, base: bool = True) -> list:
         where.append(exists().where(SessionFormateur.session_id == Session.id,
                                     Structure.id == SessionFormateur.structure_id,
                                     _organisation_match(Structure, c.of_formateur)))
-    if c.potentiel:  # seed 003: every word of the potentiel de formation is a search keyword
+    if c.potentiel:  # seed 003, C1: the potentiel de formation's words and Formacodes are search keywords
         responsable = aliased(Structure)
         where.append(or_(
-            exists().where(responsable.id == Formation.structure_id, contains(responsable.potentiel, c.potentiel)),
+            exists().where(responsable.id == Formation.structure_id, _potentiel_match(responsable, c.potentiel)),
             exists().where(SessionFormateur.session_id == Session.id, Structure.id == SessionFormateur.structure_id,
-                           contains(Structure.potentiel, c.potentiel))))
+                           _potentiel_match(Structure, c.potentiel))))
     if c.niveau_entree:
         where.append(Formation.niveau_entree_id == c.niveau_entree)
     if c.niveau_sortie:

@@ -152,6 +152,7 @@ LABELS = {
     "commentaire": _("Commentaire"),
     "comment": _("Commentaire"),
     "conditions_prise_en_charge": _("Conditions de prise en charge"),
+    "prise_en_charge_frais": _("Prise en charge des frais pédagogiques"),
     # Recrutement
     "modalite": _("Modalité"),
     "numero": _("Numéro"),

@@ -3,6 +3,7 @@ recrutements, cycles) as dialog forms of the record pages (SPEC E, F)."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from wtforms import SelectField
 
 from app.security.permissions import (
     ACTION_CODIFY,
@@ -139,6 +140,9 @@ def mesure_financeurs() -> dict[int, int]:
     return dict(db.session.execute(select(Mesure.id, Mesure.financeur_id)).all())
 
 
+PRISE_EN_CHARGE = {None: "Selon le financeur", True: "Oui", False: "Non"}
+
+
 class FinancementView(ScopedModelView):
     def may_codify(self) -> bool:
         """État du dispositif (F6) is a session's codification, a permission of the Session resource."""
@@ -156,10 +160,17 @@ class FinancementView(ScopedModelView):
         "session", "financeur", "mesure", "etat_dispositif", "etat_recrutement", "nb_places",
         "numero_marche", "prix_total", "prix_ht", "tva", "prix_ttc", "frais_inscription", "frais_materiel",
         "frais_certification", "frais_additionnels", "frais_additionnels_details", "commentaire",
-        "conditions_prise_en_charge",
+        "prise_en_charge_frais", "conditions_prise_en_charge",
     ]
     search_columns = ["session", "financeur", "mesure", "numero_marche", "nb_places", "prix_total"]
     manager_only_columns = ("etat_dispositif",)
+    # Seed 004: oui / non, or left to the financeur (the LHEO export then says whether a funder pays).
+    add_form_extra_fields = edit_form_extra_fields = {
+        "prise_en_charge_frais": SelectField(
+            "Prise en charge des frais pédagogiques", choices=list(PRISE_EN_CHARGE.items()),
+            coerce=lambda value: {"True": True, "False": False, "None": None, "": None}.get(str(value), None)),
+    }
+    formatters_columns = {"prise_en_charge_frais": lambda value: PRISE_EN_CHARGE[value]}
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "session": WRITABLE,
         "etat_dispositif": kind_filter(NomenclatureKind.ETAT_DISPOSITIF),
