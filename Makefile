@@ -7,7 +7,7 @@ VENDOR := app/static/vendor
 ASSETS := $(VENDOR)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run serve backup-check test test-pure test-sqlite test-postgres assets node-deps browser-deps i18n bench clean
+.PHONY: run serve load backup-check test test-pure test-sqlite test-postgres assets node-deps browser-deps i18n bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -85,6 +85,11 @@ test-sqlite: $(STAMP) assets
 test-postgres: $(STAMP) assets
 	@echo "== Test suite on PostgreSQL =="
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q
+
+# 50 users for 5 minutes against gunicorn on PostgreSQL at regional scale, on loopback (scripts/load_test.py;
+# LOAD_DATABASE_URL, LOAD_USERS, LOAD_DURATION): p50/p95/p99 per page, errors, rate, lost updates.
+load: $(STAMP) i18n assets
+	$(DEMO_REGION) $(BIN)/python scripts/load_test.py
 
 bench: $(STAMP)
 	$(DEMO_REGION) $(BIN)/python scripts/bench_region.py
