@@ -69,7 +69,10 @@ def test_core_scenario_in_one_formation_page_and_one_session_page(live_server, b
     assert "CFA BTP Normandie" in page.locator("select#structure option:checked").inner_text()  # the only siège
     page.check("#certifiante")
     _pick(page, "certification", "RNCP37682", "RNCP37682")
-    page.wait_for_function("document.querySelector('#intitule').value === 'Maçon'")
+    # Playwright's own assertion polls without evaluating a string in the page (the CSP forbids eval)
+    from playwright.sync_api import expect
+
+    expect(page.locator("#intitule")).to_have_value("Maçon")
     assert "fin d'enregistrement" in page.locator("select#certification option:checked").inner_text()
     contenu = page.locator("div.portal-editor:has(+ #contenu) .ql-editor").inner_text()
     assert "Réaliser des ouvrages en maçonnerie" in contenu  # the certification's blocs
