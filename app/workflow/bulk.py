@@ -89,7 +89,8 @@ def _set_financements(db_session, session_ids, within, column, value_id: int, ac
             Financement.session_id.in_(allowed), differs)).scalars().all()
         if touched:
             result.changed += db_session.execute(update(Financement).where(
-                Financement.session_id.in_(touched), differs).values({column.key: value_id})
+                Financement.session_id.in_(touched), differs)
+                .values({column.key: value_id, Financement.version.key: Financement.version + 1})
                 .execution_options(synchronize_session=False)).rowcount
             _history(db_session, touched, action, author, comment)
     db_session.commit()
@@ -122,7 +123,8 @@ def archive_sessions(db_session, session_ids, within, author=None, comment: str 
         if to_archive:
             result.changed += db_session.execute(update(Session).where(
                 Session.id.in_(to_archive), Session.etat != SessionEtat.ARCHIVEE)
-                .values(etat=SessionEtat.ARCHIVEE).execution_options(synchronize_session=False)).rowcount
+                .values(etat=SessionEtat.ARCHIVEE, version=Session.version + 1, updated_at=utcnow())
+                .execution_options(synchronize_session=False)).rowcount
             _history(db_session, to_archive, HISTORY_ARCHIVED, author, comment)
     if commit:
         db_session.commit()

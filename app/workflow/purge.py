@@ -105,7 +105,9 @@ def _set_sessions_state(db_session, condition, etat: str, action: str, comment, 
             ["entity", "entity_id", "at", "action", "comment", "author_id"],
             select(literal("session"), Session.id, literal(utcnow()), literal(action), comment, literal(None))
             .where(Session.id.in_(ids))))
-        changed += db_session.execute(update(Session).where(Session.id.in_(ids)).values(etat=etat)
+        # The version rises (issue 16): a form loaded before cannot put the old state's values back.
+        changed += db_session.execute(update(Session).where(Session.id.in_(ids))
+                                      .values(etat=etat, version=Session.version + 1, updated_at=utcnow())
                                       .execution_options(synchronize_session=False)).rowcount
         db_session.commit()
 
