@@ -127,3 +127,32 @@ def test_a_write_overtaken_between_its_check_and_its_commit_is_refused(app, rese
     assert fresh(Financement, financement.id).nb_places == 9
 
 
+# --- API --------------------------------------------------------------------------------------
+
+
+def test_api_put_honours_if_match_and_answers_412_when_stale(client, api_token, reset_demo):
+    """Without If-Match a PUT is accepted (as before the versions); with a stale one, 412."""
+    headers = api_token("contact")
+    formation = open_draft(formation_like("Titre professionnel maçon%"))
+    url = f"/api/v1/formation/{formation.id}"
+    read = client.get(url, headers=headers)
+    etag = read.headers["ETag"]
+    assert read.status_code == 200 and etag == f'"{formation.version}"'
+
+    fresh_put = client.put(url, json={"duree_cycle": 4}, headers={**headers, "If-Match": etag})
+    assert fresh_put.status_code == 200, fresh_put.json
+    assert fresh_put.headers["ETag"] == f'"{formation.version + 1}"'
+
+    stale = client.put(url, json={"duree_cycle": 5}, headers={**headers, "If-Match": etag})
+    assert stale.status_code == 412
+    assert stale.json["message"].startswith("Cette fiche a été modifiée entre-temps")
+    assert "vos modifications n'ont pas été enregistrées" in stale.json["message"]
+    assert fresh(Formation, formation.id).duree_cycle == 4
+
+    assert client.put(url, json={"duree_cycle": 5}, headers={**headers, "If-Match": "pas une version"}).status_code == 412
+    assert client.put(url, json={"duree_cycle": 5}, headers={**headers, "If-Match": fresh_put.headers["ETag"]}
+                      ).status_code == 200
+    unconditional = client.put(url, json={"duree_cycle": 3}, headers=headers)
+    assert unconditional.status_code == 200 and fresh(Formation, formation.id).duree_cycle == 3
+
+
