@@ -156,3 +156,45 @@ def test_api_put_honours_if_match_and_answers_412_when_stale(client, api_token, 
     assert unconditional.status_code == 200 and fresh(Formation, formation.id).duree_cycle == 3
 
 
+# --- bulk actions -----------------------------------------------------------------------------
+
+
+def test_a_bulk_action_over_a_row_changed_since_the_list_is_refused(login, reset_demo):
+    manager = login("gestionnaire")
+    listed = lxml.html.fromstring(manager.get("/sessionview/list/").get_data(as_text=True))
+    boxes = {int(box.get("value")): box.get("data-version") for box in listed.xpath("//input[@name='rowid']")}
+    sessions = [s for s in formation_like("Bureautique%").sessions if s.id in boxes]
+    assert sessions and all(boxes[s.id] == str(s.version) for s in sessions)
+    posted = {"action": "archive", "rowid": [s.id for s in sessions],
+              **{f"version-{s.id}": boxes[s.id] for s in sessions}}
+
+    sessions[0].duree_commentaire = "Changé entre-temps"  # another user saves one of them meanwhile
+    db.session.commit()
+    page = page_text(manager.post("/sessionview/action_post", data=posted, follow_redirects=True))
+    assert "Rien n'a été modifié : des lignes sélectionnées ont changé depuis l'affichage de la liste" in page
+    assert sessions[0].reference in page
+    assert {fresh(Session, s.id).etat for s in sessions} != {S.ARCHIVEE}  # nothing archived
+
+    posted[f"version-{sessions[0].id}"] = str(fresh(Session, sessions[0].id).version)  # the list shown again
+    page = page_text(manager.post("/sessionview/action_post", data=posted, follow_redirects=True))
+    assert "session(s) archivée(s)" in page
+    assert {fresh(Session, s.id).etat for s in sessions} == {S.ARCHIVEE}
+
+
+def test_a_form_loaded_before_a_bulk_action_cannot_put_the_old_value_back(login, reset_demo):
+    """The refusal says who changed it and when: the bulk action wrote the session's history."""
+    session = formation_like("Bureautique%").sessions[0]
+    financement, manager = session.financements[0], user("gestionnaire")
+    before, loaded_at = financement.version, utcnow() - timedelta(minutes=1)
+    CloseRecrutement([session], manager).run()  # a set operation: the version rises too
+    assert fresh(Financement, financement.id).version == before + 1
+    item = fresh(Financement, financement.id)
+    item.nb_places = 3
+    with pytest.raises(Stale) as refused:
+        SaveRecord(item, created=False, user=manager, version=before, loaded_at=loaded_at).run()
+    message = str(refused.value)
+    assert message.startswith(f"Cette fiche a été modifiée entre-temps par {manager} le ")
+    assert message.endswith("(Fermeture du recrutement) : vos modifications n'ont pas été enregistrées.")
+    assert fresh(Financement, financement.id).nb_places != 3
+
+

@@ -35,6 +35,7 @@ from app.workflow.locks import lock_reason
 from app.views.labels import LABELS
 from app.views.pickers import answer as picker_answer
 from app.views.pickers import remote_fields
+from app.models.base import VersionMixin
 from app.views import versions as form_versions
 from app.views.widgets import (
     format_bool,
@@ -224,6 +225,10 @@ class ScopedModelView(DialogFormsMixin, PickersMixin, FrenchFieldsMixin, SafeLis
         items = [row for row in (db.session.get(model, pk) for pk in widgets["list"].template_args.get("pks") or [])
                  if row is not None]
         g.setdefault("_portal_editable", {})[type(self).__name__] = self.editable_ids(items)
+        # The version of each row travels with its selection box: a bulk action refuses rows
+        # changed since the list was shown (issue 16; read back by `posted_versions`).
+        g.setdefault("_portal_versions", {})[type(self).__name__] = {
+            item.id: item.version for item in items if isinstance(item, VersionMixin)}
         return widgets
 
     def editable_ids(self, items) -> set[int]:
@@ -472,6 +477,22 @@ def _without(widgets: dict, name: str, removed: list[str]) -> dict:
         args = widgets[name].template_args
         args["include_cols"] = [col for col in args["include_cols"] if col not in removed]
     return widgets
+
+
+def posted_versions() -> dict[int, int]:
+    """{id: version} the rows of a list's bulk action were sent with (the versions the list showed,
+    `version-<id>` fields added by app/static/js/forms.js); empty when the page sent none."""
+    seen = {}
+    for key, value in request.form.items():
+        pk = key.removeprefix("version-")
+        if pk != key and pk.isdigit() and value.isdigit() and int(pk) <= MAX_PK and int(value) < 2**31:
+            seen[int(pk)] = int(value)
+    return seen
+
+
+def row_version(view_name: str, pk) -> int | None:
+    """For a list template: the version of a row of `view_name`'s page (None: not versioned)."""
+    return (g.get("_portal_versions") or {}).get(view_name, {}).get(pk) if has_request_context() else None
 
 
 def show_problems(form, problems, summary: bool = True) -> None:
