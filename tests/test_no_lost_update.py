@@ -198,3 +198,85 @@ def test_a_form_loaded_before_a_bulk_action_cannot_put_the_old_value_back(login,
     assert fresh(Financement, financement.id).nb_places != 3
 
 
+# --- transitions fired at once ----------------------------------------------------------------
+
+
+def fire_at_once(app, formation_id: int, name: str, username: str, times: int = 6) -> list[str]:
+    """`times` requests, each with its own application context and database session, that read
+    the formation then fire `name` together. SQLite has no row locks and allows one writer: there
+    they fire one after the other, each from the formation it read before any fired."""
+    ready = threading.Barrier(times)
+    serial = threading.Lock() if db.engine.dialect.name == "sqlite" else contextlib.nullcontext()
+    outcomes: list[str] = []
+
+    def request():
+        with app.app_context():
+            try:
+                formation = db.session.get(Formation, formation_id)
+                actor = current_app.appbuilder.sm.find_user(username=username)
+                formation.etat, actor.id  # noqa: B018 (read before the others fire)
+                ready.wait(timeout=30)
+                with serial:
+                    try:
+                        FireTransition(formation, name, actor).run()
+                        outcomes.append("fired")
+                    except Invalid as refusal:
+                        outcomes.append(str(refusal))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=request) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes
+
+
+def history_count(formation_id: int, action: str) -> int:
+    return db.session.execute(select(func.count()).select_from(HistoryEntry).where(
+        HistoryEntry.entity == "formation", HistoryEntry.entity_id == formation_id,
+        HistoryEntry.action == action)).scalar()
+
+
+def test_six_simultaneous_submissions_fire_once_and_write_one_history_entry(app, reset_demo):
+    formation_id = securite().id
+    outcomes = fire_at_once(app, formation_id, "submit", "contact")
+    assert outcomes.count("fired") == 1, outcomes
+    assert all(o == "Action impossible : la formation est « En attente de validation »." for o in outcomes
+               if o != "fired"), outcomes
+    assert history_count(formation_id, "Soumission pour validation") == 1
+    assert fresh(Formation, formation_id).etat == F.EN_ATTENTE
+
+
+def test_six_simultaneous_change_requests_open_one_draft(app, reset_demo):
+    published_id = formation_like("Bureautique%").id  # Horizon's, published
+    outcomes = fire_at_once(app, published_id, "request_change", "contact.autre")
+    assert outcomes.count("fired") == 1, outcomes
+    assert set(outcomes) - {"fired"} == {transitions.DRAFT_ALREADY_OPEN}, outcomes
+    drafts = db.session.execute(select(func.count()).select_from(Formation)
+                                .where(Formation.draft_of_id == published_id)).scalar()
+    assert drafts == 1
+    assert history_count(published_id, "Demande de modification") == 1
+
+
+def test_the_database_keeps_one_draft_per_formation(app, reset_demo):
+    published = formation_like("Bureautique%")
+    open_draft(published)
+    db.session.add(copy_row(published, etat=F.BROUILLON, draft_of=published))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_a_second_draft_made_at_the_same_moment_is_refused_in_french(app, reset_demo, monkeypatch):
+    """Both requests passed the guard before either wrote (its check read no draft): the unique
+    index refuses the second, and the user reads why."""
+    published = formation_like("Bureautique%")
+    open_draft(published)
+    monkeypatch.setattr(transitions.drafts, "current_draft", lambda *args: None)
+    with pytest.raises(Invalid) as refused:
+        FireTransition(fresh(Formation, published.id), "request_change", user("contact.autre")).run()
+    assert str(refused.value) == transitions.DRAFT_ALREADY_OPEN
+
+

@@ -46,10 +46,14 @@ def _not_a_draft(formation, actor):
     return None
 
 
+DRAFT_ALREADY_OPEN = ("Une demande de modification est déjà en cours : ouvrez son brouillon depuis la page de la "
+                      "formation.")
+
+
 def _no_open_draft(formation, actor):
     db_session = object_session(formation)
     if db_session is not None and drafts.current_draft(db_session, formation) is not None:
-        return "Une demande de modification est déjà en cours : ouvrez son brouillon depuis la page de la formation."
+        return DRAFT_ALREADY_OPEN
     return None
 
 
