@@ -280,3 +280,35 @@ def test_a_second_draft_made_at_the_same_moment_is_refused_in_french(app, reset_
     assert str(refused.value) == transitions.DRAFT_ALREADY_OPEN
 
 
+# --- creating forms sent twice ----------------------------------------------------------------
+
+
+def test_a_double_posted_duplication_creates_one_copy(login, reset_demo):
+    session = securite().sessions[0]
+    count = lambda: db.session.execute(select(func.count()).select_from(Session).where(  # noqa: E731
+        Session.formation_id == session.formation_id)).scalar()
+    before = count()
+    client = login("contact")
+    page = lxml.html.fromstring(client.get(f"/sessionview/duplicate/{session.id}").get_data(as_text=True))
+    token = page.xpath("//input[@name='form_token']")[0].get("value")
+    first = client.post(f"/sessionview/duplicate/{session.id}", data={"form_token": token})
+    second = client.post(f"/sessionview/duplicate/{session.id}", data={"form_token": token})
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"] == first.headers["Location"]  # the first copy, shown again
+    assert count() == before + 1
+    shown = page_text(client.get(second.headers["Location"]))
+    assert "Cette session vient d'être dupliquée : voici la copie" in shown
+
+
+def test_a_double_posted_change_request_opens_one_draft(login, reset_demo):
+    published = formation_like("Bureautique%")
+    client = login("contact.autre")
+    url = f"/formationview/transition/request_change/{published.id}"
+    token = lxml.html.fromstring(client.get(url).get_data(as_text=True)).xpath("//input[@name='form_token']")[0]
+    first = client.post(url, data={"form_token": token.get("value")})
+    second = client.post(url, data={"form_token": token.get("value")})
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"] == first.headers["Location"]
+    assert "Cette action vient d'être faite" in page_text(client.get(second.headers["Location"]))
+    assert db.session.execute(select(func.count()).select_from(Formation)
+                              .where(Formation.draft_of_id == published.id)).scalar() == 1

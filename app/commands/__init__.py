@@ -14,6 +14,7 @@ same command and only map its exceptions to their answer.
 - imports.py   ImportRecrutements, the Excel recrutement calendar (F13)
 - actor.py     actor_of(user): manager or contact, for the workflow
 - versions.py  the version a user loaded against the stored one (no lost update, issue 16)
+- once.py      one-time tokens of the creating forms: a form sent twice creates once
 """
 from .exceptions import AlreadyDone, CommandError, Forbidden, Invalid, Locked, NotFound, Stale
 

@@ -4,7 +4,8 @@ user's write scope, name the actor once (actor_of) and turn a refusal into Inval
 Fired twice at once (two users, two tabs, a double click), a transition fires once (issue 16): the
 engine locks and re-reads the formation, its version refuses the slower write (StaleDataError)
 and the database refuses a second draft of one formation (IntegrityError); the loser gets the
-reason the table gives now."""
+reason the table gives now. A form's one-time token (app/commands/once.py) sends a double POST of
+the same form to what the first one made."""
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
@@ -15,20 +16,24 @@ from app.workflow import mails, structure_changes, transitions
 
 from ._access import require_writable
 from .actor import actor_of
-from .exceptions import Invalid, NotFound, refused
+from .exceptions import CommandError, Invalid, NotFound, refused
+from .once import Claim
 
 CHANGED_MEANWHILE = ("La formation vient d'être modifiée par une autre action : rechargez la page et vérifiez "
                      "son état avant de recommencer.")
 STRUCTURE_CHANGED_MEANWHILE = ("La fiche de la structure vient d'être modifiée par une autre action : rechargez la "
                                "page avant de recommencer.")
+JUST_DONE = "Cette action vient d'être faite (formulaire envoyé deux fois ?) : voici la formation."
 
 
 class FireTransition:
     """Fire transition `name` on a formation; run() returns the formation to show next."""
 
-    def __init__(self, formation, name: str, user, *, comment: str | None = None, motif=None):
+    def __init__(self, formation, name: str, user, *, comment: str | None = None, motif=None,
+                 token: str | None = None):
         self.formation, self.name, self.user = formation, name, user
         self.comment, self.motif = comment, motif
+        self.claim = Claim(token, user, JUST_DONE)
 
     def validate(self) -> None:
         if self.name not in transitions.TRANSITIONS:
@@ -39,8 +44,12 @@ class FireTransition:
         self.validate()
         formation_id = self.formation.id
         try:
+            self.claim.take()
             shown = transitions.fire(db.session, self.name, self.formation, self.user, actor_of(self.user),
-                                     comment=self.comment, motif=self.motif)
+                                     comment=self.comment, motif=self.motif, before_commit=self.claim.done)
+        except CommandError:
+            db.session.rollback()
+            raise
         except transitions.TransitionRefused as refusal:
             db.session.rollback()
             raise refused(str(refusal)) from None

@@ -140,9 +140,11 @@ class Workflow:
         """The transitions `actor` may fire on `item` now, in the table's order."""
         return [t for t in self.transitions.values() if self.refusal(t, item, actor) is None]
 
-    def fire(self, db_session, name: str, item, user, actor: str, comment: str | None = None, **kwargs):
+    def fire(self, db_session, name: str, item, user, actor: str, comment: str | None = None,
+             before_commit: Callable[[Any], None] | None = None, **kwargs):
         """Fire transition `name` on `item` in one transaction; returns the record to show next
-        (None when the record is gone). Raises TransitionRefused with the French reason."""
+        (None when the record is gone). Raises TransitionRefused with the French reason.
+        `before_commit(record shown next)` adds the caller's own write to the transaction."""
         transition = self.transitions.get(name)
         if transition is None:
             raise TransitionRefused(self.refused.format(state=self.states.get(self.state_of(item), "")))
@@ -177,6 +179,8 @@ class Workflow:
         record(db_session, subject, transition.action, user, comment, entity=self.history_entity or None)
         if transition.after is not None and result is not None:
             transition.after(db_session, result, user, **kwargs)
+        if before_commit is not None:
+            before_commit(result)
         db_session.commit()
         if transition.notify and self.notify is not None:  # after the commit: a failing mail server
             self.notify(subject, transition.action, comment)  # cannot undo the decision

@@ -218,7 +218,8 @@ def available(formation: Formation, actor: str) -> list[Transition]:
 
 
 def fire(db_session, name: str, formation: Formation, user, actor: str, comment: str | None = None,
-         today: date | None = None, motif=None) -> Formation:
+         today: date | None = None, motif=None, before_commit=None) -> Formation:
     """Fire transition `name`; returns the formation to show next (the draft, or the published
     formation once a draft is accepted or dropped). Raises TransitionRefused with the reason."""
-    return FORMATION_WORKFLOW.fire(db_session, name, formation, user, actor, comment, today=today, motif=motif)
+    return FORMATION_WORKFLOW.fire(db_session, name, formation, user, actor, comment, before_commit=before_commit,
+                                   today=today, motif=motif)
