@@ -52,6 +52,11 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
 
         app.jinja_env.globals["editable_rows"] = editable_rows  # no pencil on a row the user cannot change
         app.jinja_env.globals["requestable_rows"] = requestable_rows  # … a Demande de modification instead
+        from .commands.once import new_token
+        from .views.base import row_version
+
+        app.jinja_env.globals["row_version"] = row_version  # a bulk action refuses rows changed since (issue 16)
+        app.jinja_env.globals["form_token"] = new_token  # a creating form sent twice creates once (issue 16)
         from .views.notifications import unread_notifications
 
         app.jinja_env.globals["unread_notifications"] = unread_notifications  # the navbar's bell (J2)

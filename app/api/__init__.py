@@ -5,6 +5,12 @@ related id on writes (FAB-NOTES G3). Writes go through SaveRecord (app/commands/
 forms' command: it checks the parent's scope (a plain id here), the lock and the rules, and this
 module maps its refusals to 404 and 422 {field: [French messages]}. A contact's PUT on a validated
 structure is kept by the command as a change request (C9): 202 {message, change_id}.
+
+No lost update (issue 16): GET of a record and a successful PUT answer its version as an `ETag`;
+a PUT with `If-Match` is written only if that is still the record's version, else 412 with a
+French message (nothing written). Without `If-Match` a PUT is accepted (clients written before
+the versions keep working); the database still refuses a write overtaken between its read and its
+write (412 as well).
 """
 from __future__ import annotations
 
@@ -15,11 +21,12 @@ from marshmallow import ValidationError
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.commands import Invalid, Locked, NotFound
+from app.commands import Invalid, Locked, NotFound, Stale
 from app.commands.records import record_of
 from app.commands.save import SaveRecord, parent_id_field
 from app.extensions import db
 from app.models import Formation, Lieu, Session, Structure, StructureContact
+from app.models.base import VersionMixin
 from app.models.structures import QUALIOPI_FIELDS as _QUALIOPI
 from app.security.permissions import MODEL_API_METHODS, RESOURCE_FORMATION, RESOURCE_SESSION, RESOURCE_STRUCTURE
 from app.security.scope import HIDE_DRAFTS, SCOPE, choice_filters, scoped
@@ -43,6 +50,17 @@ class ScopedRestApi(ModelRestApi):
         self.add_query_rel_fields = choice_filters(model, self.add_query_rel_fields)
         self.edit_query_rel_fields = choice_filters(model, self.edit_query_rel_fields)
         super().__init__(**kwargs)
+        if issubclass(model, VersionMixin) and "version" not in self.show_select_columns:
+            # read with the record for its ETag (not shown in the body)
+            self.show_select_columns = [*self.show_select_columns, "version"]
+
+    def get_headless(self, pk, **kwargs):
+        """FAB's GET of one record, with its version as ETag (issue 16)."""
+        response = super().get_headless(pk, **kwargs)
+        if response.status_code == 200:
+            item = db.session.get(self.datamodel.obj, int(pk))  # FAB's read: in the identity map
+            _set_etag(response, item)
+        return response
 
     def _related_problems(self) -> dict[str, list[str]]:
         payload = request.get_json(silent=True)
@@ -77,6 +95,9 @@ class ScopedRestApi(ModelRestApi):
             return self.response_404()
         if related := self._related_problems():
             return self.response_422(message=related)
+        seen = _if_match()
+        if seen == PRECONDITION_UNREADABLE:
+            return self.response(412, message=IF_MATCH_UNREADABLE)
         try:
             item = self.edit_model_schema.load(self._merge_update_item(item, request.json), instance=item)
         except ValidationError as err:
@@ -85,20 +106,22 @@ class ScopedRestApi(ModelRestApi):
         except SQLAlchemyError:
             db.session.rollback()
             return self.response_422(message={"_schema": ["Valeurs non valides."]})
-        return self._save(item, created=False)
+        return self._save(item, created=False, version=seen)
 
-    def _save(self, item, *, created: bool):
+    def _save(self, item, *, created: bool, version: int | None = None):
         """SaveRecord, FAB's hooks around it as FAB calls them; refusals as 404 or 422."""
         model = self.datamodel.obj
         record = record_of(model)
         # The payload names the parent by its id (`structure_id`): its problems are reported there.
         rename = {record.parent: parent_id_field(model, record.parent)} if record.parent else {}
         command = SaveRecord(item, created=created, user=g.user, record=record,
-                             prepare=self.pre_add if created else self.pre_update)
+                             prepare=self.pre_add if created else self.pre_update, version=version)
         try:
             result = command.run()
         except NotFound:
             return self.response_404()
+        except Stale as stale:  # changed since the client read it: 412, nothing written
+            return self.response(412, message=f"{stale} Relisez-la (GET) pour obtenir sa version actuelle (ETag).")
         except Locked as locked:
             return self.response_422(message={"_schema": [locked.reason]})
         except Invalid as invalid:
@@ -110,7 +133,7 @@ class ScopedRestApi(ModelRestApi):
         body = {"result": schema.dump(item, many=False), "warnings": _by_field(result.warnings, rename)}
         if created:
             body["id"] = self.datamodel.get_pk_value(item)
-        return self.response(201 if created else 200, **body)
+        return _set_etag(self.response(201 if created else 200, **body), item)
 
     def _diverted(self, result, rename: dict):
         """202 with the French message and the id of the change request that keeps the edit; 200
@@ -120,6 +143,30 @@ class ScopedRestApi(ModelRestApi):
             return self.response(200, message=result.diversion.message,
                                  result=self.edit_model_schema.dump(result.item, many=False), warnings=warnings)
         return self.response(202, message=result.diversion.message, change_id=kept.id, warnings=warnings)
+
+
+PRECONDITION_UNREADABLE = -1
+IF_MATCH_UNREADABLE = ("En-tête If-Match illisible : indiquez l'ETag reçu en lisant l'enregistrement (GET), "
+                       "par exemple If-Match: \"3\".")
+
+
+def _if_match() -> int | None:
+    """The version a PUT's If-Match names: None without the header (or `*`: any version),
+    PRECONDITION_UNREADABLE when it names no version of ours."""
+    if not request.headers.get("If-Match"):
+        return None
+    condition = request.if_match
+    if condition.star_tag:
+        return None
+    tags = [tag for tag in condition.as_set(include_weak=True) if tag.isdigit() and int(tag) < 2**31]
+    return int(tags[0]) if len(tags) == 1 else PRECONDITION_UNREADABLE
+
+
+def _set_etag(response, item):
+    """The record's version as the answer's ETag (`"3"`), when it has one."""
+    if isinstance(item, VersionMixin) and item.version is not None:
+        response.set_etag(str(item.version))
+    return response
 
 
 def _malformed_ids(model, payload: dict) -> dict[str, list[str]]:

@@ -14,7 +14,9 @@ same command and only map its exceptions to their answer.
 - bulk.py      CloseRecrutement, SetEtatDispositif, ArchiveSessions (set operations), ArchiveFormations (K2, F16, E11)
 - imports.py   ImportRecrutements, the Excel recrutement calendar (F13)
 - actor.py     actor_of(user): manager or contact, for the workflow
+- versions.py  the version a user loaded against the stored one (no lost update, issue 16)
+- once.py      one-time tokens of the creating forms: a form sent twice creates once
 """
-from .exceptions import AlreadyDone, CommandError, Forbidden, Invalid, Locked, NotFound
+from .exceptions import AlreadyDone, CommandError, Forbidden, Invalid, Locked, NotFound, Stale
 
-__all__ = ["AlreadyDone", "CommandError", "Forbidden", "Invalid", "Locked", "NotFound"]
+__all__ = ["AlreadyDone", "CommandError", "Forbidden", "Invalid", "Locked", "NotFound", "Stale"]

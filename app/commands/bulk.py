@@ -2,7 +2,11 @@
 app/workflow/bulk.py, which changes any number of sessions as set operations (chunks of ids, one
 UPDATE and one INSERT … SELECT of history each) in one transaction, and reports the rows the rules
 left alone. They take ids (or rows, for convenience): a selection of 10,000 sessions is never
-loaded as objects."""
+loaded as objects.
+
+No lost update (issue 16): given the versions the list showed (`seen`, {id: version}), a selected
+row changed since refuses the whole action (Stale, nothing written); every row written gets a new
+version, so a form loaded before is refused instead of putting the old value back."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -20,11 +24,19 @@ from app.security.scope import scoped
 from app.workflow import bulk
 
 from ._access import require_permission
-from .exceptions import NotFound, refused
+from .exceptions import NotFound, Stale, refused
 from .transition import FireTransitions
 
 NOTHING_SELECTED = "Aucune ligne sélectionnée."
 CHOOSE_ETAT = "Choisissez un état du dispositif et des sessions."
+SHOWN_REFERENCES = 10
+
+
+def changed_since(references: list[str]) -> Stale:
+    """The refusal of a bulk action some selected rows of which changed since the list was shown."""
+    shown = ", ".join(references[:SHOWN_REFERENCES]) + (" …" if len(references) > SHOWN_REFERENCES else "")
+    return Stale(f"Rien n'a été modifié : des lignes sélectionnées ont changé depuis l'affichage de la liste "
+                 f"({shown}). Rechargez la page, vérifiez-les, puis recommencez.")
 
 
 def ids_of(rows_or_ids) -> list[int]:
@@ -42,8 +54,9 @@ class _SessionsCommand:
 
     action = ""
 
-    def __init__(self, sessions, user):
+    def __init__(self, sessions, user, seen: dict[int, int] | None = None):
         self.ids, self.user = ids_of(sessions), user
+        self.seen = dict(seen or {})  # {id: version} the list showed (none: not compared)
 
     def within(self, statement):
         return scoped(statement, Session, write=True, user=self.user)
@@ -60,6 +73,9 @@ class _SessionsCommand:
         except bulk.OutOfScope:
             db.session.rollback()
             raise NotFound() from None
+        except bulk.Changed as changed:
+            db.session.rollback()
+            raise changed_since(changed.references) from None
 
     def apply(self) -> bulk.BulkResult:
         raise NotImplementedError
@@ -71,7 +87,7 @@ class CloseRecrutement(_SessionsCommand):
     action = ACTION_CLOSE_RECRUTEMENT
 
     def apply(self) -> bulk.BulkResult:
-        return bulk.close_recrutement(db.session, self.ids, self.within, author=self.user)
+        return bulk.close_recrutement(db.session, self.ids, self.within, author=self.user, seen=self.seen)
 
 
 class SetEtatDispositif(_SessionsCommand):
@@ -79,8 +95,8 @@ class SetEtatDispositif(_SessionsCommand):
 
     action = ACTION_SET_ETAT
 
-    def __init__(self, sessions, etat_id, user):
-        super().__init__(sessions, user)
+    def __init__(self, sessions, etat_id, user, seen: dict[int, int] | None = None):
+        super().__init__(sessions, user, seen)
         self.etat_id, self.etat = etat_id, None
 
     def validate(self) -> None:
@@ -93,7 +109,8 @@ class SetEtatDispositif(_SessionsCommand):
             raise refused(CHOOSE_ETAT, "etat")
 
     def apply(self) -> bulk.BulkResult:
-        return bulk.set_etat_dispositif(db.session, self.ids, self.within, self.etat, author=self.user)
+        return bulk.set_etat_dispositif(db.session, self.ids, self.within, self.etat, author=self.user,
+                                        seen=self.seen)
 
 
 class ArchiveSessions(_SessionsCommand):
@@ -102,15 +119,16 @@ class ArchiveSessions(_SessionsCommand):
     action = ACTION_ARCHIVE
 
     def apply(self) -> bulk.BulkResult:
-        return bulk.archive_sessions(db.session, self.ids, self.within, author=self.user)
+        return bulk.archive_sessions(db.session, self.ids, self.within, author=self.user, seen=self.seen)
 
 
 class ArchiveFormations:
     """E11, K2: each formation through the workflow's *Archiver* transition (its sessions archived
     with it, the history written, the organisation told by e-mail); returns (done, refusals)."""
 
-    def __init__(self, formations, user):
+    def __init__(self, formations, user, seen: dict[int, int] | None = None):
         self.ids, self.user = ids_of(formations), user
+        self.seen = dict(seen or {})
 
     def run(self) -> tuple[int, list[str]]:
         require_permission(self.user, ACTION_ARCHIVE, RESOURCE_FORMATION)
@@ -123,4 +141,7 @@ class ArchiveFormations:
             if len(found) != len(chunk):
                 raise NotFound()
             formations += found
+        changed = sorted(f.reference for f in formations if f.id in self.seen and self.seen[f.id] != f.version)
+        if changed:
+            raise changed_since(changed)
         return FireTransitions(formations, "archive", self.user).run()

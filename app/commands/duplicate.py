@@ -3,13 +3,17 @@ rentrée; app/workflow/duplicate.py copies, these check first and commit once.
 
 validate() checks the permission, the write scope of the source, the state of the formation the
 copy goes into, and refuses a second copy of the same source made by the same user a few seconds
-ago (a form sent twice). run() locks the source rows (PostgreSQL; SQLite has no row locks and
-serialises writers itself), so two submissions in flight are checked one after the other."""
+ago (a form sent twice). run() first claims the form's one-time token (app/commands/once.py: the
+same form sent twice shows the first copy, issue 16), then locks the source rows (PostgreSQL;
+SQLite has no row locks and serialises writers itself), so two submissions in flight are checked
+one after the other. A draft another request opened at the same moment (the database allows one
+per formation) refuses the copy with the reason."""
 from __future__ import annotations
 
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Formation, HistoryEntry, Session
@@ -25,11 +29,13 @@ from app.security.permissions import (
 from app.security.scope import is_manager
 from app.workflow import duplicate
 from app.workflow.drafts import current_draft
+from app.workflow.transitions import DRAFT_ALREADY_OPEN
 from app.workflow.history import ENTITY_NAMES
 from app.workflow.locks import lock_reason
 
 from ._access import require_permission, require_writable
 from .exceptions import AlreadyDone, CommandError, Locked, refused
+from .once import Claim
 
 PENDING = ("La formation est en attente de validation : annulez votre demande de vérification avant de dupliquer "
            "une session.")
@@ -76,11 +82,19 @@ def lock_rows(model, items) -> None:
         db.session.execute(select(model.id).where(model.id.in_(ids)).order_by(model.id).with_for_update())
 
 
-def _write(copy_rows):
-    """Run the copy and commit it, or roll everything back."""
+def _write(copy_rows, claim: Claim | None = None):
+    """Run the copy and commit it (with the form's token saying what it made), or roll
+    everything back."""
     try:
         result = copy_rows()
+        if claim is not None:
+            claim.done(result)
         db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        if "draft_of_id" in str(error.orig):  # the draft the copy needed was opened meanwhile
+            raise refused(DRAFT_ALREADY_OPEN) from None
+        raise
     except Exception:
         db.session.rollback()
         raise
@@ -91,8 +105,9 @@ class DuplicateSession:
     """F14: a copy of any session the user may change (a finished one included), dates cleared,
     lieux and contact to check; run() returns the copy."""
 
-    def __init__(self, session: Session, user):
+    def __init__(self, session: Session, user, token: str | None = None):
         self.session, self.user = session, user
+        self.claim = Claim(token, user, SESSION_JUST_COPIED)
 
     def validate(self) -> None:
         require_permission(self.user, ACTION_EDIT, RESOURCE_SESSION)
@@ -106,20 +121,22 @@ class DuplicateSession:
 
     def run(self) -> Session:
         try:
+            self.claim.take()
             lock_rows(Session, [self.session])
             self.validate()
         except CommandError:
             db.session.rollback()
             raise
-        return _write(lambda: duplicate.duplicate_session(db.session, self.session, author=self.user))
+        return _write(lambda: duplicate.duplicate_session(db.session, self.session, author=self.user), self.claim)
 
 
 class DuplicateFormation:
     """E12: only the Carif-Oref duplicates a formation (the `duplicate` permission); the copy is in
     creation with a copy of each running session, dates cleared. run() returns the copy."""
 
-    def __init__(self, formation: Formation, user):
+    def __init__(self, formation: Formation, user, token: str | None = None):
         self.formation, self.user = formation, user
+        self.claim = Claim(token, user, FORMATION_JUST_COPIED)
 
     def validate(self) -> None:
         require_permission(self.user, ACTION_DUPLICATE, RESOURCE_FORMATION)
@@ -132,12 +149,14 @@ class DuplicateFormation:
 
     def run(self) -> Formation:
         try:
+            self.claim.take()
             lock_rows(Formation, [self.formation])
             self.validate()
         except CommandError:
             db.session.rollback()
             raise
-        return _write(lambda: duplicate.duplicate_formation(db.session, self.formation, author=self.user))
+        return _write(lambda: duplicate.duplicate_formation(db.session, self.formation, author=self.user),
+                      self.claim)
 
 
 class DuplicateForNextYear:

@@ -49,6 +49,13 @@ class AlreadyDone(CommandError):
         self.done_id = done_id
 
 
+class Stale(CommandError):
+    """The record changed since the user loaded it (issue 16, no lost update): nothing is written.
+    The message says by whom and when, when the history knows (app/commands/versions.py)."""
+
+    message = "Cette fiche a été modifiée entre-temps : vos modifications n'ont pas été enregistrées."
+
+
 class Invalid(CommandError):
     """The rules refuse the operation; carries every problem found, warnings included."""
 

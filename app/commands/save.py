@@ -1,10 +1,12 @@
 """SaveRecord: the one way a record is written (a form, the REST API; imports use its checks).
 
 validate() runs, in this order: the user's write scope on the saved row and on the parent of the
-record (FAB-NOTES G3), the lock of its state (app/workflow/locks.py), the entry point's own
+record (FAB-NOTES G3), the version the user loaded against the stored one (issue 16: a change
+made meanwhile refuses the save, app/commands/versions.py), the lock of its state (app/workflow/locks.py), the entry point's own
 preparation (FAB's pre_add/pre_update hook), the derived values, then the record check of
 app/checks; it gathers every problem and raises once. run() then sanitises the rich text and
-writes in one transaction — unless the model's declaration keeps the change elsewhere (C9: a
+writes in one transaction — refused as well when another transaction changed the row between
+the check and the write (StaleDataError) — unless the model's declaration keeps the change elsewhere (C9: a
 contact's edit of a validated structure becomes its change request), which SaveResult says.
 Per-model knowledge comes from records.RECORDS.
 """
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.checks.richtext import sanitize_rich_text
 from app.extensions import db
@@ -22,6 +25,7 @@ from app.validators import Problem, has_errors
 from app.workflow import mails
 from app.workflow.locks import lock_reason
 
+from . import versions
 from ._access import require_writable, writable_ids
 from .exceptions import CommandError, Invalid, Locked
 from .records import Diversion, Record, record_of
@@ -40,8 +44,12 @@ class SaveResult:
 
 class SaveRecord:
     def __init__(self, item, *, created: bool, user, record: Record | None = None,
-                 prepare: Callable | None = None, divert: Callable | None = None):
+                 prepare: Callable | None = None, divert: Callable | None = None,
+                 version: int | None = None, loaded_at=None):
         self.item, self.created, self.user = item, created, user
+        # The version the user loaded (a form's hidden field, the API's If-Match; None: not
+        # given, only the database's own check applies) and when (its history says who changed it).
+        self.version, self.loaded_at = version, loaded_at
         self.record = record or record_of(type(item))
         self.prepare = prepare  # the entry point's hook; a ValueError is a refusal (e.g. a document)
         # The entry point's hook, before the record's own diversion: (item) -> True when it kept
@@ -49,12 +57,13 @@ class SaveRecord:
         self.divert = divert
 
     def validate(self) -> list[Problem]:
-        """Raises NotFound, Locked or Invalid (every problem); returns the warnings."""
+        """Raises NotFound, Stale, Locked or Invalid (every problem); returns the warnings."""
         item = self.item
         with db.session.no_autoflush:
             attach_parents(item)
             if not self.created:
                 require_writable([item], self.user)
+                versions.check(item, self.version, since=self.loaded_at)
             self._check_parent()
             reason = lock_reason(item, manager=is_manager(self.user))
             if reason:
@@ -91,6 +100,9 @@ class SaveRecord:
         try:
             db.session.add(self.item)
             db.session.commit()
+        except StaleDataError:  # changed by another transaction since it was read: nothing written
+            db.session.rollback()
+            raise versions.stale(self.item, self.loaded_at) from None
         except Exception:  # noqa: BLE001 - a database refusal (constraint, range) is the user's input
             db.session.rollback()
             raise Invalid([Problem("", DATABASE_REFUSED)]) from None

@@ -1,21 +1,39 @@
 """Workflow transitions as commands: the engine (app/workflow) decides and writes; these check the
-user's write scope, name the actor once (actor_of) and turn a refusal into Invalid."""
+user's write scope, name the actor once (actor_of) and turn a refusal into Invalid.
+
+Fired twice at once (two users, two tabs, a double click), a transition fires once (issue 16): the
+engine locks and re-reads the formation, its version refuses the slower write (StaleDataError)
+and the database refuses a second draft of one formation (IntegrityError); the loser gets the
+reason the table gives now. A form's one-time token (app/commands/once.py) sends a double POST of
+the same form to what the first one made."""
 from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.workflow import mails, structure_changes, transitions
 
 from ._access import require_writable
 from .actor import actor_of
-from .exceptions import Invalid, NotFound, refused
+from .exceptions import CommandError, Invalid, NotFound, refused
+from .once import Claim
+
+CHANGED_MEANWHILE = ("La formation vient d'être modifiée par une autre action : rechargez la page et vérifiez "
+                     "son état avant de recommencer.")
+STRUCTURE_CHANGED_MEANWHILE = ("La fiche de la structure vient d'être modifiée par une autre action : rechargez la "
+                               "page avant de recommencer.")
+JUST_DONE = "Cette action vient d'être faite (formulaire envoyé deux fois ?) : voici la formation."
 
 
 class FireTransition:
     """Fire transition `name` on a formation; run() returns the formation to show next."""
 
-    def __init__(self, formation, name: str, user, *, comment: str | None = None, motif=None):
+    def __init__(self, formation, name: str, user, *, comment: str | None = None, motif=None,
+                 token: str | None = None):
         self.formation, self.name, self.user = formation, name, user
         self.comment, self.motif = comment, motif
+        self.claim = Claim(token, user, JUST_DONE)
 
     def validate(self) -> None:
         if self.name not in transitions.TRANSITIONS:
@@ -26,14 +44,32 @@ class FireTransition:
         self.validate()
         formation_id = self.formation.id
         try:
+            self.claim.take()
             shown = transitions.fire(db.session, self.name, self.formation, self.user, actor_of(self.user),
-                                     comment=self.comment, motif=self.motif)
+                                     comment=self.comment, motif=self.motif, before_commit=self.claim.done)
+        except CommandError:
+            db.session.rollback()
+            raise
         except transitions.TransitionRefused as refusal:
             db.session.rollback()
             raise refused(str(refusal)) from None
+        except (StaleDataError, IntegrityError) as race:  # fired at the same moment by another request
+            db.session.rollback()
+            raise refused(self._reason_now(race)) from None
         if self.name == "submit":  # G6: the organisation's request acknowledged (the managers' digest follows)
             mails.queue(mails.SUBMITTED, formation_id)
         return shown
+
+    def _reason_now(self, race) -> str:
+        """Why the transition cannot be fired now that the other request's result is written."""
+        if isinstance(race, IntegrityError) and "draft_of_id" in str(race.orig):
+            return transitions.DRAFT_ALREADY_OPEN
+        formation = db.session.get(type(self.formation), self.formation.id)
+        reason = None
+        if formation is not None:
+            reason = transitions.FORMATION_WORKFLOW.refusal(transitions.TRANSITIONS[self.name], formation,
+                                                            actor_of(self.user))
+        return reason or CHANGED_MEANWHILE
 
 
 class FireTransitions:
@@ -100,3 +136,6 @@ class WithdrawStructureOperation:
         except transitions.TransitionRefused as refusal:
             db.session.rollback()
             raise refused(str(refusal)) from None
+        except StaleDataError:  # the structure changed meanwhile (another request)
+            db.session.rollback()
+            raise refused(STRUCTURE_CHANGED_MEANWHILE) from None

@@ -48,7 +48,7 @@ from .structures import (
     StructureDocument,
     StructureEtat,
 )
-from .workflow import FormationEtat, HistoryEntry, SessionEtat, StructureChange, StructureChangeEtat
+from .workflow import FormationEtat, FormToken, HistoryEntry, SessionEtat, StructureChange, StructureChangeEtat
 
 
 def _history_reference():

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 from flask_appbuilder import Model
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Table, event
-from sqlalchemy.orm import attributes
+from sqlalchemy.orm import attributes, declared_attr
 
 
 def utcnow() -> datetime:
@@ -15,6 +15,26 @@ def utcnow() -> datetime:
 class TimestampMixin:
     created_at = Column(DateTime, default=utcnow, nullable=False)
     updated_at = Column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+
+class VersionMixin:
+    """No lost update (issue 16): every editable record carries a version, raised by each UPDATE.
+    SQLAlchemy adds `AND version = <loaded>` to the record's UPDATE and DELETE and raises
+    StaleDataError when another transaction changed the row first; the save command
+    (app/commands/save.py) also compares the version the user loaded (a form's hidden field, the
+    API's If-Match) before writing. Set operations raise it themselves (`version + 1`)."""
+
+    version = Column(Integer, nullable=False, default=1, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls):
+        return {"version_id_col": cls.version}
+
+
+def loaded_version(item) -> int:
+    """The version `item` had when it was loaded (a change in memory aside)."""
+    history = attributes.instance_state(item).attrs["version"].history
+    return (history.deleted or history.unchanged or [item.version])[0]
 
 
 def link_table(name: str, left: str, right: str) -> Table:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -26,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
-from .base import REFERENCE, TimestampMixin, link_nomenclature, link_table, stable_reference
+from .base import REFERENCE, TimestampMixin, VersionMixin, link_nomenclature, link_table, stable_reference
 from .referentials import BlocCompetences, Certification, Financeur, Mesure, Nomenclature
 from .structures import Lieu, Structure, StructureContact
 from .workflow import FormationEtat, SessionEtat
@@ -37,7 +38,7 @@ formation_rome = link_nomenclature("formation_rome", "formation")
 
 
 @stable_reference("F")
-class Formation(TimestampMixin, Model):
+class Formation(VersionMixin, TimestampMixin, Model):
     __tablename__ = "formation"
     id = Column(Integer, primary_key=True)
     reference = REFERENCE()
@@ -79,7 +80,7 @@ class Formation(TimestampMixin, Model):
     commentaire_archivage = Column(Text)
     # Copy-on-write: a draft is a full copy of a published formation (and its sessions), edited
     # while the published one stays live; accepting it copies it back (app/workflow/drafts.py).
-    draft_of_id = Column(Integer, ForeignKey("formation.id", ondelete="CASCADE"), index=True)
+    draft_of_id = Column(Integer, ForeignKey("formation.id", ondelete="CASCADE"))
     draft_of = relationship("Formation", remote_side=[id], foreign_keys=[draft_of_id])
     submitted_at = Column(DateTime)  # last *Soumettre pour validation*
     archive_requested_at = Column(DateTime)  # E11: the organisation asked for archiving
@@ -99,6 +100,11 @@ class Formation(TimestampMixin, Model):
     actions = relationship("Action", back_populates="formation", order_by="Action.rang",
                            cascade="all, delete-orphan")
 
+    # At most one draft per published formation (issue 16): two *Demande de modification* fired
+    # at once cannot both open one; the engine turns the second's IntegrityError into a refusal.
+    __table_args__ = (Index("uq_formation_draft_of_id", draft_of_id, unique=True,
+                            postgresql_where=draft_of_id.isnot(None), sqlite_where=draft_of_id.isnot(None)),)
+
     @property
     def etat_libelle(self) -> str:
         return FormationEtat.LABELS.get(self.etat, self.etat)
@@ -107,7 +113,7 @@ class Formation(TimestampMixin, Model):
         return f"{self.reference or ''} {self.intitule}".strip()
 
 
-class FormationCertification(Model):
+class FormationCertification(VersionMixin, Model):
     __tablename__ = "formation_certification"
     __table_args__ = (UniqueConstraint("formation_id", "certification_id"),)
     id = Column(Integer, primary_key=True)
@@ -147,7 +153,7 @@ session_bloc = link_table("session_bloc", "session", "bloc_competences")
 
 
 @stable_reference("S")
-class Session(TimestampMixin, Model):
+class Session(VersionMixin, TimestampMixin, Model):
     """A session, carrying the LHEO action-level fields (one action + one session on export)."""
 
     __tablename__ = "session"
@@ -232,7 +238,7 @@ class Session(TimestampMixin, Model):
         return self.reference or ""
 
 
-class SessionFormateur(Model):
+class SessionFormateur(VersionMixin, Model):
     """An OF formateur of the session (F3); one is principal."""
 
     __tablename__ = "session_formateur"
@@ -248,7 +254,7 @@ class SessionFormateur(Model):
         return f"{self.structure}"
 
 
-class SessionLieu(Model):
+class SessionLieu(VersionMixin, Model):
     """A lieu de formation of the session (F4); one is principal."""
 
     __tablename__ = "session_lieu"
@@ -265,7 +271,7 @@ class SessionLieu(Model):
         return f"{self.lieu}"
 
 
-class Financement(Model):
+class Financement(VersionMixin, Model):
     """A financement of the session (F6): financeur → mesure cascade, places, prices."""
 
     __tablename__ = "financement"
@@ -305,7 +311,7 @@ class Financement(Model):
         return f"{self.financeur} – {self.mesure}"
 
 
-class Recrutement(Model):
+class Recrutement(VersionMixin, Model):
     """A recrutement modality of the session (F13): ICO, RDVI, ISC and the others."""
 
     __tablename__ = "recrutement"
@@ -331,7 +337,7 @@ class Recrutement(Model):
         return f"{self.modalite} {self.numero or ''}".strip()
 
 
-class CycleAlternance(Model):
+class CycleAlternance(VersionMixin, Model):
     """One year of an alternance cycle (F8)."""
 
     __tablename__ = "cycle_alternance"

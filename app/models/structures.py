@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import relationship
 
-from .base import REFERENCE, TimestampMixin, link_nomenclature, stable_reference, utcnow
+from .base import REFERENCE, TimestampMixin, VersionMixin, link_nomenclature, stable_reference, utcnow
 from .referentials import Certification, Nomenclature
 
 structure_infrastructure = link_nomenclature("structure_infrastructure", "structure")
@@ -60,7 +60,7 @@ class AddressMixin:
 
 
 @stable_reference("O")
-class Structure(AddressMixin, TimestampMixin, Model):
+class Structure(VersionMixin, AddressMixin, TimestampMixin, Model):
     __tablename__ = "structure"
     id = Column(Integer, primary_key=True)
     reference = REFERENCE()
@@ -156,7 +156,7 @@ class CoordonneeKind:
     LABELS = {EMAIL: "Courriel", TELEPHONE: "Téléphone", WEB: "Site internet"}
 
 
-class Coordonnee(Model):
+class Coordonnee(VersionMixin, Model):
     """An e-mail, phone or website of a structure, with type, diffusion and principal (C3)."""
 
     __tablename__ = "coordonnee"
@@ -174,7 +174,7 @@ class Coordonnee(Model):
 
 
 @stable_reference("C")
-class StructureContact(Model):
+class StructureContact(VersionMixin, Model):
     """A person of the structure (C5); contacts OF cannot add or remove them."""
 
     __tablename__ = "structure_contact"
@@ -198,7 +198,7 @@ class StructureContact(Model):
         return " ".join(part for part in (self.civilite, self.prenom, self.nom) if part)
 
 
-class Lieu(AddressMixin, Model):
+class Lieu(VersionMixin, AddressMixin, Model):
     """A training or registration place (C11)."""
 
     __tablename__ = "lieu"
@@ -222,7 +222,7 @@ class HabilitationNature:
     LABELS = {FORMER: "Habilitation à former", ORGANISER: "Habilitation à organiser l'évaluation"}
 
 
-class Habilitation(Model):
+class Habilitation(VersionMixin, Model):
     """A certification the structure's SIRET may train for or assess (C7)."""
 
     __tablename__ = "habilitation"
@@ -238,7 +238,7 @@ class Habilitation(Model):
         return f"{self.certification}"
 
 
-class StructureDocument(Model):
+class StructureDocument(VersionMixin, Model):
     """A file attached to a structure (C8), kept in the database so that it follows the same
     row-level rules as everything else (FAB's own file download is not scoped)."""
 

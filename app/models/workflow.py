@@ -97,3 +97,15 @@ class StructureChange(Model):
     @property
     def etat_libelle(self) -> str:
         return StructureChangeEtat.LABELS.get(self.etat, self.etat)
+
+
+class FormToken(Model):
+    """A creating form that was sent (issue 16): the one-time token its page carried, who sent it
+    and the record it made. The same form sent again finds it and shows that record instead of
+    making a second one (app/commands/once.py). Kept a day."""
+
+    __tablename__ = "form_token"
+    token = Column(String(64), primary_key=True)
+    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False)
+    record_id = Column(Integer)  # the copy, draft or formation shown next
+    used_at = Column(DateTime, default=utcnow, nullable=False, index=True)

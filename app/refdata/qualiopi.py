@@ -161,7 +161,7 @@ def load_qualiopi(session, path, list_date: date | None = None, author=None) -> 
     path = Path(path)
     report = QualiopiReport(list_date=list_date or _file_date(path))
     rows = session.execute(select(
-        Structure.id, Structure.parent_id, Structure.nda, Structure.qualiopi_perdus,
+        Structure.id, Structure.parent_id, Structure.nda, Structure.qualiopi_perdus, Structure.version,
         *(getattr(Structure, f"qualiopi_{key}") for key in FLAG_COLUMNS))).all()
     siege_nda = {row.id: nda_digits(row.nda) for row in rows if row.parent_id is None}
     ours = set(siege_nda.values()) - {""}
@@ -206,7 +206,8 @@ def load_qualiopi(session, path, list_date: date | None = None, author=None) -> 
                   if (key in lost or key in (row.qualiopi_perdus or "").split(",")) and not new[key]]
         perdus_text = ",".join(perdus) or None
         if gained or lost or perdus_text != row.qualiopi_perdus:
-            changes.append({"id": row.id, "qualiopi_perdus": perdus_text,
+            # With the version read above: SQLAlchemy raises it, and refuses a row changed meanwhile.
+            changes.append({"id": row.id, "version": row.version, "qualiopi_perdus": perdus_text,
                             **{f"qualiopi_{key}": value for key, value in new.items()}})
         if gained or lost:
             report.gained += len(gained)

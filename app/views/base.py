@@ -9,9 +9,10 @@ from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args
 from sqlalchemy import Boolean, Date, Time, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import ObjectDeletedError
 from wtforms import BooleanField
 
-from app.commands import Invalid, Locked
+from app.commands import Invalid, Locked, Stale
 from app.commands.delete import DeleteRecord
 from app.commands.records import record_of
 from app.commands.save import SaveRecord
@@ -35,6 +36,8 @@ from app.workflow.locks import lock_reason
 from app.views.labels import LABELS
 from app.views.pickers import answer as picker_answer
 from app.views.pickers import remote_fields
+from app.models.base import VersionMixin
+from app.views import versions as form_versions
 from app.views.widgets import (
     format_bool,
     format_date,
@@ -223,6 +226,10 @@ class ScopedModelView(DialogFormsMixin, PickersMixin, FrenchFieldsMixin, SafeLis
         items = [row for row in (db.session.get(model, pk) for pk in widgets["list"].template_args.get("pks") or [])
                  if row is not None]
         g.setdefault("_portal_editable", {})[type(self).__name__] = self.editable_ids(items)
+        # The version of each row travels with its selection box: a bulk action refuses rows
+        # changed since the list was shown (issue 16; read back by `posted_versions`).
+        g.setdefault("_portal_versions", {})[type(self).__name__] = {
+            item.id: item.version for item in items if isinstance(item, VersionMixin)}
         return widgets
 
     def editable_ids(self, items) -> set[int]:
@@ -349,6 +356,7 @@ class ScopedModelView(DialogFormsMixin, PickersMixin, FrenchFieldsMixin, SafeLis
             self.prefill_form(form, pk)
             if not _dialog():
                 self.update_redirect()
+        self.stamp_form(form, item)
         widgets = _without(self._get_edit_widget(form=form, exclude_cols=exclude_cols), "edit",
                            self._mark_manager_only(form))
         if _dialog():  # a dialog holds the form alone, not the record's related lists
@@ -365,15 +373,22 @@ class ScopedModelView(DialogFormsMixin, PickersMixin, FrenchFieldsMixin, SafeLis
             # Manager-only fields keep their saved value whatever was posted (C2, F6).
             protected = {name: getattr(item, name, None) for name in self.manager_only_columns if name in form}
         with db.session.no_autoflush:
-            form.populate_obj(item)
+            for name, field in form._fields.items():
+                if name not in form_versions.OWN:
+                    field.populate_obj(item, name)
             for name, value in protected.items():
                 setattr(item, name, value)
+        version, loaded_at, _ = form_versions.posted() if not created else (None, None, {})
         command = SaveRecord(item, created=created, user=g.user,
                              record=record_of(self.datamodel.obj, type(self).record_check),
                              prepare=self.pre_add if created else self.pre_update,
-                             divert=lambda changed: self.divert_save(changed, created))
+                             divert=lambda changed: self.divert_save(changed, created),
+                             version=version, loaded_at=loaded_at)
         try:
             result = command.run()  # NotFound / Forbidden answer 404 / 403 by themselves
+        except Stale as stale:
+            self._refused_as_stale(form, item, stale)
+            return False
         except Locked as locked:
             show_problems(form, [Problem("", locked.reason)])
             return False
@@ -390,6 +405,25 @@ class ScopedModelView(DialogFormsMixin, PickersMixin, FrenchFieldsMixin, SafeLis
         for problem in result.warnings:
             flash(problem.message, "warning")
         return True
+
+    def stamp_form(self, form, item) -> None:
+        """The version hidden fields of an edit form (app/views/versions.py): filled from `item`
+        on display, kept as posted when a save was refused."""
+        if request.method == "POST":
+            form_versions.keep(form)
+        else:
+            form_versions.stamp(form, item)
+
+    def _refused_as_stale(self, form, item, stale) -> None:
+        """What changed meanwhile, next to what the user typed: the stored record, in the same
+        form as it is displayed (the edit form filled from it, then its view's prefill)."""
+        try:
+            stored = self.edit_form(formdata=None, obj=item)  # FAB's refresh() would read the posted values
+        except ObjectDeletedError:  # deleted meanwhile: the page then answers 404
+            flash(str(stale), "danger")
+            return
+        self.prefill_form(stored, item.id)
+        form_versions.refused_as_stale(form, item, stale, stored)
 
     def _deserialize_pk_if_composite(self, pk):
         return parse_pk(pk)
@@ -466,7 +500,23 @@ def _without(widgets: dict, name: str, removed: list[str]) -> dict:
     return widgets
 
 
-def show_problems(form, problems) -> None:
+def posted_versions() -> dict[int, int]:
+    """{id: version} the rows of a list's bulk action were sent with (the versions the list showed,
+    `version-<id>` fields added by app/static/js/forms.js); empty when the page sent none."""
+    seen = {}
+    for key, value in request.form.items():
+        pk = key.removeprefix("version-")
+        if pk != key and pk.isdigit() and value.isdigit() and int(pk) <= MAX_PK and int(value) < 2**31:
+            seen[int(pk)] = int(value)
+    return seen
+
+
+def row_version(view_name: str, pk) -> int | None:
+    """For a list template: the version of a row of `view_name`'s page (None: not versioned)."""
+    return (g.get("_portal_versions") or {}).get(view_name, {}).get(pk) if has_request_context() else None
+
+
+def show_problems(form, problems, summary: bool = True) -> None:
     """Each message next to its field; the others (whole-record rules) at the top of the page."""
     for problem in problems:
         name = problem.field
@@ -476,7 +526,7 @@ def show_problems(form, problems) -> None:
             flash(problem.message, "warning")
         else:
             flash(problem.message, "danger")
-    if any(p.severity == ERROR and p.field in form for p in problems):
+    if summary and any(p.severity == ERROR and p.field in form for p in problems):
         flash("Le formulaire contient des erreurs : corrigez les champs signalés.", "danger")
 
 

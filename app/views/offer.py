@@ -45,6 +45,7 @@ from app.checks import (
 from app.commands import AlreadyDone, Invalid, Locked
 from app.commands.actor import actor_of
 from app.commands.duplicate import DuplicateFormation, DuplicateSession
+from app.commands.once import FIELD as FORM_TOKEN
 from app.commands.imports import ImportRecrutements
 from app.commands.defaults import certification_prefill
 from app.commands.records import RECORDS
@@ -212,10 +213,11 @@ class SessionView(ChecksPanelMixin, SessionBulkMixin, CloseRecrutementActionMixi
         session = self._scoped_get(pk)
         if request.method == "POST":
             try:  # NotFound and Forbidden answer 404 and 403 by themselves
-                copy = DuplicateSession(session, g.user).run()
+                copy = DuplicateSession(session, g.user, token=request.form.get(FORM_TOKEN)).run()
             except AlreadyDone as done:
                 flash(str(done), "info")
-                return redirect(url_for("SessionView.edit", pk=done.done_id))
+                return redirect(url_for("SessionView.edit", pk=done.done_id) if done.done_id
+                                else url_for("SessionView.show", pk=session.id))
             except (Locked, Invalid) as refused:
                 flash(str(refused), "danger")
                 return redirect(url_for("SessionView.show", pk=session.id))
@@ -366,7 +368,11 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
         error = None
         if request.method == "POST":
             try:
-                result = FireTransition(formation, name, g.user, comment=comment, motif=motif).run()
+                result = FireTransition(formation, name, g.user, comment=comment, motif=motif,
+                                        token=request.form.get(FORM_TOKEN)).run()
+            except AlreadyDone as done:  # the same form sent twice: what the first one made
+                flash(str(done), "info")
+                return redirect(url_for("FormationView.show", pk=done.done_id or formation.id))
             except Invalid as refused:
                 formation = self._scoped_get(pk)
                 error = str(refused)
@@ -408,10 +414,10 @@ class FormationView(ChecksPanelMixin, ArchiveActionMixin, ScopedModelView):
         formation = self._scoped_get(pk)
         if request.method == "POST":
             try:  # NotFound and Forbidden answer 404 and 403 by themselves
-                copy = DuplicateFormation(formation, g.user).run()
+                copy = DuplicateFormation(formation, g.user, token=request.form.get(FORM_TOKEN)).run()
             except AlreadyDone as done:
                 flash(str(done), "info")
-                return redirect(url_for("FormationView.show", pk=done.done_id))
+                return redirect(url_for("FormationView.show", pk=done.done_id or formation.id))
             except Invalid as refused:
                 flash(str(refused), "danger")
                 return redirect(url_for("FormationView.show", pk=formation.id))

@@ -1,4 +1,6 @@
-"""Bulk actions on sessions and formations (SPEC K2, F15, F16): the list actions and their pages."""
+"""Bulk actions on sessions and formations (SPEC K2, F15, F16): the list actions and their pages.
+A list's selection comes with the versions it showed (issue 16): a row changed since refuses the
+action, nothing written (the search page's selection, kept across its pages, has none)."""
 from __future__ import annotations
 
 from flask import flash, g, redirect, request, url_for
@@ -10,10 +12,12 @@ from sqlalchemy import select
 from app.security.permissions import ACTION_DUPLICATE_NEXT_YEAR, ACTION_SET_ETAT
 from app.extensions import db
 from app.models import Nomenclature, NomenclatureKind, Session
-from app.commands import Invalid
+from app.commands import Invalid, Stale
 from app.commands.bulk import ArchiveFormations, ArchiveSessions, CloseRecrutement, SetEtatDispositif, ids_of
 from app.commands.duplicate import DuplicateForNextYear
 from app.security.scope import scoped
+
+from .base import posted_versions
 
 
 MAX_REASONS = 10  # refusals listed after a bulk action; the others are counted
@@ -29,15 +33,22 @@ def flash_bulk(result, done: str) -> None:
 
 
 def close_recrutement(ids) -> None:
-    result = CloseRecrutement(ids, g.user).run()
+    try:
+        result = CloseRecrutement(ids, g.user, posted_versions()).run()
+    except Stale as stale:
+        flash(str(stale), "danger")
+        return
     flash_bulk(result, f"Recrutement fermé sur {result.changed} financement(s) ; {result.unchanged} l'étaient déjà.")
 
 
-def set_etat_dispositif(ids, etat_id) -> bool:
-    """False when the état is missing (the message says so)."""
-    command = SetEtatDispositif(ids, etat_id, g.user)
+def set_etat_dispositif(ids, etat_id, seen=None) -> bool:
+    """False when the état is missing or a row changed since the list (the message says so)."""
+    command = SetEtatDispositif(ids, etat_id, g.user, seen if seen is not None else posted_versions())
     try:
         result = command.run()
+    except Stale as stale:
+        flash(str(stale), "danger")
+        return False
     except Invalid as refusal:
         flash(str(refusal), "warning")
         return False
@@ -46,7 +57,11 @@ def set_etat_dispositif(ids, etat_id) -> bool:
 
 
 def archive_sessions(ids) -> None:
-    result = ArchiveSessions(ids, g.user).run()
+    try:
+        result = ArchiveSessions(ids, g.user, posted_versions()).run()
+    except Stale as stale:
+        flash(str(stale), "danger")
+        return
     flash_bulk(result, f"{result.changed} session(s) archivée(s) ; {result.unchanged} l'étaient déjà.")
 
 
@@ -83,23 +98,32 @@ class SessionBulkMixin:
         query = scoped(select(Session).where(Session.id.in_(ids)), Session, write=True).order_by(Session.debut)
         return list(db.session.execute(query).scalars())
 
-    def render_etat_page(self, ids):
+    @staticmethod
+    def _posted_seen() -> dict[int, int]:
+        """The versions the list showed, as the état page carries them on (`id:version,…`)."""
+        pairs = (pair.partition(":") for pair in request.values.get("versions", "").split(","))
+        return {int(pk): int(v) for pk, _, v in pairs if pk.isdigit() and v.isdigit() and int(pk) < 2**31
+                and int(v) < 2**31}
+
+    def render_etat_page(self, ids, seen=None):
         ids = ids_of(ids)
+        seen = posted_versions() if seen is None else seen
         preview = db.session.execute(scoped(select(Session).where(Session.id.in_(ids[:PREVIEW])), Session,
                                             write=True).order_by(Session.reference)).scalars().all()
         etats = db.session.execute(select(Nomenclature).where(
             Nomenclature.kind == NomenclatureKind.ETAT_DISPOSITIF).order_by(Nomenclature.ordre)).scalars().all()
         return self.render_template("portal/bulk_etat.html", count=len(ids), sessions=preview, etats=etats,
-                                    ids=",".join(str(i) for i in ids))
+                                    ids=",".join(str(i) for i in ids),
+                                    versions=",".join(f"{pk}:{version}" for pk, version in seen.items() if pk in ids))
 
     @expose("/etat_dispositif", methods=["GET", "POST"])
     @has_access
     @permission_name(ACTION_SET_ETAT)
     def etat_dispositif(self):
-        ids = self._posted_ids()
-        if request.method == "POST" and set_etat_dispositif(ids, request.form.get("etat")):
+        ids, seen = self._posted_ids(), self._posted_seen()
+        if request.method == "POST" and set_etat_dispositif(ids, request.form.get("etat"), seen):
             return redirect(url_for("SessionView.list"))
-        return self.render_etat_page(ids)
+        return self.render_etat_page(ids, seen)
 
     @expose("/rentree", methods=["GET", "POST"])
     @has_access
@@ -127,7 +151,11 @@ class ArchiveActionMixin:
         if self.datamodel.obj is Session:
             archive_sessions(ids)
         else:
-            done, refusals = ArchiveFormations(ids, g.user).run()
+            try:
+                done, refusals = ArchiveFormations(ids, g.user, posted_versions()).run()
+            except Stale as stale:
+                flash(str(stale), "danger")
+                return redirect(self.get_redirect())
             flash(f"{done} formation(s) archivée(s) avec leurs sessions.", "success" if done else "warning")
             for reason in refusals[:MAX_REASONS]:
                 flash(f"Non archivée — {reason}", "warning")

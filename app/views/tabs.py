@@ -117,6 +117,7 @@ class TabbedRecordMixin:
             form = self.edit_form.refresh(obj=item)
             keep_fields(form, spec.fields)
             self.prefill_form(form, item.id)
+        self.stamp_form(form, item)  # its version: a change made meanwhile refuses the save (issue 16)
         self.prepare_form(form)
         return self.render_template(
             "portal/modal_form.html", form=form, order=spec.fields, title=f"{spec.label} — {item}",

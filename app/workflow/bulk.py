@@ -6,6 +6,10 @@ Which rows may change is decided per row by the same function as every other ent
 (`locks.session_frozen`, F14/F15: a finished or archived session does not change); the rows it
 refuses are left alone and reported. The état de recrutement and the état du dispositif are
 constrained by no other rule (app/validators/financement.py checks neither).
+
+No lost update (issue 16): every UPDATE raises the rows' version (a form loaded before is then
+refused instead of putting the old value back), and when the selection came with the versions the
+list showed (`seen`), a selected session changed since refuses the whole action (Changed).
 """
 from __future__ import annotations
 
@@ -31,6 +35,14 @@ class OutOfScope(Exception):
     """A selected id the user may not change (or that does not exist): nothing is written."""
 
 
+class Changed(Exception):
+    """Selected rows changed since the user saw them (their version differs): nothing is written."""
+
+    def __init__(self, references: list[str]):
+        super().__init__(", ".join(references))
+        self.references = references
+
+
 @dataclass
 class BulkResult:
     changed: int = 0
@@ -43,13 +55,17 @@ def chunks(ids) -> list[list[int]]:
     return [ordered[start:start + CHUNK] for start in range(0, len(ordered), CHUNK)]
 
 
-def _sessions(db_session, chunk: list[int], within):
-    """(id, reference, etat, fin) of the chunk's sessions the user may change; OutOfScope when
-    one is missing. `within(select)` applies the write scope (app/security/scope.py)."""
-    rows = db_session.execute(within(select(Session.id, Session.reference, Session.etat, Session.fin)
-                                     .where(Session.id.in_(chunk)))).all()
+def _sessions(db_session, chunk: list[int], within, seen: dict[int, int] | None = None):
+    """(id, reference, etat, fin, version) of the chunk's sessions the user may change; OutOfScope
+    when one is missing, Changed when one's version is not the one in `seen` ({id: version} the
+    user saw). `within(select)` applies the write scope (app/security/scope.py)."""
+    rows = db_session.execute(within(select(Session.id, Session.reference, Session.etat, Session.fin,
+                                            Session.version).where(Session.id.in_(chunk)))).all()
     if len(rows) != len(chunk):
         raise OutOfScope()
+    changed = [row.reference for row in rows if row.id in (seen or {}) and seen[row.id] != row.version]
+    if changed:
+        raise Changed(sorted(changed))
     return rows
 
 
@@ -76,11 +92,11 @@ def _open(rows, result: BulkResult, today: date) -> list[int]:
 
 
 def _set_financements(db_session, session_ids, within, column, value_id: int, action: str, author,
-                      comment: str | None, today: date | None = None) -> BulkResult:
+                      comment: str | None, today: date | None = None, seen=None) -> BulkResult:
     result, today = BulkResult(), today or date.today()
     differs = or_(column.is_(None), column != value_id)
     for chunk in chunks(session_ids):
-        allowed = _open(_sessions(db_session, chunk, within), result, today)
+        allowed = _open(_sessions(db_session, chunk, within, seen), result, today)
         if not allowed:
             continue
         result.unchanged += db_session.execute(select(func.count()).select_from(Financement).where(
@@ -89,40 +105,42 @@ def _set_financements(db_session, session_ids, within, column, value_id: int, ac
             Financement.session_id.in_(allowed), differs)).scalars().all()
         if touched:
             result.changed += db_session.execute(update(Financement).where(
-                Financement.session_id.in_(touched), differs).values({column.key: value_id})
+                Financement.session_id.in_(touched), differs)
+                .values({column.key: value_id, Financement.version.key: Financement.version + 1})
                 .execution_options(synchronize_session=False)).rowcount
             _history(db_session, touched, action, author, comment)
     db_session.commit()
     return result
 
 
-def close_recrutement(db_session, session_ids, within, author=None) -> BulkResult:
+def close_recrutement(db_session, session_ids, within, author=None, seen=None) -> BulkResult:
     """F16: the état de recrutement of every financement of the sessions becomes *fermé*."""
     ferme = db_session.execute(select(Nomenclature.id).where(
         Nomenclature.kind == NomenclatureKind.ETAT_RECRUTEMENT, Nomenclature.code == FERME)).scalar_one()
     return _set_financements(db_session, session_ids, within, Financement.etat_recrutement_id, ferme,
-                             HISTORY_CLOSED, author, None)
+                             HISTORY_CLOSED, author, None, seen=seen)
 
 
-def set_etat_dispositif(db_session, session_ids, within, etat, author=None) -> BulkResult:
+def set_etat_dispositif(db_session, session_ids, within, etat, author=None, seen=None) -> BulkResult:
     """K2: managers set the état du dispositif of every financement of the sessions."""
     return _set_financements(db_session, session_ids, within, Financement.etat_dispositif_id, etat.id,
-                             HISTORY_ETAT, author, etat.libelle)
+                             HISTORY_ETAT, author, etat.libelle, seen=seen)
 
 
 def archive_sessions(db_session, session_ids, within, author=None, comment: str | None = None,
-                     commit: bool = True) -> BulkResult:
+                     commit: bool = True, seen=None) -> BulkResult:
     """F15, K2: the sessions become *archivée* (never deleted); already archived ones are counted
     unchanged."""
     result = BulkResult()
     for chunk in chunks(session_ids):
-        rows = _sessions(db_session, chunk, within)
+        rows = _sessions(db_session, chunk, within, seen)
         to_archive = [row.id for row in rows if row.etat != SessionEtat.ARCHIVEE]
         result.unchanged += len(rows) - len(to_archive)
         if to_archive:
             result.changed += db_session.execute(update(Session).where(
                 Session.id.in_(to_archive), Session.etat != SessionEtat.ARCHIVEE)
-                .values(etat=SessionEtat.ARCHIVEE).execution_options(synchronize_session=False)).rowcount
+                .values(etat=SessionEtat.ARCHIVEE, version=Session.version + 1, updated_at=utcnow())
+                .execution_options(synchronize_session=False)).rowcount
             _history(db_session, to_archive, HISTORY_ARCHIVED, author, comment)
     if commit:
         db_session.commit()

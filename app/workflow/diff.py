@@ -14,7 +14,7 @@ from app.models import Formation
 from .drafts import FORMATION_M2M, SESSION_CHILDREN, SESSION_M2M
 
 SKIPPED = {"id", "reference", "etat", "draft_of_id", "in_draft", "created_at", "updated_at", "submitted_at",
-           "session_id", "formation_id"}
+           "session_id", "formation_id", "version"}
 CHILD_TITLES = {"formateurs": "OF formateur", "lieux": "Lieu de formation", "financements": "Financement",
                 "recrutements": "Modalité de recrutement", "cycles": "Cycle de l'alternance",
                 "certifications": "Certification"}

@@ -53,7 +53,8 @@ def withdraw_ended(db_session, today: date | None = None, chunk_size: int = CHUN
         last = ids[-1]
         withdrawn += db_session.execute(update(Formation).where(
             Formation.id.in_(ids), Formation.etat == FormationEtat.DIFFUSEE)
-            .values(etat=FormationEtat.NON_DIFFUSEE).execution_options(synchronize_session=False)).rowcount
+            .values(etat=FormationEtat.NON_DIFFUSEE, version=Formation.version + 1, updated_at=utcnow())
+            .execution_options(synchronize_session=False)).rowcount
         db_session.execute(insert(HistoryEntry).from_select(
             ["entity", "entity_id", "at", "action", "comment", "author_id"],
             select(literal("formation"), Formation.id, literal(utcnow()), literal(WITHDRAWN),

@@ -16,9 +16,10 @@ from app.models.workflow import FormationEtat, SessionEtat
 
 # Columns never copied between a draft and its published record.
 # The hold (G1) is the published formation's, set by managers: a draft neither carries nor undoes it,
-# and a copy does not inherit it.
+# and a copy does not inherit it. Each row keeps its own version (issue 16): merging a draft raises
+# the published rows' versions, it never sets them back.
 _OWN = {"id", "reference", "etat", "draft_of_id", "in_draft", "created_at", "updated_at", "submitted_at",
-        "en_suspens", "motif_suspension", "suspendue_le"}
+        "en_suspens", "motif_suspension", "suspendue_le", "version"}
 # Child lists of a session, copied row by row.
 SESSION_CHILDREN = ("formateurs", "lieux", "financements", "recrutements", "cycles")
 SESSION_M2M = ("rythmes", "modalites_pedagogiques", "blocs")

@@ -7,11 +7,19 @@ effect, sets the target state on the record the effect leaves the user on (the e
 draft or fold one back into its published formation), writes the history and notifies. It never looks at a transition's
 name: what a transition does is in its declaration. Modelled on les-emplois' job-application
 workflow (states and transitions declared in one class, effects and guards on the transition).
+
+Concurrent or repeated transitions fire once (issue 16): `fire` locks the record's row and reads
+it again before deciding (`lock`), so that of two requests fired at once the second is refused by
+the table. Where there is no row lock (SQLite) the record's version refuses the slower write
+(StaleDataError), and the database refuses a second draft of a formation (IntegrityError); the
+commands (app/commands/transition.py) turn both into the table's reason.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Callable
+
+from sqlalchemy import select
 
 from .history import record
 
@@ -79,6 +87,17 @@ class Transition:
         return self.target.states if isinstance(self.target, Depends) else frozenset({self.target})
 
 
+def lock(db_session, item) -> None:
+    """Lock the record's row until the transaction ends (PostgreSQL: SELECT … FOR UPDATE; SQLite
+    has no row locks and serialises writers) and read it again: a request fired at the same moment
+    as another waits for it, then decides on its result."""
+    model = type(item)
+    if getattr(item, "id", None) is None:
+        return
+    db_session.execute(select(model).where(model.id == item.id).with_for_update(of=model)
+                       .execution_options(populate_existing=True)).scalar_one_or_none()
+
+
 def first_reason(*guards: Guard) -> Guard:
     """A guard made of several: the first refusal's reason."""
     def guard(item, actor):
@@ -121,12 +140,15 @@ class Workflow:
         """The transitions `actor` may fire on `item` now, in the table's order."""
         return [t for t in self.transitions.values() if self.refusal(t, item, actor) is None]
 
-    def fire(self, db_session, name: str, item, user, actor: str, comment: str | None = None, **kwargs):
+    def fire(self, db_session, name: str, item, user, actor: str, comment: str | None = None,
+             before_commit: Callable[[Any], None] | None = None, **kwargs):
         """Fire transition `name` on `item` in one transaction; returns the record to show next
-        (None when the record is gone). Raises TransitionRefused with the French reason."""
+        (None when the record is gone). Raises TransitionRefused with the French reason.
+        `before_commit(record shown next)` adds the caller's own write to the transaction."""
         transition = self.transitions.get(name)
         if transition is None:
             raise TransitionRefused(self.refused.format(state=self.states.get(self.state_of(item), "")))
+        lock(db_session, item)
         reason = self.refusal(transition, item, actor)
         if reason:
             raise TransitionRefused(reason)
@@ -157,6 +179,8 @@ class Workflow:
         record(db_session, subject, transition.action, user, comment, entity=self.history_entity or None)
         if transition.after is not None and result is not None:
             transition.after(db_session, result, user, **kwargs)
+        if before_commit is not None:
+            before_commit(result)
         db_session.commit()
         if transition.notify and self.notify is not None:  # after the commit: a failing mail server
             self.notify(subject, transition.action, comment)  # cannot undo the decision

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import String, and_, delete, exists, func, insert, literal, or_, select, update
 
-from app.models import Formation, HistoryEntry, Session
+from app.models import Formation, FormToken, HistoryEntry, Session
 from app.models.base import utcnow
 from app.models.workflow import FormationEtat, SessionEtat
 
@@ -55,7 +55,8 @@ def purge_notice(db_session, formation: Formation) -> str:
 def purge_drafts(db_session, now: datetime | None = None) -> int:
     """Drop what was saved more than 14 days ago and never submitted (G3): drafts of published
     formations (the published formations are untouched) and formations in creation, with their
-    sessions and every child row. Returns how many formations were dropped."""
+    sessions and every child row; and the form tokens of yesterday. Returns how many formations
+    were dropped."""
     now = now or utcnow()
     limit = now - timedelta(days=DRAFT_LIFETIME_DAYS)
     formations = db_session.execute(select(Formation).where(Formation.created_at < limit, _purgeable())
@@ -71,6 +72,8 @@ def purge_drafts(db_session, now: datetime | None = None) -> int:
                            f"le {formation.created_at:%d/%m/%Y} et non soumise en {DRAFT_LIFETIME_DAYS} jours.")
         _forget_history(db_session, formation)
         db_session.delete(formation)  # sessions and child rows go with it (ORM cascades)
+    # The one-time tokens of the creating forms (app/commands/once.py) serve a few seconds.
+    db_session.execute(delete(FormToken).where(FormToken.used_at < now - timedelta(days=1)))
     db_session.commit()
     return len(formations)
 
@@ -105,7 +108,9 @@ def _set_sessions_state(db_session, condition, etat: str, action: str, comment, 
             ["entity", "entity_id", "at", "action", "comment", "author_id"],
             select(literal("session"), Session.id, literal(utcnow()), literal(action), comment, literal(None))
             .where(Session.id.in_(ids))))
-        changed += db_session.execute(update(Session).where(Session.id.in_(ids)).values(etat=etat)
+        # The version rises (issue 16): a form loaded before cannot put the old state's values back.
+        changed += db_session.execute(update(Session).where(Session.id.in_(ids))
+                                      .values(etat=etat, version=Session.version + 1, updated_at=utcnow())
                                       .execution_options(synchronize_session=False)).rowcount
         db_session.commit()
 

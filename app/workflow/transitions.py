@@ -46,10 +46,14 @@ def _not_a_draft(formation, actor):
     return None
 
 
+DRAFT_ALREADY_OPEN = ("Une demande de modification est déjà en cours : ouvrez son brouillon depuis la page de la "
+                      "formation.")
+
+
 def _no_open_draft(formation, actor):
     db_session = object_session(formation)
     if db_session is not None and drafts.current_draft(db_session, formation) is not None:
-        return "Une demande de modification est déjà en cours : ouvrez son brouillon depuis la page de la formation."
+        return DRAFT_ALREADY_OPEN
     return None
 
 
@@ -214,7 +218,8 @@ def available(formation: Formation, actor: str) -> list[Transition]:
 
 
 def fire(db_session, name: str, formation: Formation, user, actor: str, comment: str | None = None,
-         today: date | None = None, motif=None) -> Formation:
+         today: date | None = None, motif=None, before_commit=None) -> Formation:
     """Fire transition `name`; returns the formation to show next (the draft, or the published
     formation once a draft is accepted or dropped). Raises TransitionRefused with the reason."""
-    return FORMATION_WORKFLOW.fire(db_session, name, formation, user, actor, comment, today=today, motif=motif)
+    return FORMATION_WORKFLOW.fire(db_session, name, formation, user, actor, comment, before_commit=before_commit,
+                                   today=today, motif=motif)

@@ -2,7 +2,7 @@
 item 1): the request they belong to until the Carif-Oref accepts it
 
 Revision ID: b9f4c2d7e1a3
-Revises: a7e1d0c5b2f9
+Revises: b9d4f2a6c8e1
 Create Date: 2026-12-07 15:40:00.000000
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b9f4c2d7e1a3'
-down_revision = 'a7e1d0c5b2f9'
+down_revision = 'b9d4f2a6c8e1'
 branch_labels = None
 depends_on = None
 

@@ -127,6 +127,17 @@
     });
   };
 
+  // Issue 16: a list's bulk action sends the version each selected row had on the page (FAB's
+  // action form receives copies of the checked boxes); a row changed since refuses the action.
+  $(document).on("submit", "#action_form", function () {
+    var form = this;
+    $("input.portal-version", form).remove();
+    $("input.action_check[data-version]", form).each(function () {
+      $("<input>", {type: "hidden", "class": "portal-version", name: "version-" + this.value,
+                    value: this.getAttribute("data-version")}).appendTo(form);
+    });
+  });
+
   $(function () {
     $("form.portal-form").each(function () { toggleCertification(this); });
     window.portalCounters(document.body);
