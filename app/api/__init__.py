@@ -5,6 +5,7 @@ related id on writes (FAB-NOTES G3). Writes go through SaveRecord (app/commands/
 forms' command: it checks the parent's scope (a plain id here), the lock and the rules, and this
 module maps its refusals to 404 and 422 {field: [French messages]}. A contact's PUT on a validated
 structure is kept by the command as a change request (C9): 202 {message, change_id}.
+Its schemas say what is answered (schemas.py).
 """
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ from app.models.structures import QUALIOPI_FIELDS as _QUALIOPI
 from app.security.permissions import MODEL_API_METHODS, RESOURCE_FORMATION, RESOURCE_SESSION, RESOURCE_STRUCTURE
 from app.security.scope import HIDE_DRAFTS, SCOPE, choice_filters, scoped
 from app.views.base import MAX_PK
+from app.views.labels import LABELS
+
+from .schemas import PortalSchemaConverter
 
 
 class ScopedRestApi(ModelRestApi):
@@ -36,13 +40,25 @@ class ScopedRestApi(ModelRestApi):
     method_permission_name = MODEL_API_METHODS  # a resource and its page share one permission
     # Other ids a payload may carry, each checked against the writable scope (G3): field -> model.
     related_ids: dict = {}
+    model2schemaconverter = PortalSchemaConverter
 
     def __init__(self, **kwargs):
         # `_info` and `related` offer only rows of the user's scope (A3); FAB would list every row.
         model = self.datamodel.obj
         self.add_query_rel_fields = choice_filters(model, self.add_query_rel_fields)
         self.edit_query_rel_fields = choice_filters(model, self.edit_query_rel_fields)
+        # The pages' French labels; an id carried by the payload is labelled as its relation.
+        ids = {f"{name}_id": label for name, label in LABELS.items() if f"{name}_id" not in LABELS}
+        self.label_columns = {**ids, **LABELS, **(self.label_columns or {})}
         super().__init__(**kwargs)
+
+    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
+        """FAB 5.3 translates `description_columns.get(name, "")`, and gettext("") is the
+        translation catalogue's header (Babel's convention): a field without a description has none."""
+        info = super()._get_field_info(field, filter_rel_field, page=page, page_size=page_size)
+        if not self.description_columns.get(field.name):
+            info["description"] = ""
+        return info
 
     def _related_problems(self) -> dict[str, list[str]]:
         payload = request.get_json(silent=True)
@@ -63,7 +79,7 @@ class ScopedRestApi(ModelRestApi):
         try:
             item = self.add_model_schema.load(request.json)
         except ValidationError as err:
-            return self.response_422(message=err.messages)
+            return self.response_422(message=_field_messages(err.messages))
         except SQLAlchemyError:
             db.session.rollback()
             return self.response_422(message={"_schema": ["Valeurs non valides."]})
@@ -81,7 +97,7 @@ class ScopedRestApi(ModelRestApi):
             item = self.edit_model_schema.load(self._merge_update_item(item, request.json), instance=item)
         except ValidationError as err:
             db.session.rollback()
-            return self.response_422(message=err.messages)
+            return self.response_422(message=_field_messages(err.messages))
         except SQLAlchemyError:
             db.session.rollback()
             return self.response_422(message={"_schema": ["Valeurs non valides."]})
@@ -134,6 +150,20 @@ def _malformed_ids(model, payload: dict) -> dict[str, list[str]]:
         if not all(v is None or _is_pk(v) for v in values):
             problems[name] = ["Identifiant non valide : nombre entier positif attendu."]
     return problems
+
+
+def _field_messages(messages: dict) -> dict[str, list[str]]:
+    """marshmallow's messages as the API documents them, {field: [messages]}: those of a list's
+    items (formacodes) or of a nested record are gathered under the field."""
+
+    def flat(value) -> list[str]:
+        if isinstance(value, dict):
+            return [message for item in value.values() for message in flat(item)]
+        if isinstance(value, (list, tuple)):
+            return [message for item in value for message in flat(item)]
+        return [str(value)]
+
+    return {str(name): flat(value) for name, value in messages.items()}
 
 
 def _by_field(problems, rename: dict | None = None) -> dict[str, list[str]]:
