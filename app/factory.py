@@ -162,9 +162,11 @@ def register_views(appbuilder: AppBuilder) -> None:
 
 def register_apis(appbuilder: AppBuilder) -> None:
     from .api import FormationApi, SessionApi, StructureApi
+    from .api.errors import install_jwt_answers
     from .api.messages import install_french_messages
 
     install_french_messages()
+    install_jwt_answers(current_app)  # refused tokens: 401 and a French message, as documented
 
     for api in (StructureApi, FormationApi, SessionApi):
         appbuilder.add_api(api)
@@ -191,15 +193,17 @@ def register_error_pages(app: Flask) -> None:
 
     def handler(error):
         code = getattr(error, "code", 500) or 500
+        # A 405 says which methods the address takes (werkzeug's MethodNotAllowed knows them).
+        headers = {"Allow": ", ".join(error.valid_methods)} if getattr(error, "valid_methods", None) else {}
         if request.path.startswith("/api/"):
-            return {"message": messages.get(code, messages[500])}, code
+            return {"message": messages.get(code, messages[500])}, code, headers
         if "user" not in g:  # errors raised before FAB's before_request (e.g. CSRF) have no g.user
             g.user = current_user
         from .security.headers import safe_target
 
         back = safe_target(request.referrer or "", "") if code in (400, 413, 429) else ""
         return render_template("portal/error.html", code=code, message=messages.get(code, messages[500]), back=back,
-                               appbuilder=app.appbuilder, base_template=app.appbuilder.base_template), code
+                               appbuilder=app.appbuilder, base_template=app.appbuilder.base_template), code, headers
 
     for code in messages:
         app.register_error_handler(code, handler)

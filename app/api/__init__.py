@@ -5,7 +5,7 @@ related id on writes (FAB-NOTES G3). Writes go through SaveRecord (app/commands/
 forms' command: it checks the parent's scope (a plain id here), the lock and the rules, and this
 module maps its refusals to 404 and 422 {field: [French messages]}. A contact's PUT on a validated
 structure is kept by the command as a change request (C9): 202 {message, change_id}.
-Its schemas say what is answered (schemas.py).
+Its schemas say what is answered (schemas.py); errors are French JSON (errors.py).
 """
 from __future__ import annotations
 
@@ -27,10 +27,13 @@ from app.security.scope import HIDE_DRAFTS, SCOPE, choice_filters, scoped
 from app.views.base import MAX_PK
 from app.views.labels import LABELS
 
+from .errors import FrenchResponses, InvalidArgument
 from .schemas import PortalSchemaConverter
 
+MAX_PAGE = 10**6  # as the pages' page_ arguments (factory.register_guards)
 
-class ScopedRestApi(ModelRestApi):
+
+class ScopedRestApi(FrenchResponses, ModelRestApi):
     """ModelRestApi under the row-level scope, writing through SaveRecord: what a record needs
     on save (its checks, rich text, derived values, parent) is app/commands/records.py's."""
 
@@ -51,6 +54,13 @@ class ScopedRestApi(ModelRestApi):
         ids = {f"{name}_id": label for name, label in LABELS.items() if f"{name}_id" not in LABELS}
         self.label_columns = {**ids, **LABELS, **(self.label_columns or {})}
         super().__init__(**kwargs)
+
+    def _sanitize_page_args(self, page, page_size):
+        """FAB 5.3 passes any page number on as the query's OFFSET (page × page size): PostgreSQL
+        refuses a negative one, and a huge one overflows (500). Lists and `_info` pass here."""
+        if page is not None and not 0 <= page < MAX_PAGE:
+            raise InvalidArgument(f"Numéro de page non valide : de 0 à {MAX_PAGE - 1}.")
+        return super()._sanitize_page_args(page, page_size)
 
     def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
         """FAB 5.3 translates `description_columns.get(name, "")`, and gettext("") is the
