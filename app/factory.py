@@ -161,15 +161,22 @@ def register_views(appbuilder: AppBuilder) -> None:
 
 
 def register_apis(appbuilder: AppBuilder) -> None:
+    from flask_appbuilder.api.manager import SwaggerView
+
     from .api import FormationApi, SessionApi, StructureApi
     from .api.errors import install_jwt_answers
     from .api.messages import install_french_messages
+    from .api.openapi import PortalOpenApi
 
     install_french_messages()
     install_jwt_answers(current_app)  # refused tokens: 401 and a French message, as documented
 
     for api in (StructureApi, FormationApi, SessionApi):
         appbuilder.add_api(api)
+    # The OpenAPI document of what its reader may call, and Swagger UI on it (FAB_ADD_OPENAPI_VIEWS=False).
+    appbuilder.add_api(PortalOpenApi)
+    if current_app.config.get("FAB_API_SWAGGER_UI"):
+        appbuilder.add_view_no_menu(SwaggerView)
 
 
 def register_error_pages(app: Flask) -> None:

@@ -5,7 +5,8 @@ related id on writes (FAB-NOTES G3). Writes go through SaveRecord (app/commands/
 forms' command: it checks the parent's scope (a plain id here), the lock and the rules, and this
 module maps its refusals to 404 and 422 {field: [French messages]}. A contact's PUT on a validated
 structure is kept by the command as a change request (C9): 202 {message, change_id}.
-Its schemas say what is answered (schemas.py); errors are French JSON (errors.py).
+The OpenAPI document says exactly that (openapi.py), from schemas that say what is answered
+(schemas.py); errors are French JSON (errors.py).
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from app.views.base import MAX_PK
 from app.views.labels import LABELS
 
 from .errors import FrenchResponses, InvalidArgument
+from .openapi import resource_operations
 from .schemas import PortalSchemaConverter
 
 MAX_PAGE = 10**6  # as the pages' page_ arguments (factory.register_guards)
@@ -53,6 +55,7 @@ class ScopedRestApi(FrenchResponses, ModelRestApi):
         # The pages' French labels; an id carried by the payload is labelled as its relation.
         ids = {f"{name}_id": label for name, label in LABELS.items() if f"{name}_id" not in LABELS}
         self.label_columns = {**ids, **LABELS, **(self.label_columns or {})}
+        self.openapi_spec_methods = resource_operations(type(self).__name__)
         super().__init__(**kwargs)
 
     def _sanitize_page_args(self, page, page_size):
