@@ -65,6 +65,10 @@ FAB_SECURITY_MANAGER_CLASS = "app.security.manager.PortalSecurityManager"
 FAB_CREATE_DB = False  # the schema comes from migrations (FAB-NOTES G7)
 FAB_UPDATE_PERMS = False  # roles are defined in code (FAB_ROLES), no permission rows needed
 FAB_API_SWAGGER_UI = True
+# The OpenAPI document and Swagger UI are the portal's (app/api/openapi.py: each reader sees the
+# operations he may call); FAB's menu API serves FAB's React front end, which the portal does not use.
+FAB_ADD_OPENAPI_VIEWS = False
+FAB_ADD_MENU_API = False
 # Roles are code: FAB's raw permission/view-menu editors would only show internal names.
 FAB_ADD_SECURITY_PERMISSION_VIEW = False
 FAB_ADD_SECURITY_VIEW_MENU_VIEW = False

@@ -174,13 +174,22 @@ def register_views(appbuilder: AppBuilder) -> None:
 
 
 def register_apis(appbuilder: AppBuilder) -> None:
+    from flask_appbuilder.api.manager import SwaggerView
+
     from .api import FormationApi, SessionApi, StructureApi
+    from .api.errors import install_jwt_answers
     from .api.messages import install_french_messages
+    from .api.openapi import PortalOpenApi
 
     install_french_messages()
+    install_jwt_answers(current_app)  # refused tokens: 401 and a French message, as documented
 
     for api in (StructureApi, FormationApi, SessionApi):
         appbuilder.add_api(api)
+    # The OpenAPI document of what its reader may call, and Swagger UI on it (FAB_ADD_OPENAPI_VIEWS=False).
+    appbuilder.add_api(PortalOpenApi)
+    if current_app.config.get("FAB_API_SWAGGER_UI"):
+        appbuilder.add_view_no_menu(SwaggerView)
 
 
 def register_error_pages(app: Flask) -> None:
@@ -205,11 +214,13 @@ def register_error_pages(app: Flask) -> None:
 
     def handler(error):
         code = getattr(error, "code", 500) or 500
+        # A 405 says which methods the address takes (werkzeug's MethodNotAllowed knows them).
+        headers = {"Allow": ", ".join(error.valid_methods)} if getattr(error, "valid_methods", None) else {}
         if request.path.startswith("/api/"):
             body = {"message": messages.get(code, messages[500])}
             if code == 500:
                 body["reference"] = request_id()
-            return body, code
+            return body, code, headers
         if "user" not in g:  # errors raised before FAB's before_request (e.g. CSRF) have no g.user
             g.user = current_user
         from .security.headers import safe_target
@@ -219,7 +230,7 @@ def register_error_pages(app: Flask) -> None:
         reference = request_id() if code == 500 else None
         return render_template("portal/error.html", code=code, message=messages.get(code, messages[500]), back=back,
                                reference=reference, appbuilder=app.appbuilder,
-                               base_template=app.appbuilder.base_template), code
+                               base_template=app.appbuilder.base_template), code, headers
 
     for code in messages:
         app.register_error_handler(code, handler)

@@ -11,6 +11,9 @@ a PUT with `If-Match` is written only if that is still the record's version, els
 French message (nothing written). Without `If-Match` a PUT is accepted (clients written before
 the versions keep working); the database still refuses a write overtaken between its read and its
 write (412 as well).
+
+The OpenAPI document says exactly that (openapi.py), from schemas that say what is answered
+(schemas.py); errors are French JSON (errors.py).
 """
 from __future__ import annotations
 
@@ -31,9 +34,16 @@ from app.models.structures import QUALIOPI_FIELDS as _QUALIOPI
 from app.security.permissions import MODEL_API_METHODS, RESOURCE_FORMATION, RESOURCE_SESSION, RESOURCE_STRUCTURE
 from app.security.scope import HIDE_DRAFTS, SCOPE, choice_filters, scoped
 from app.views.base import MAX_PK
+from app.views.labels import LABELS
+
+from .errors import FrenchResponses, InvalidArgument
+from .openapi import resource_operations
+from .schemas import PortalSchemaConverter
+
+MAX_PAGE = 10**6  # as the pages' page_ arguments (factory.register_guards)
 
 
-class ScopedRestApi(ModelRestApi):
+class ScopedRestApi(FrenchResponses, ModelRestApi):
     """ModelRestApi under the row-level scope, writing through SaveRecord: what a record needs
     on save (its checks, rich text, derived values, parent) is app/commands/records.py's."""
 
@@ -43,12 +53,17 @@ class ScopedRestApi(ModelRestApi):
     method_permission_name = MODEL_API_METHODS  # a resource and its page share one permission
     # Other ids a payload may carry, each checked against the writable scope (G3): field -> model.
     related_ids: dict = {}
+    model2schemaconverter = PortalSchemaConverter
 
     def __init__(self, **kwargs):
         # `_info` and `related` offer only rows of the user's scope (A3); FAB would list every row.
         model = self.datamodel.obj
         self.add_query_rel_fields = choice_filters(model, self.add_query_rel_fields)
         self.edit_query_rel_fields = choice_filters(model, self.edit_query_rel_fields)
+        # The pages' French labels; an id carried by the payload is labelled as its relation.
+        ids = {f"{name}_id": label for name, label in LABELS.items() if f"{name}_id" not in LABELS}
+        self.label_columns = {**ids, **LABELS, **(self.label_columns or {})}
+        self.openapi_spec_methods = resource_operations(type(self).__name__)
         super().__init__(**kwargs)
         if issubclass(model, VersionMixin) and "version" not in self.show_select_columns:
             # read with the record for its ETag (not shown in the body)
@@ -61,6 +76,21 @@ class ScopedRestApi(ModelRestApi):
             item = db.session.get(self.datamodel.obj, int(pk))  # FAB's read: in the identity map
             _set_etag(response, item)
         return response
+
+    def _sanitize_page_args(self, page, page_size):
+        """FAB 5.3 passes any page number on as the query's OFFSET (page × page size): PostgreSQL
+        refuses a negative one, and a huge one overflows (500). Lists and `_info` pass here."""
+        if page is not None and not 0 <= page < MAX_PAGE:
+            raise InvalidArgument(f"Numéro de page non valide : de 0 à {MAX_PAGE - 1}.")
+        return super()._sanitize_page_args(page, page_size)
+
+    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
+        """FAB 5.3 translates `description_columns.get(name, "")`, and gettext("") is the
+        translation catalogue's header (Babel's convention): a field without a description has none."""
+        info = super()._get_field_info(field, filter_rel_field, page=page, page_size=page_size)
+        if not self.description_columns.get(field.name):
+            info["description"] = ""
+        return info
 
     def _related_problems(self) -> dict[str, list[str]]:
         payload = request.get_json(silent=True)
@@ -81,7 +111,7 @@ class ScopedRestApi(ModelRestApi):
         try:
             item = self.add_model_schema.load(request.json)
         except ValidationError as err:
-            return self.response_422(message=err.messages)
+            return self.response_422(message=_field_messages(err.messages))
         except SQLAlchemyError:
             db.session.rollback()
             return self.response_422(message={"_schema": ["Valeurs non valides."]})
@@ -102,7 +132,7 @@ class ScopedRestApi(ModelRestApi):
             item = self.edit_model_schema.load(self._merge_update_item(item, request.json), instance=item)
         except ValidationError as err:
             db.session.rollback()
-            return self.response_422(message=err.messages)
+            return self.response_422(message=_field_messages(err.messages))
         except SQLAlchemyError:
             db.session.rollback()
             return self.response_422(message={"_schema": ["Valeurs non valides."]})
@@ -181,6 +211,20 @@ def _malformed_ids(model, payload: dict) -> dict[str, list[str]]:
         if not all(v is None or _is_pk(v) for v in values):
             problems[name] = ["Identifiant non valide : nombre entier positif attendu."]
     return problems
+
+
+def _field_messages(messages: dict) -> dict[str, list[str]]:
+    """marshmallow's messages as the API documents them, {field: [messages]}: those of a list's
+    items (formacodes) or of a nested record are gathered under the field."""
+
+    def flat(value) -> list[str]:
+        if isinstance(value, dict):
+            return [message for item in value.values() for message in flat(item)]
+        if isinstance(value, (list, tuple)):
+            return [message for item in value for message in flat(item)]
+        return [str(value)]
+
+    return {str(name): flat(value) for name, value in messages.items()}
 
 
 def _by_field(problems, rename: dict | None = None) -> dict[str, list[str]]:

@@ -5,6 +5,9 @@ on this site, and logout ending every session of the user (app/security/sessions
 from datetime import datetime, timedelta
 
 from flask import flash, has_request_context, request
+from flask_appbuilder.const import API_SECURITY_PROVIDER_DB
+from flask_appbuilder.hooks import before_request
+from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.decorators import no_cache
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView
@@ -36,8 +39,25 @@ class PortalAuthDBView(AuthDBView):
         return response
 
 
+class PortalSecurityApi(SecurityApi):
+    """FAB 5.3's REST login (/api/v1/security/login) in French, and without its 500: it reads
+    payload["provider"], which its schema does not require. This portal logs in with "db" only."""
+
+    @before_request(only=["login"])
+    def _require_db_provider(self):
+        payload = request.get_json(silent=True)
+        if isinstance(payload, dict) and payload.get("provider") != API_SECURITY_PROVIDER_DB:
+            message = "Champ obligatoire." if "provider" not in payload else "Valeur attendue : db."
+            return self.response_400(message={"provider": [message]})
+        return None
+
+    def response_401(self):
+        return self.response(401, message="Identifiant ou mot de passe incorrect, ou compte verrouillé.")
+
+
 class PortalSecurityManager(SecurityManager):
     authdbview = PortalAuthDBView
+    security_api = PortalSecurityApi
     userdbmodelview = PortalUserDBModelView
     rolemodelview = PortalRoleModelView
     groupmodelview = PortalGroupModelView
