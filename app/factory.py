@@ -248,12 +248,12 @@ def register_guards(app: Flask) -> None:
     def _reject_malformed_ids():
         for key in ("pk", "id"):
             value = (request.view_args or {}).get(key)
-            if value is not None and (not str(value).isdigit() or int(value) > MAX_PK):
+            if value is not None and (not str(value).isdecimal() or int(value) > MAX_PK):
                 abort(404)
         for name, value in request.args.items():
-            if name.startswith("page_") and not (value.isdigit() and int(value) < 10**6):
+            if name.startswith("page_") and not (value.isdecimal() and int(value) < 10**6):
                 abort(400)
-            if name.startswith("psize_") and not (value.isdigit() and 0 < int(value) <= 500):
+            if name.startswith("psize_") and not (value.isdecimal() and 0 < int(value) <= 500):
                 abort(400)
 
     @app.teardown_request

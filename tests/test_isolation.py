@@ -268,6 +268,7 @@ def test_r_k2_manager_bulk_archives_without_deleting(login, reset_demo):
     "/formationview/transition/submit/abc", "/formationview/transition/nope/1", "/formationview/duplicate/-3",
     "/validation/review/xyz", "/validation/review/99999999999", "/sessionview/duplicate/abc",
     "/sessionview/import_recrutements/1e9", "/accountrequestview/show/abc", "/accountrequestview/document/999999",
+    "/formationview/show/²", "/sessionview/edit/¹²", "/api/v1/formation/²",  # digits int() does not read
 ])
 def test_bad_ids_give_404_never_500(login, url):
     client = login("gestionnaire")
@@ -293,7 +294,7 @@ def test_bad_action_posts_give_404(login):
 
 @pytest.mark.parametrize("query", [
     "_oc_FormationView=nope", "_oc_FormationView=intitule&_od_FormationView=sideways",
-    "page_FormationView=abc", "psize_FormationView=-5", "psize_FormationView=100000",
+    "page_FormationView=abc", "psize_FormationView=-5", "psize_FormationView=100000", "page_FormationView=%C2%B2",
     "_flt_0_intitule=%27%3B%20DROP%20TABLE", "_flt_99_nope=x",
 ])
 def test_malformed_list_parameters_never_give_500(login, query):

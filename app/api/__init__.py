@@ -17,6 +17,8 @@ The OpenAPI document says exactly that (openapi.py), from schemas that say what 
 """
 from __future__ import annotations
 
+import re
+
 from flask import g, request
 from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -180,6 +182,9 @@ IF_MATCH_UNREADABLE = ("En-tête If-Match illisible : indiquez l'ETag reçu en l
                        "par exemple If-Match: \"3\".")
 
 
+VERSION_TAG = re.compile(r"[0-9]{1,9}")
+
+
 def _if_match() -> int | None:
     """The version a PUT's If-Match names: None without the header (or `*`: any version),
     PRECONDITION_UNREADABLE when it names no version of ours."""
@@ -188,7 +193,8 @@ def _if_match() -> int | None:
     condition = request.if_match
     if condition.star_tag:
         return None
-    tags = [tag for tag in condition.as_set(include_weak=True) if tag.isdigit() and int(tag) < 2**31]
+    # ASCII digits only ("²".isdecimal() is true); werkzeug may hand back None for an empty tag
+    tags = [tag for tag in condition.as_set(include_weak=True) if tag and VERSION_TAG.fullmatch(tag)]
     return int(tags[0]) if len(tags) == 1 else PRECONDITION_UNREADABLE
 
 

@@ -44,7 +44,7 @@ def ids_of(rows_or_ids) -> list[int]:
     ids = []
     for value in rows_or_ids:
         value = getattr(value, "id", value)
-        if str(value).isdigit() and int(value) < 2**31:
+        if str(value).isdecimal() and int(value) < 2**31:
             ids.append(int(value))
     return ids
 
@@ -102,7 +102,7 @@ class SetEtatDispositif(_SessionsCommand):
     def validate(self) -> None:
         require_permission(self.user, self.action, RESOURCE_SESSION)
         etat_id = str(self.etat_id or "")
-        if etat_id.isdigit() and int(etat_id) < 2**31:
+        if etat_id.isdecimal() and int(etat_id) < 2**31:
             self.etat = db.session.execute(select(Nomenclature).where(
                 Nomenclature.kind == NomenclatureKind.ETAT_DISPOSITIF, Nomenclature.id == int(etat_id))).scalar_one_or_none()
         if self.etat is None or not self.ids:

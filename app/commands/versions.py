@@ -44,7 +44,7 @@ def parse(value) -> int | None:
     text = str(value or "").strip()
     if not text:
         return None
-    return int(text) if text.isdigit() and int(text) < 2**31 else 0
+    return int(text) if text.isdecimal() and int(text) < 2**31 else 0
 
 
 def stale(item, since: datetime | None = None) -> Stale:

@@ -30,7 +30,7 @@ def selected_ids(values: Iterable[str]) -> tuple[int, ...] | None:
     values = list(values)
     if not values:
         return None
-    ids = {int(v) for v in values if str(v).isdigit() and int(v) <= MAX_ID}
+    ids = {int(v) for v in values if str(v).isdecimal() and int(v) <= MAX_ID}
     return tuple(sorted(ids))
 
 

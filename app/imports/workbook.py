@@ -213,7 +213,7 @@ class _PartParser:
         # rows and cells may omit their reference: they then follow the previous one
         if local == "row":
             reference = attributes.get("r", "")
-            self.row = int(reference) if reference.isdigit() else self.row + 1
+            self.row = int(reference) if reference.isdecimal() else self.row + 1
             self.column = 0
         elif local == "c":
             self.scan.cells += 1

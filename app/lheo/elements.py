@@ -232,7 +232,7 @@ def code_in(item, allowed) -> str | None:
     key = (stored, allowed)
     if key not in _CODES:
         code = compact(stored)
-        _CODES[key] = code if code.isdigit() and str(int(code)) == code and int(code) in allowed else None
+        _CODES[key] = code if code.isdecimal() and str(int(code)) == code and int(code) in allowed else None
     return _CODES[key]
 
 

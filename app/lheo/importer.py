@@ -33,7 +33,7 @@ def lheo_day(value: str | None) -> date | None:
     """The day an LHEO date means: AAAAMMJJ; AAAAMM00 the 1st of the month; AAAA0000 the 1st of
     January; 00000000 and 99999999 (unknown) None; anything impossible None."""
     value = (value or "").strip()
-    if len(value) != 8 or not value.isdigit() or value in (UNKNOWN_START, UNKNOWN_END):
+    if len(value) != 8 or not value.isdecimal() or value in (UNKNOWN_START, UNKNOWN_END):
         return None
     year, month, day = int(value[:4]), int(value[4:6]), int(value[6:])
     try:

@@ -117,7 +117,7 @@ class Reconciler:
     def structure(self, organisme: Organisme) -> Structure | None:
         """The portal's structure of this SIRET (a siège first), else a new non-member one."""
         siret = organisme.siret
-        if len(siret) != 14 or not siret.isdigit():
+        if len(siret) != 14 or not siret.isdecimal():
             return None
         if siret not in self._structures:
             found = sorted(self.db.execute(select(Structure).where(Structure.siret == siret)).scalars(),

@@ -51,7 +51,7 @@ def modalite_recrutement(modalite) -> str:
     """Portal codes MR.01…MR.09 are dict-modalite-recrutement 1…9; anything else is 0 (unknown)."""
     code = normalize_modalite(modalite.code if modalite is not None else "")
     number = code.removeprefix("MR.")
-    return str(int(number)) if number.isdigit() and 0 <= int(number) <= 9 else "0"
+    return str(int(number)) if number.isdecimal() and 0 <= int(number) <= 9 else "0"
 
 
 def blocs_competences(parent, session, certification_codes, write_codes) -> None:

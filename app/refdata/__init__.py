@@ -82,7 +82,7 @@ def load_code_lists(session) -> None:
         if kind is None:
             continue
         label = _short_niveau(row["libelle"]) if kind == K.NIVEAU else row["libelle"][:1].upper() + row["libelle"][1:]
-        _upsert(session, kind, row["code"], label, int(row["code"]) if row["code"].isdigit() else 0)
+        _upsert(session, kind, row["code"], label, int(row["code"]) if row["code"].isdecimal() else 0)
     for order, (code, label) in enumerate(MODALITES_RECRUTEMENT.items(), start=1):
         _upsert(session, K.MODALITE_RECRUTEMENT, code, label, order)
     for kind, labels in SIMPLE_LISTS.items():

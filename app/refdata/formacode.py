@@ -67,14 +67,14 @@ def read_formacode(path) -> tuple[list[tuple[str, str]], str | None]:
                 if isinstance(child.tag, str) and len(child) == 0 and child.text:
                     values.setdefault(_norm(etree.QName(child).localname), child.text.strip())
             code, label = _pick(values, CODE_NAMES), _pick(values, LABEL_NAMES)
-            if code and label and len(code.strip()) == 5 and code.strip().isdigit():
+            if code and label and len(code.strip()) == 5 and code.strip().isdecimal():
                 entries.append((code.strip(), label))
     else:
         text = raw.decode("utf-8-sig", errors="replace")
         for row in _csv_rows(text):
             found_version = found_version or row.get("version")
             code, label = _pick(row, CODE_NAMES), _pick(row, LABEL_NAMES)
-            if code and label and len(code) == 5 and code.isdigit():
+            if code and label and len(code) == 5 and code.isdecimal():
                 entries.append((code, label))
     return list(dict(entries).items()), found_version
 
@@ -114,7 +114,7 @@ def load_certif_info(session, path) -> tuple[int, int]:
         if not number or not fiche:
             continue
         fiche = fiche.upper().replace(" ", "")
-        if fiche.isdigit():
+        if fiche.isdecimal():
             fiche = f"RNCP{fiche}"
         certification = by_code.get(fiche)
         if certification is not None and certification.certif_info != number[:10]:

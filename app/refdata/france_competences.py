@@ -128,7 +128,7 @@ def load_habilitations(session, rows) -> int:
                 for h in session.execute(select(Habilitation)).scalars()}
     added = 0
     for row in rows:
-        siret = "".join(ch for ch in row.get("Siret_Partenaire", "") if ch.isdigit())
+        siret = "".join(ch for ch in row.get("Siret_Partenaire", "") if ch.isdecimal())
         cert = codes.get(row.get("Numero_Fiche", "").strip())
         nature = PARTNER_NATURES.get(row.get("Habilitation_Partenaire", "").strip())
         if cert is None or nature is None:

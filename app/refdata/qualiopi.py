@@ -96,7 +96,7 @@ class QualiopiReport:
 
 
 def nda_digits(value: str | None) -> str:
-    return "".join(ch for ch in (value or "") if ch.isdigit())
+    return "".join(ch for ch in (value or "") if ch.isdecimal())
 
 
 def _flag(value: str) -> bool | None:

@@ -89,7 +89,7 @@ def _text(args, name: str, limit: int = 200) -> str:
 
 def _int(args, name: str) -> int | None:
     value = _text(args, name, 10)
-    return int(value) if value.isdigit() and int(value) < 2**31 else None
+    return int(value) if value.isdecimal() and int(value) < 2**31 else None
 
 
 def _date(args, name: str, label: str, errors: list) -> date | None:

@@ -116,7 +116,7 @@ def _reference_clause(column, values: tuple[str, ...], suffix: str):
         if "*" in value:
             patterns.append(value.replace("*", "%"))
         else:
-            exact.append(value if value.endswith(suffix) or not value[-1].isdigit() else value + suffix)
+            exact.append(value if value.endswith(suffix) or not value[-1].isdecimal() else value + suffix)
     clauses = [column.in_(exact)] if exact else []
     clauses += [column.like(p) for p in patterns]
     return or_(*clauses)
@@ -141,7 +141,7 @@ def _potentiel_match(structure, text: str):
 
 def _organisation_match(structure, text: str):
     digits = text.replace(" ", "")
-    if digits.isdigit():
+    if digits.isdecimal():
         return structure.siret.like(f"{digits}%")
     return or_(contains(structure.raison_sociale, text), contains(structure.enseigne, text))
 
@@ -209,7 +209,7 @@ def conditions(c: Criteria, base: bool = True) -> list:
     if c.q:
         # A reference has digits (100001F): a word is looked for in the intitulé only.
         reference = c.q.replace(" ", "").upper()
-        is_reference = REFERENCE_PATTERN.match(reference) and any(ch.isdigit() for ch in reference)
+        is_reference = REFERENCE_PATTERN.match(reference) and any(ch.isdecimal() for ch in reference)
         where.append(or_(contains(Formation.intitule, c.q), contains(Formation.complement_intitule, c.q),
                          Formation.reference.like(f"%{reference}%") if is_reference else false(),
                          Session.reference.like(f"%{reference}%") if is_reference else false()))

@@ -170,7 +170,7 @@ def departement_of_postal_code(code_postal: str) -> str | None:
     Overseas départements use three digits (971..976).
     """
     cp = (code_postal or "").strip()
-    if len(cp) != 5 or not cp.isdigit():
+    if len(cp) != 5 or not cp.isdecimal():
         return None
     if cp.startswith("97"):
         dep = cp[:3]
@@ -184,6 +184,6 @@ def departement_of_postal_code(code_postal: str) -> str | None:
 def region_of_departement(departement: str) -> str | None:
     """2016 INSEE region code of a département code ("14", "2A", "974"), or None if unknown."""
     dep = (departement or "").strip().upper()
-    if len(dep) == 1 and dep.isdigit():
+    if len(dep) == 1 and dep.isdecimal():
         dep = "0" + dep  # "1" typed for "01"
     return DEPARTEMENT_REGION.get(dep)

@@ -62,7 +62,7 @@ def is_valid_siret(value: object) -> bool:
     """14 digits, Luhn over the 14; La Poste's establishments (SIREN 356000000) fail Luhn
     and are valid when the digit sum is a multiple of 5 (INSEE rule)."""
     siret = normalize_siret(value)
-    if len(siret) != 14 or not siret.isascii() or not siret.isdigit() or not int(siret):
+    if len(siret) != 14 or not siret.isascii() or not siret.isdecimal() or not int(siret):
         return False
     if _luhn(siret):
         return True
@@ -73,7 +73,7 @@ def check_siret(
     value: object, field: str = "siret", *, required: bool = False, rule: str = "C1"
 ) -> list[Problem]:
     siret = normalize_siret(value)
-    if siret and not (len(siret) == 14 and siret.isascii() and siret.isdigit()):
+    if siret and not (len(siret) == 14 and siret.isascii() and siret.isdecimal()):
         return [Problem(field, "Le SIRET doit comporter 14 chiffres.", rule=rule)]
     invalid = "Le SIRET n'est pas valide (clé de contrôle incorrecte) : vérifiez sa saisie."
     return _check(value, field, required, is_valid_siret, "Le SIRET", invalid, rule)
@@ -89,14 +89,14 @@ def normalize_nda(value: object) -> str:
 def is_valid_nda(value: object) -> bool:
     """11 digits whose first two are a region code, current or pre-2016 (old NDAs keep it)."""
     nda = normalize_nda(value)
-    return len(nda) == 11 and nda.isascii() and nda.isdigit() and nda[:2] in NDA_REGION_CODES
+    return len(nda) == 11 and nda.isascii() and nda.isdecimal() and nda[:2] in NDA_REGION_CODES
 
 
 def check_nda(
     value: object, field: str = "nda", *, required: bool = False, rule: str = "C1"
 ) -> list[Problem]:
     nda = normalize_nda(value)
-    if nda and not (len(nda) == 11 and nda.isascii() and nda.isdigit()):
+    if nda and not (len(nda) == 11 and nda.isascii() and nda.isdecimal()):
         return [
             Problem(
                 field, "Le numéro de déclaration d'activité doit comporter 11 chiffres.", rule=rule
@@ -145,7 +145,7 @@ def check_ape(
 def normalize_rncp(value: object) -> str:
     """ "RNCP35030"; digits-only input (allowed by LHEO) gets the prefix."""
     code = compact(value).upper()
-    return f"RNCP{code}" if code.isascii() and code.isdigit() else code
+    return f"RNCP{code}" if code.isascii() and code.isdecimal() else code
 
 
 def is_valid_rncp(value: object) -> bool:
@@ -161,7 +161,7 @@ def check_rncp(
 
 def normalize_rs(value: object) -> str:
     code = compact(value).upper()
-    return f"RS{code}" if code.isascii() and code.isdigit() else code
+    return f"RS{code}" if code.isascii() and code.isdecimal() else code
 
 
 def is_valid_rs(value: object) -> bool:

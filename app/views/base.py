@@ -53,7 +53,7 @@ MAX_PK = 2**31 - 1
 def parse_pk(pk) -> int:
     """Primary keys are integers; anything else is a missing page, never a database error."""
     text = str(pk)
-    if not text.isdigit() or int(text) > MAX_PK:
+    if not text.isdecimal() or int(text) > MAX_PK:
         abort(404)
     return int(text)
 
@@ -506,7 +506,7 @@ def posted_versions() -> dict[int, int]:
     seen = {}
     for key, value in request.form.items():
         pk = key.removeprefix("version-")
-        if pk != key and pk.isdigit() and value.isdigit() and int(pk) <= MAX_PK and int(value) < 2**31:
+        if pk != key and pk.isdecimal() and value.isdecimal() and int(pk) <= MAX_PK and int(value) < 2**31:
             seen[int(pk)] = int(value)
     return seen
 

@@ -270,9 +270,9 @@ class MessagerieView(BaseView):
         user = _user()
         unread_only = request.args.get("non_lus") == "1"
         page = request.args.get("page", "1")
-        page = int(page) if page.isdigit() and int(page) < 10**5 else 1
+        page = int(page) if page.isdecimal() and int(page) < 10**5 else 1
         wanted = request.args.get("structure", "")  # a structure's conversations (within the scope)
-        structure_id = int(wanted) if wanted.isdigit() and int(wanted) < 2**31 else None
+        structure_id = int(wanted) if wanted.isdecimal() and int(wanted) < 2**31 else None
         rows = mailbox.threads(user, unread_only=unread_only, page=page, structure_id=structure_id)
         more = len(rows) > mailbox.THREADS_LISTED
         return self.render_template("portal/communication_threads.html", rows=rows[:mailbox.THREADS_LISTED],
@@ -335,13 +335,13 @@ class MessagerieView(BaseView):
     def _prefill(form, user) -> None:
         """`?formation=` (from a formation's page) or `?structure=`: chosen when the user may."""
         wanted = request.args.get("formation", "")
-        if wanted.isdigit() and int(wanted) < 2**31:
+        if wanted.isdecimal() and int(wanted) < 2**31:
             formation = db.session.execute(mailbox.formation_choices(user).where(Formation.id == int(wanted))).scalar()
             if formation is not None:
                 form.formation.data, form.structure.data = formation, formation.structure
                 return
         wanted = request.args.get("structure", "")
-        if wanted.isdigit() and int(wanted) < 2**31:
+        if wanted.isdecimal() and int(wanted) < 2**31:
             form.structure.data = db.session.execute(
                 mailbox.structure_choices(user).where(Structure.id == int(wanted))).scalar()
 

@@ -94,6 +94,6 @@ class EspaceView(BaseView):
             return redirect(url_for(f"{self.appbuilder.sm.auth_view.endpoint}.login"))
         wanted = request.form.get("espace", "")
         ids = {s.id for s in espaces(current_user())}
-        session[SESSION_KEY] = int(wanted) if wanted.isdigit() and int(wanted) in ids else None
+        session[SESSION_KEY] = int(wanted) if wanted.isdecimal() and int(wanted) in ids else None
         target = request.form.get("next", "")
         return redirect(safe_target(target, url_for("HomeView.index")))

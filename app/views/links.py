@@ -20,7 +20,7 @@ KIND_LABELS = {"formation": "Formation", "structure": "Structure"}
 
 def _page() -> int:
     value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 10**6 else 1
+    return int(value) if value.isdecimal() and 0 < int(value) < 10**6 else 1
 
 
 class LinkErrorsView(BaseView):

@@ -94,7 +94,7 @@ class NotificationView(BaseView):
     @has_access
     @permission_name(ACTION_EDIT)
     def mark_read(self):
-        ids = [int(v) for v in request.form.getlist("id") if v.isdigit() and len(v) < 10]
+        ids = [int(v) for v in request.form.getlist("id") if v.isdecimal() and len(v) < 10]
         MarkNotificationsRead(current_user(), None if request.form.get("tout") else ids).run()
         flash("Notifications marquées comme lues.", "info")
         return redirect(url_for(f"{self.__class__.__name__}.list"))

@@ -102,7 +102,7 @@ class SessionBulkMixin:
     def _posted_seen() -> dict[int, int]:
         """The versions the list showed, as the état page carries them on (`id:version,…`)."""
         pairs = (pair.partition(":") for pair in request.values.get("versions", "").split(","))
-        return {int(pk): int(v) for pk, _, v in pairs if pk.isdigit() and v.isdigit() and int(pk) < 2**31
+        return {int(pk): int(v) for pk, _, v in pairs if pk.isdecimal() and v.isdecimal() and int(pk) < 2**31
                 and int(v) < 2**31}
 
     def render_etat_page(self, ids, seen=None):

@@ -129,7 +129,7 @@ REMOTE_MODELS = frozenset(PICKABLE) - {Nomenclature, Financeur, Mesure}
 
 
 def _ids(values) -> list[int]:
-    return [int(v) for v in values if str(v).isdigit() and int(v) < 2**31]
+    return [int(v) for v in values if str(v).isdecimal() and int(v) < 2**31]
 
 
 class RemoteSelectWidget:
@@ -327,7 +327,7 @@ def _answer(model, query):
         query = query.filter(or_(*[contains(column, word) for column in pickable.search],
                                  *[column.like(f"{start}%", escape="\\") for column in pickable.prefix],
                                  *([pickable.related(word)] if pickable.related else [])))
-    page = min(int(request.args.get("page", "1")) if request.args.get("page", "1").isdigit() else 1, 500)
+    page = min(int(request.args.get("page", "1")) if request.args.get("page", "1").isdecimal() else 1, 500)
     rows = query.order_by(*pickable.order).offset((max(page, 1) - 1) * PAGE).limit(PAGE + 1).all()
     return jsonify(results=[{"id": str(row.id), "text": pickable.label(row)} for row in rows[:PAGE]],
                    pagination={"more": len(rows) > PAGE})

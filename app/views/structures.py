@@ -166,7 +166,7 @@ class LieuView(ScopedModelView):
         """F3, F4: a lieu created from a session page starts with its OF formateur's address (the
         coordinates, which the portal cannot know, are left to type)."""
         structure_id = request.args.get("_flt_0_structure", "")
-        structure = db.session.get(Structure, int(structure_id)) if structure_id.isdigit() and \
+        structure = db.session.get(Structure, int(structure_id)) if structure_id.isdecimal() and \
             int(structure_id) < 2**31 else None
         if structure is None or session_arg() is None:
             return

@@ -142,7 +142,7 @@ class TabbedRecordMixin:
 def session_arg() -> int | None:
     """The session a child form or a picker belongs to (`session`, or FAB's `_flt_0_session`)."""
     value = request.args.get("session") or request.args.get("_flt_0_session") or ""
-    return int(value) if value.isdigit() and int(value) < 2**31 else None
+    return int(value) if value.isdecimal() and int(value) < 2**31 else None
 
 
 def keep_fields(form, names) -> None:

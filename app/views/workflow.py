@@ -37,7 +37,7 @@ def _label(name: str) -> str:
 
 
 def _ids(values) -> list[int]:
-    return [int(v) for v in values if str(v).isdigit() and int(v) < 2**31]
+    return [int(v) for v in values if str(v).isdecimal() and int(v) < 2**31]
 
 
 def _codification(form) -> Codification:
@@ -50,8 +50,8 @@ def _codification(form) -> Codification:
 def _page_args() -> tuple[int, int]:
     """The page asked for (0-based) and its size, bounded; anything else is the first page."""
     page, size = request.args.get(PAGE_ARG, ""), request.args.get(PSIZE_ARG, "")
-    page = int(page) if page.isdigit() and int(page) < 2**31 else 0
-    size = min(int(size), MAX_PAGE_SIZE) if size.isdigit() and int(size) > 0 else PAGE_SIZE
+    page = int(page) if page.isdecimal() and int(page) < 2**31 else 0
+    size = min(int(size), MAX_PAGE_SIZE) if size.isdecimal() and int(size) > 0 else PAGE_SIZE
     return page, size
 
 
@@ -146,7 +146,7 @@ class ValidationQueueView(BaseView):
         """The formation with its tree (the checks read it without a query per session)."""
         from app.views.offer_tree import FORMATION_TREE, load_running_details
 
-        if not str(pk).isdigit() or int(pk) >= 2**31:
+        if not str(pk).isdecimal() or int(pk) >= 2**31:
             return None
         formation = db.session.execute(scoped(select(Formation).where(Formation.id == int(pk))
                                               .options(*FORMATION_TREE), Formation,
