@@ -157,3 +157,48 @@ def test_out_of_range_related_ids_are_refused_not_crashing(client, api_token):
                           headers=api_token("contact"))
     assert response.status_code == 422
     assert response.json["message"] == {"formacodes": ["Identifiant non valide : nombre entier positif attendu."]}
+
+
+def test_r_f1_api_short_session_is_yearly_and_hours_are_whole(client, api_token, reset_demo):
+    headers = api_token("contact")
+    count = db.session.query(Session).count()
+    response = client.post("/api/v1/session/", json=session_payload(duree_centre=35.5), headers=headers)
+    assert response.status_code == 422 and "entier" in response.json["message"]["duree_centre"][0]  # not read as 35
+    dated = session_payload(duree_centre=35, debut="2027-03-02", fin="2027-03-06")
+    response = client.post("/api/v1/session/", json=dated, headers=headers)
+    assert response.status_code == 422
+    assert "session annuelle" in response.json["message"]["debut"][0]
+    assert db.session.query(Session).count() == count
+    yearly = session_payload(duree_centre=35, debut="2027-01-01", fin="2028-04-01", entree_sortie_permanente=True)
+    response = client.post("/api/v1/session/", json=yearly, headers=headers)
+    assert response.status_code == 422 and "31/03/2028" in response.json["message"]["fin"][0]  # one day too far
+    response = client.post("/api/v1/session/", json={**yearly, "fin": "2028-03-31"}, headers=headers)
+    assert response.status_code == 201, response.json
+    response = client.post("/api/v1/session/", json=session_payload(duree_centre=36, debut="2027-03-02",
+                                                                    fin="2027-03-06"), headers=headers)
+    assert response.status_code == 201, response.json  # 36 hours: a dated session
+
+
+def test_r_f5_api_referents_are_contacts_of_the_sessions_structures(client, api_token, reset_demo):
+    from app.models import StructureContact
+    from sqlalchemy import select
+
+    headers = api_token("contact")
+    session = securite().sessions[0]
+    own = cfa().contacts[0]
+    url = f"/api/v1/session/{session.id}"
+    response = client.put(url, json={"referent_handicap_contact_id": own.id, "referent_mobilite": "Mme Martin"},
+                          headers=headers)
+    assert response.status_code == 200, response.json
+    db.session.expire_all()
+    saved = db.session.get(Session, session.id)
+    assert (saved.referent_handicap_contact_id, saved.referent_mobilite) == (own.id, "Mme Martin")
+    assert client.get(url, headers=headers).json["result"]["referent_handicap_contact_id"] == own.id
+    foreign = db.session.execute(select(StructureContact).where(
+        StructureContact.structure_id == structure("Institut Horizon Formation").id)).scalars().first()
+    response = client.put(url, json={"referent_handicap_contact_id": foreign.id}, headers=headers)
+    assert response.status_code == 422 and "referent_handicap_contact_id" in response.json["message"]
+    response = client.put(url, json={"referent_handicap_contact_id": None}, headers=headers)
+    assert response.status_code == 200, response.json
+    db.session.expire_all()
+    assert db.session.get(Session, session.id).referent_handicap_contact_id is None

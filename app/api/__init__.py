@@ -307,6 +307,8 @@ SESSION_FIELDS = [
     "debut", "fin", "a_la_demande", "entree_sortie_permanente", "duree_centre", "duree_entreprise",
     "duree_hebdomadaire", "prerequis", "contact_autre", "referent_handicap", "referent_mobilite",
     "contact_id", "lieu_inscription_id",
+    # F5: a référent is one of the contacts of the session's structures (an id), or typed when external
+    "referent_handicap_contact_id", "referent_mobilite_contact_id",
 ]
 
 
@@ -317,7 +319,8 @@ class SessionApi(ScopedRestApi):
     datamodel = SQLAInterface(Session)
     list_columns = ["id", "reference", "formation_id", "debut", "fin", "etat"]
     show_columns = list_columns + SESSION_FIELDS[2:] + ["duree_totale"]
-    related_ids = {"contact_id": StructureContact, "lieu_inscription_id": Lieu}
+    related_ids = {"contact_id": StructureContact, "lieu_inscription_id": Lieu,
+                   "referent_handicap_contact_id": StructureContact, "referent_mobilite_contact_id": StructureContact}
     edit_columns = SESSION_FIELDS
     add_columns = ["formation_id"] + SESSION_FIELDS
     search_columns = ["reference", "debut", "fin", "etat"]

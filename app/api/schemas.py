@@ -30,6 +30,8 @@ class PortalSchemaConverter(Model2SchemaConverter):
 
     def _column2field(self, datamodel, column, nested=True, parent_schema_name=None):
         field = super()._column2field(datamodel, column, nested=nested, parent_schema_name=parent_schema_name)
+        if isinstance(field, fields.Integer) and not field.strict:
+            field.strict = True  # marshmallow would read 35.5 as 35: hours and places are whole numbers
         if isinstance(field, fields.Decimal) and not isinstance(field, DecimalNumber):
             number = DecimalNumber(allow_none=field.allow_none, required=field.required, validate=field.validate)
             number.places, number.unique = field.places, getattr(field, "unique", False)
