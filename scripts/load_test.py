@@ -44,15 +44,16 @@ def ensure_database() -> None:
     admin.dispose()
 
 
-def prepare(plan_path: Path) -> tuple[int, int]:
-    """Migrate, load the region when empty, make the cast; (contended session id, its version)."""
+def prepare(plan_path: Path) -> tuple[int, int, int]:
+    """Migrate, load the region when empty, make the cast; (contended session id, its version, the
+    last history entry's id)."""
     from flask_migrate import upgrade
     from sqlalchemy import func, select
 
     from app.demo import load_demo
     from app.extensions import db
     from app.factory import create_app
-    from app.models import Session, Structure
+    from app.models import HistoryEntry, Session, Structure
     from scripts.load.plan import make_plan
 
     app = create_app(SQLALCHEMY_DATABASE_URI=DATABASE_URL)
@@ -64,17 +65,25 @@ def prepare(plan_path: Path) -> tuple[int, int]:
         plan = make_plan(app.appbuilder)
         plan_path.write_text(json.dumps(plan), encoding="utf-8")
         session = db.session.get(Session, plan["contended_session"])
-        return session.id, getattr(session, "version", None)
+        last = db.session.execute(select(func.max(HistoryEntry.id))).scalar() or 0
+        return session.id, session.version, last
 
 
-def version_of(session_id: int):
+def written(session_id: int, after_entry: int) -> tuple[int, int]:
+    """The session's version now, and the direct writes its history recorded since the run began."""
+    from sqlalchemy import func, select
+
     from app.extensions import db
     from app.factory import create_app
-    from app.models import Session
+    from app.models import HistoryEntry, Session
+    from app.workflow.direct_writes import ACTION
 
     app = create_app(SQLALCHEMY_DATABASE_URI=DATABASE_URL)
     with app.app_context():
-        return getattr(db.session.get(Session, session_id), "version", None)
+        entries = db.session.execute(select(func.count()).select_from(HistoryEntry).where(
+            HistoryEntry.entity == "session", HistoryEntry.entity_id == session_id, HistoryEntry.action == ACTION,
+            HistoryEntry.id > after_entry)).scalar()
+        return db.session.get(Session, session_id).version, entries
 
 
 def wait_ready(seconds: float = 60) -> None:
@@ -108,11 +117,12 @@ def main() -> int:
     ensure_database()
     env = {**os.environ, "DATABASE_URL": DATABASE_URL, "REGION_CODE": os.environ.get("REGION_CODE", "28"),
            "REGION_PREFIX": os.environ.get("REGION_PREFIX", "04"), "ACCESS_LOG": "", "LOG_LEVEL": "WARNING",
+           "PROXY_COUNT": "1",  # behind a proxy, as deployed: each simulated user sends his address
            "PORTAL_BASE_URL": f"http://127.0.0.1:{PORT}"}
     with tempfile.TemporaryDirectory(prefix="load-") as folder:
         folder = Path(folder)
         plan_path, saves_path = folder / "plan.json", folder / "saves.json"
-        session_id, version_before = prepare(plan_path)
+        session_id, version_before, last_entry = prepare(plan_path)
         server = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "portal", "serve",
                                    "--bind", f"127.0.0.1:{PORT}"], cwd=ROOT, env=env, start_new_session=True)
         try:
@@ -136,14 +146,12 @@ def main() -> int:
     accepted = saves[ACCEPTED]
     print(f"Éditions concurrentes de la session (toute la durée) : {accepted} enregistrée(s), "
           f"{saves[REFUSED]} refusée(s) comme périmées")
-    version_after = version_of(session_id)
-    if version_before is None:
-        print("Vérification des mises à jour perdues impossible : les sessions n'ont pas de version.")
-        return 1
+    version_after, recorded = written(session_id, last_entry)
     lost = accepted - (version_after - version_before)
-    print(f"Version de la session {session_id} : {version_before} → {version_after} ; "
-          f"mises à jour perdues : {lost}")
-    return 0 if failures == 0 and lost == 0 else 1
+    print(f"Session {session_id} : version {version_before} → {version_after}, {recorded} modification(s) "
+          f"dans son historique, {accepted} enregistrement(s) acceptés ; mises à jour perdues : {lost}, "
+          f"absentes de l'historique : {accepted - recorded}")
+    return 0 if failures == 0 and lost == 0 and recorded == accepted else 1
 
 
 if __name__ == "__main__":

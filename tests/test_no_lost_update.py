@@ -313,3 +313,48 @@ def test_a_double_posted_change_request_opens_one_draft(login, reset_demo):
     assert "Cette action vient d'être faite" in page_text(client.get(second.headers["Location"]))
     assert db.session.execute(select(func.count()).select_from(Formation)
                               .where(Formation.draft_of_id == published.id)).scalar() == 1
+
+
+# --- direct writes to published records are in their history (C8) -------------------------------
+
+
+def test_r_c8_a_direct_write_to_a_published_record_is_in_its_history(login, reset_demo):
+    from sqlalchemy import select
+
+    from app.models import Coordonnee, HistoryEntry, SessionEtat
+    from app.views.offer import SessionView
+    from app.views.structures import CoordonneeView
+    from tests.helpers import form_data, structure
+
+    def entries(entity, entity_id):
+        db.session.expire_all()
+        return [(e.action, e.comment) for e in db.session.execute(select(HistoryEntry).where(
+            HistoryEntry.entity == entity, HistoryEntry.entity_id == entity_id).order_by(HistoryEntry.id)).scalars()]
+
+    manager = login("gestionnaire")
+    formation = formation_like("Bureautique%")
+    session = next(s for s in formation.sessions if s.etat == SessionEtat.DIFFUSEE)
+    response = manager.post(f"/sessionview/edit/{session.id}",
+                            data=form_data(session, SessionView.edit_columns, prerequis="Savoir utiliser une souris"))
+    assert response.status_code == 302
+    assert entries("session", session.id)[-1] == ("Modification directe", f"Session {session.reference} : Prérequis")
+    page = manager.get(f"/sessionview/show/{session.id}").get_data(as_text=True)
+    assert "Modification directe" in page
+
+    cfa = structure("CFA Bâtiment Normandie")
+    email = next(c for c in cfa.coordonnees if c.nature == "email")
+    email_id = email.id
+    manager.post(f"/coordonneeview/edit/{email_id}", data=form_data(email, CoordonneeView.edit_columns,
+                                                                    valeur="direction@cfa-btp.example"))
+    manager.post(f"/coordonneeview/delete/{email_id}")
+    assert entries("structure", cfa.id)[-2:] == [("Modification directe", "Coordonnée : Valeur"),
+                                                 ("Modification directe", "Suppression : coordonnée")]
+    assert db.session.get(Coordonnee, email_id) is None
+
+    # an organisation's draft of the same formation writes no such entry: its transitions say it
+    before = entries("session", session.id)
+    draft = open_draft(formation, "contact.autre")
+    copy = next(s for s in draft.sessions if s.draft_of_id == session.id)
+    login("contact.autre").post(f"/sessionview/edit/{copy.id}",
+                                data=form_data(copy, SessionView.edit_columns, prerequis="Aucun"))
+    assert entries("session", session.id) == before

@@ -8,6 +8,7 @@ from typing import Callable
 from app.extensions import db
 from app.validators import Problem
 from app.workflow import structure_changes
+from app.workflow.direct_writes import record_direct_write
 
 from ._access import require_writable
 from .exceptions import Invalid
@@ -42,6 +43,7 @@ class DeleteRecord:
             return diversion
         try:
             structure_changes.forget(db.session, self.item)  # C9: no operation outlives its row
+            record_direct_write(db.session, self.item, self.user, deleted=True)  # C8: in its record's history
             db.session.delete(self.item)
             db.session.commit()
         except Exception:  # noqa: BLE001 - a foreign key still pointing at the row

@@ -23,6 +23,7 @@ from app.extensions import db
 from app.security.scope import is_manager
 from app.validators import Problem, has_errors
 from app.workflow import mails
+from app.workflow.direct_writes import record_direct_write
 from app.workflow.locks import lock_reason
 
 from . import versions
@@ -99,6 +100,7 @@ class SaveRecord:
             return SaveResult(self.item, warnings, diverted=True, diversion=diversion)
         try:
             db.session.add(self.item)
+            record_direct_write(db.session, self.item, self.user, created=self.created, labels=_label)
             db.session.commit()
         except StaleDataError:  # changed by another transaction since it was read: nothing written
             db.session.rollback()
@@ -126,6 +128,12 @@ class SaveRecord:
         parent = getattr(self.item, name)
         if parent is None or parent.id is None or not writable_ids(type(parent), [parent.id], self.user):
             raise Invalid([Problem(name, OUT_OF_SCOPE)])
+
+
+def _label(name: str) -> str:
+    from app.views.labels import LABELS  # the pages' French labels (plain data)
+
+    return str(LABELS.get(name, name.replace("_", " ")))
 
 
 def parent_id_field(model, relation: str) -> str:

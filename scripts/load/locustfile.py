@@ -21,6 +21,7 @@ WORDS = ("bâtiment", "anglais", "soudure", "comptabilité", "cuisine", "logisti
 ACCEPTED, REFUSED = "édition concurrente : enregistrée", "édition concurrente : refusée (périmée)"
 SAVES = {ACCEPTED: 0, REFUSED: 0}  # every concurrent save of the run, warm-up included
 _contacts = itertools.cycle(PLAN["contacts"])
+_addresses = itertools.count(1)
 _managers = itertools.cycle(PLAN["managers"])
 
 
@@ -45,6 +46,9 @@ class PortalUser(HttpUser):
     password_key = ""
 
     def on_start(self):
+        # Each simulated person has an address of his own, as behind the reverse proxy the portal
+        # is deployed with (PROXY_COUNT=1): the login rate limit counts per person, not for all.
+        self.client.headers["X-Forwarded-For"] = f"10.0.{next(_addresses)}.{random.randint(1, 254)}"
         page = self.client.get("/login/", name="connexion (page)")
         _, values = form_values(page.text, "username")
         values = [(k, v) for k, v in values if k not in ("username", "password")]
