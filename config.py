@@ -39,6 +39,9 @@ SQLALCHEMY_DATABASE_URI = os.environ.get(
     "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.db'}"
 )
 SQLALCHEMY_TRACK_MODIFICATIONS = False
+# PostgreSQL's JIT compilation is turned off on the portal's connections (app/factory.py): it cost
+# more than whole queries at regional scale. POSTGRES_JIT=on leaves the server's own setting.
+POSTGRES_JIT = _bool("POSTGRES_JIT", False)
 
 # Region this deployment serves, no default (app/region.py): the prefix of partner numbers (SPEC
 # E9, J3; Normandie: 04 → 04_150755S) and the INSEE code of the region (2016 codes; Normandie: 28)

@@ -35,7 +35,10 @@ worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS") or 2)
 timeout = int(os.environ.get("WEB_TIMEOUT") or 60)
 graceful_timeout = 30
-keepalive = 5
+# Idle keep-alive connections are kept 20 s: a browser reading a page for less than that reuses its
+# connection (gthread keeps idle ones in its poller, not in a thread); closing them sooner makes
+# a client that sends just as the server closes read "connection reset".
+keepalive = int(os.environ.get("WEB_KEEPALIVE") or 20)
 # A worker is replaced after this many requests (plus a random part, so not all at once): memory
 # that a long life accumulates is given back.
 max_requests = 2000

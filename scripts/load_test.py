@@ -6,7 +6,7 @@ saves the server accepted.
 
 Settings (environment): LOAD_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/
 load_region; made, migrated and loaded with `flask demo load --scale region` when empty), LOAD_USERS
-(50), LOAD_DURATION (5m), LOAD_PORT (8097). Bounded: locust stops at LOAD_DURATION, the server is
+(50), LOAD_DURATION (5m), LOAD_WAIT (each user's pause between two clicks, "5,15" seconds), LOAD_PORT (8097). Bounded: locust stops at LOAD_DURATION, the server is
 stopped after it whatever happens.
 """
 from __future__ import annotations

@@ -42,7 +42,8 @@ def record(environment, name: str) -> None:
 
 class PortalUser(HttpUser):
     abstract = True
-    wait_time = between(2, 6)  # a person reads a page before the next click
+    # A person reads a page or types a form before the next click: 5 to 15 s (LOAD_WAIT="min,max").
+    wait_time = between(*(float(v) for v in os.environ.get("LOAD_WAIT", "5,15").split(",")))
     password_key = ""
 
     def on_start(self):
