@@ -194,12 +194,17 @@ def test_r_c9_withdrawing_the_request_removes_its_documents_and_operations(login
     assert db.session.execute(select(StructureDocument).where(StructureDocument.nom == "brouillon.pdf")).first() is None
 
 
-def test_r_c9_a_list_change_while_the_request_waits_is_refused(login, reset_demo):
-    client, item = login("contact"), cfa()
+def submit_an_email_change(client, item: Structure) -> None:
+    """The organisation changes its structure's e-mail and submits the request."""
     email = coordonnee(item, CoordonneeKind.EMAIL)
     client.post(f"/coordonneeview/edit/{email.id}", data=form_data(email, CoordonneeView.edit_columns,
                                                                    valeur="accueil@cfa-btp.example"))
     client.post(f"/structureview/change/submit/{item.id}")
+
+
+def test_r_c9_a_list_change_while_the_request_waits_is_refused(login, reset_demo):
+    client, item = login("contact"), cfa()
+    submit_an_email_change(client, item)
     waiting = json.loads(request_of(item).payload)
 
     response = client.post("/coordonneeview/add", data={"structure": str(item.id), "nature": CoordonneeKind.WEB,
@@ -229,10 +234,7 @@ def test_r_c9_managers_and_structures_not_yet_validated_change_their_lists_at_on
 
 def test_r_c9_completing_a_request_the_carif_oref_asked_about_keeps_it_en_complement(login, reset_demo):
     client, item = login("contact"), cfa()
-    email = coordonnee(item, CoordonneeKind.EMAIL)
-    client.post(f"/coordonneeview/edit/{email.id}", data=form_data(email, CoordonneeView.edit_columns,
-                                                                   valeur="accueil@cfa-btp.example"))
-    client.post(f"/structureview/change/submit/{item.id}")
+    submit_an_email_change(client, item)
     manager = login("gestionnaire")
     manager.post(f"/structureview/change/ask_information/{item.id}", data={"commentaire": "Et le site web ?"})
     assert request_of(item).etat == "complement"
@@ -295,10 +297,7 @@ def test_r_g6_structure_request_acknowledged_confirmed_and_listed_in_the_digest(
     from tests.helpers import deliver_queued
 
     client, item = login("contact"), cfa()
-    email = coordonnee(item, CoordonneeKind.EMAIL)
-    client.post(f"/coordonneeview/edit/{email.id}", data=form_data(email, CoordonneeView.edit_columns,
-                                                                   valeur="accueil@cfa-btp.example"))
-    client.post(f"/structureview/change/submit/{item.id}")
+    submit_an_email_change(client, item)
     assert mailbox.messages == []  # the pages queue them
     deliver_queued()
     subjects = {str(m["Subject"]): m for m in mailbox.messages}
