@@ -10,7 +10,7 @@ from flask import g, has_request_context, redirect, request, session, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, union
 
 from app.extensions import db
 from app.models import Formation, Session, SessionFormateur, Structure, StructureRight
@@ -74,10 +74,16 @@ def espace_clause(model, espace: Structure):
     trains = select(SessionFormateur.session_id).where(SessionFormateur.structure_id == espace.id)
     if model is Structure:
         return or_(Structure.id == espace.id, Structure.parent_id == espace.id)
+    # As one set of ids (a UNION) rather than an OR: PostgreSQL then starts from the espace's few
+    # thousand rows by their indexes instead of filtering the region's (the dashboard, `make load`).
     if model is Formation:
-        return or_(Formation.structure_id == espace.id, Formation.sessions.any(Session.id.in_(trains)))
+        return Formation.id.in_(union(
+            select(Formation.id).where(Formation.structure_id == espace.id),
+            select(Session.formation_id).where(Session.id.in_(trains))))
     if model is Session:
-        return or_(Session.formation.has(Formation.structure_id == espace.id), Session.id.in_(trains))
+        return Session.id.in_(union(
+            select(Session.id).join(Formation, Formation.id == Session.formation_id)
+            .where(Formation.structure_id == espace.id), trains))
     return None
 
 
