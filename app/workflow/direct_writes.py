@@ -7,29 +7,37 @@ from __future__ import annotations
 
 from sqlalchemy import inspect as sa_inspect
 
-from app.models import Formation, FormationEtat, HistoryEntry, Session, Structure, StructureEtat
+from app.models import (
+    Coordonnee,
+    FormationEtat,
+    Habilitation,
+    HistoryEntry,
+    Lieu,
+    Structure,
+    StructureContact,
+    StructureDocument,
+    StructureEtat,
+)
+
+from .locks import owners
 
 ACTION = "Modification directe"
 UNRECORDED = {"version", "updated_at", "created_at", "in_draft"}
+# The lists a structure owns: their rows belong to the structure's record (its history, its e-mails).
+STRUCTURE_LISTS = (Coordonnee, Lieu, StructureContact, StructureDocument, Habilitation)
 
 
 def published_owner(item) -> tuple[str, int] | None:
     """("formation" | "session" | "structure", id) of the published record `item` belongs to."""
-    structure = item if isinstance(item, Structure) else None
-    if structure is None and not isinstance(item, (Formation, Session)) and hasattr(item, "structure") \
-            and not hasattr(item, "session") and not hasattr(item, "formation"):
-        structure = item.structure  # a list of the structure (coordonnée, lieu, contact, document…)
-    if structure is not None:
-        validated = structure.id is not None and structure.etat == StructureEtat.VALIDEE
+    if isinstance(item, (Structure, *STRUCTURE_LISTS)):
+        structure = item if isinstance(item, Structure) else item.structure
+        validated = structure is not None and structure.id is not None and structure.etat == StructureEtat.VALIDEE
         return ("structure", structure.id) if validated else None
-    session = item if isinstance(item, Session) else getattr(item, "session", None)
-    formation = item if isinstance(item, Formation) else getattr(item, "formation", None)
-    if isinstance(session, Session):
-        formation = session.formation
-    if not isinstance(formation, Formation) or formation.id is None or formation.draft_of_id is not None \
+    formation, session = owners(item)  # the offer's records, as the locks read them
+    if formation is None or formation.id is None or formation.draft_of_id is not None \
             or formation.etat != FormationEtat.DIFFUSEE:
         return None
-    if isinstance(session, Session):
+    if session is not None:
         if session.in_draft:
             return None
         return ("session", session.id) if session.id is not None else ("formation", formation.id)

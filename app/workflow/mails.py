@@ -25,27 +25,18 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db, mail
-from app.models import (
-    Coordonnee,
-    Formation,
-    Lieu,
-    Structure,
-    StructureChange,
-    StructureChangeEtat,
-    StructureContact,
-    StructureDocument,
-)
+from app.models import Formation, Structure, StructureChange, StructureChangeEtat
 from app.models.base import utcnow
 from app.models.workflow import FormationEtat
 from app.security.headers import public_url
 from app.security.permissions import ROLE_GESTIONNAIRE
 
+from .direct_writes import STRUCTURE_LISTS
 from .notify import organisation_emails
 
 log = logging.getLogger(__name__)
 
 SUBMITTED, SAVED, DECISION = "soumission", "enregistrement", "decision"
-STRUCTURE_LISTS = (Coordonnee, Lieu, StructureContact, StructureDocument)
 DIGEST_LISTED = 50  # items listed in the digest; the others are counted
 SIGNATURE = ["", "Cordialement,", "Le Carif-Oref"]
 

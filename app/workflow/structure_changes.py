@@ -249,11 +249,8 @@ def stage_child(db_session, item, op: str, author) -> StructureChange | None:
     values = {field: _json(getattr(item, field)) for field in child.fields}
     before = {field: _json(_saved(item, field)) for field in child.fields} if saved else {}
     row_id = item.id
-    change = pending(db_session, db_session.get(Structure, structure_id))
-    if change is not None and change.etat == E.EN_ATTENTE:
-        raise TransitionRefused(WAITING)
     db_session.rollback()  # nothing typed is written to the list
-    change = _open_request(db_session, structure_id, author)
+    change = _open_request(db_session, structure_id, author)  # refused while the request waits
     fields = {k: v for k, v in json.loads(change.payload).items() if k != CHILD_KEY}
     ops = operations(change)
     if op == CREATE:
@@ -310,11 +307,7 @@ def withdraw(db_session, change: StructureChange, index: int) -> None:
 
 def stage_document(db_session, document: StructureDocument, author) -> StructureChange:
     """A document deposited on a validated structure waits with the structure's request."""
-    structure_id = document.structure.id
-    change = pending(db_session, db_session.get(Structure, structure_id))
-    if change is not None and change.etat == E.EN_ATTENTE:
-        raise TransitionRefused(WAITING)
-    change = _open_request(db_session, structure_id, author)
+    change = _open_request(db_session, document.structure.id, author)  # refused while the request waits
     change.documents.append(document)
     db_session.commit()
     return change
