@@ -31,7 +31,7 @@ from .offer import (
     session_record_problems,
 )
 from .readiness import Readiness, completeness, formation_completeness, partner_readiness
-from .structure import contact_problems, coordonnee_problems, lieu_problems, structure_problems
+from .structure import contact_problems, coordonnee_problems, lieu_problems, lieu_removal_problems, structure_problems
 
 __all__ = [
     "Readiness",
@@ -55,4 +55,5 @@ __all__ = [
     "session_problems",
     "session_record_problems",
     "structure_problems",
+    "lieu_removal_problems",
 ]

@@ -12,6 +12,7 @@ from app.validators import (
     check_coordonnee_list,
     check_email,
     check_lieu,
+    check_lieu_removal,
     check_phone,
     check_structure_identity,
     check_structure_parent,
@@ -80,3 +81,15 @@ def lieu_problems(lieu, *, require_coordinates: bool = True) -> list[Problem]:
         others = siblings(lieu.structure.lieux, lieu)[:-1]
         problems += on_field(find_duplicate_lieux([_lieu(lieu)], [_lieu(other) for other in others]), "ligne")
     return renamed(problems, LIEU_FIELDS)
+
+
+def lieu_removal_problems(lieu) -> list[Problem]:
+    """C11, F4: a lieu removed while sessions use it would leave them without their lieu de formation."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import SessionLieu
+
+    using = db.session.execute(select(func.count(func.distinct(SessionLieu.session_id)))
+                               .where(SessionLieu.lieu_id == lieu.id)).scalar()
+    return check_lieu_removal(using)

@@ -1,18 +1,21 @@
 """DeleteRecord: the removal of one row from a page (the REST API deletes nothing): the user's write
-scope, the entry point's refusal (a lock, a rule: FAB's pre_delete), then — C9 — an organisation's
+scope, the lock of its state, the entry point's refusal (FAB's pre_delete), the model's removal
+rules (records.RECORDS), then — C9 — an organisation's
 removal of a row of its validated structure's list kept in the structure's request instead."""
 from __future__ import annotations
 
 from typing import Callable
 
 from app.extensions import db
-from app.validators import Problem
+from app.security.scope import is_manager
+from app.validators import Problem, has_errors
 from app.workflow import structure_changes
 from app.workflow.direct_writes import record_direct_write
+from app.workflow.locks import lock_reason
 
 from ._access import require_writable
-from .exceptions import Invalid
-from .records import Diversion, deletion_held
+from .exceptions import Invalid, Locked
+from .records import Diversion, deletion_held, record_of
 
 DELETE_REFUSED = "Suppression impossible : d'autres enregistrements utilisent cette ligne."
 
@@ -23,13 +26,21 @@ class DeleteRecord:
         self.prepare = prepare  # the entry point's hook; a ValueError is a refusal
 
     def validate(self) -> None:
-        """Raises NotFound outside the write scope, Invalid when the entry point refuses."""
+        """Raises NotFound outside the write scope, Locked by the record's state, Invalid when the
+        entry point or the model's removal rules refuse (E8, C11)."""
         require_writable([self.item], self.user)
+        reason = lock_reason(self.item, manager=is_manager(self.user))
+        if reason:
+            raise Locked(reason)
         if self.prepare is not None:
             try:
                 self.prepare(self.item)
             except ValueError as refusal:
                 raise Invalid([Problem("", str(refusal))]) from None
+        removal = record_of(type(self.item)).removal
+        problems = removal(self.item) if removal is not None else []
+        if has_errors(problems):
+            raise Invalid(problems)
 
     def run(self) -> Diversion | None:
         """None when the row is deleted; the Diversion when the request keeps its removal."""

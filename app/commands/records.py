@@ -19,6 +19,7 @@ from app.checks import (
     formateur_problems,
     formation_problems,
     lieu_problems,
+    lieu_removal_problems,
     recrutement_problems,
     session_lieu_problems,
     session_problems,
@@ -70,6 +71,8 @@ class Record:
     # (item, created, user) -> Diversion when the change is kept elsewhere, None to write it;
     # raises Invalid when it can be neither.
     divert: Callable[[Any, bool, Any], Diversion | None] | None = None
+    # (item) -> problems when the row is removed (app/commands/delete.py)
+    removal: Callable[..., list[Problem]] | None = None
 
 
 def _session_derived(session, created: bool) -> None:
@@ -199,12 +202,13 @@ RECORDS: dict[type, Record] = {
     Structure: Record(check=structure_problems, divert=_structure_change),
     Coordonnee: Record(check=coordonnee_problems, parent="structure", divert=_structure_child_change),
     StructureContact: Record(check=contact_problems, parent="structure"),
-    Lieu: Record(check=lieu_problems, parent="structure", divert=_structure_child_change),
+    Lieu: Record(check=lieu_problems, parent="structure", divert=_structure_child_change, removal=lieu_removal_problems),
     StructureDocument: Record(parent="structure", divert=_structure_document),
     # E1 (the siège carrying the NDA) is part of formation_problems, on the `structure` field.
     Formation: Record(check=formation_problems, rich_text=("objectifs", "contenu", "resultats"), parent="structure",
                       check_author=_formation_by_carif),
-    FormationCertification: Record(check=certification_link_problems, parent="formation"),
+    FormationCertification: Record(check=certification_link_problems, parent="formation",
+                                   removal=lambda link: certification_link_problems(link, removing=True)),
     Session: Record(check=session_problems, derive=_session_derived, parent="formation"),
     SessionFormateur: Record(check=formateur_problems, parent="session"),
     SessionLieu: Record(check=session_lieu_problems, derive=_session_lieu_derived, parent="session"),

@@ -285,20 +285,16 @@ class ScopedModelView(DialogFormsMixin, PickersMixin, FrenchFieldsMixin, SafeLis
         """Hook: keep a checked change elsewhere instead of writing it (True when done)."""
         return False
 
-    def pre_delete(self, item):
-        reason = lock_reason(item, manager=is_manager(current_user()))
-        if reason:
-            raise ValueError(reason)
-
     def _delete(self, pk):
-        """FAB's removal through DeleteRecord: the write scope, pre_delete's refusal, and C9 (an
-        organisation's removal of a row of its validated structure waits in its request)."""
+        """FAB's removal through DeleteRecord: the write scope, the lock, pre_delete's refusal, the
+        model's removal rules, and C9 (an organisation's removal of a row of its validated
+        structure waits in its request)."""
         item = self.datamodel.get(pk, self._base_filters)
         if not item:
             abort(404)
         try:
             diversion = DeleteRecord(item, user=g.user, prepare=self.pre_delete).run()
-        except Invalid as refusal:
+        except (Invalid, Locked) as refusal:
             flash(str(refusal), "danger")
         else:
             if diversion is not None:

@@ -29,7 +29,6 @@ from app.models import (
     SessionFormateur,
     SessionLieu,
 )
-from app.checks import certification_link_problems
 from app.security import may
 from app.security.scope import WRITABLE
 from app.workflow.principal import keep_one_principal
@@ -56,12 +55,6 @@ class FormationCertificationView(ScopedModelView):
             keep_one_principal(item, item.formation.certifications, "principal")
 
     pre_update = pre_add
-
-    def pre_delete(self, item):
-        super().pre_delete(item)
-        problems = certification_link_problems(item, removing=True)
-        if problems:
-            raise ValueError(" ".join(p.message for p in problems))
 
 
 def formateurs_lieux(session_id: int):

@@ -53,7 +53,6 @@ from app.models.structures import QUALIOPI_FIELDS
 from app.security.scope import SCOPE, WRITABLE, current_user, is_manager, scoped
 from app.workflow import structure_changes
 from app.workflow.principal import keep_one_principal
-from app.validators import check_lieu_removal
 from app.validators.documents import MAX_BYTES, document_problems, download_headers, safe_filename, sniff_mime
 
 from .base import ScopedModelView, interface, parse_pk
@@ -153,14 +152,6 @@ class LieuView(ScopedModelView):
 
     def prefill_form(self, form, pk):
         prefill_staged(form, db.session.get(Lieu, pk))
-
-    def pre_delete(self, item):
-        super().pre_delete(item)
-        using = db.session.execute(select(func.count(func.distinct(SessionLieu.session_id)))
-                                   .where(SessionLieu.lieu_id == item.id)).scalar()
-        problems = check_lieu_removal(using)
-        if problems:
-            raise ValueError(problems[0].message)
 
     def prefill_add(self, form):
         """F3, F4: a lieu created from a session page starts with its OF formateur's address (the
