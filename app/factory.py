@@ -194,15 +194,25 @@ def register_apis(appbuilder: AppBuilder) -> None:
 
 
 def _engine_options(app: Flask) -> None:
-    """PostgreSQL without JIT compilation (POSTGRES_JIT=on keeps the server's setting): the portal's
-    queries are short; a scoped count at regional scale is estimated above jit_above_cost and spent
-    350 ms compiling for 60 ms of work (measured by `make load`)."""
+    """The portal's PostgreSQL connections plan every statement for its parameters and run
+    without JIT compilation (POSTGRES_JIT=on keeps the server's JIT setting), both measured at
+    regional scale by `make load`:
+
+    - psycopg prepares a statement on the server from its fifth run on a connection, and
+      PostgreSQL may then switch to a *generic* plan, made without the parameters' values: a
+      contact's scoped counts went from 130 to 270 ms once their plan no longer knew which
+      structure was asked for (`plan_cache_mode=force_custom_plan`; planning takes 1 to 3 ms);
+    - a scoped count is estimated above jit_above_cost and spent 350 ms compiling for 60 ms of
+      work."""
     uri = str(app.config.get("SQLALCHEMY_DATABASE_URI") or "")
-    if not uri.startswith("postgresql") or app.config.get("POSTGRES_JIT"):
+    if not uri.startswith("postgresql"):
         return
+    settings = ["-c plan_cache_mode=force_custom_plan"]
+    if not app.config.get("POSTGRES_JIT"):
+        settings.append("-c jit=off")
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     connect_args = dict(options.get("connect_args") or {})
-    connect_args["options"] = f"{connect_args.get('options', '')} -c jit=off".strip()
+    connect_args["options"] = " ".join([connect_args.get("options", ""), *settings]).strip()
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
 
 
