@@ -392,3 +392,37 @@ def test_r_e1_api_refuses_a_formation_under_an_antenna(client, api_token):
     assert response.status_code == 422
     assert "siège" in response.json["message"]["structure_id"][0]
     assert db.session.query(Formation).count() == before
+
+
+@pytest.mark.parametrize("model", [Formation, Session, Structure])
+@pytest.mark.parametrize("write", [False, True])
+def test_r_a2_r_a4_the_espace_narrows_the_scope_to_its_rows(app, model, write):
+    """`scope_clause(…, espace=)` — what the search and the dashboard count in a contact's espace —
+    answers the rows of that structure within his scope: for his formations and sessions it tests
+    his right on the espace once instead of the scope row by row, and must find the same rows.
+    On a structure he holds no right on (an espace he could not choose), it answers none, even
+    where he sees some of its rows through his own structures (OF formateur); managers get the
+    espace's rows."""
+    from app.security.scope import espace_clause, scope_clause
+
+    def ids(*where) -> set[int]:
+        return set(db.session.execute(select(model.id).where(*where)).scalars())
+
+    contact = app.appbuilder.sm.find_user(username="contact")
+    manager = app.appbuilder.sm.find_user(username="gestionnaire")
+    held = set(db.session.execute(select(StructureRight.structure_id).where(
+        StructureRight.user_id == contact.id)).scalars())
+    seen_in_foreign = found_in_held = 0
+    for structure in db.session.execute(select(Structure)).scalars():
+        narrowed = ids(scope_clause(model, write=write, user=contact, espace=structure))
+        within_scope = ids(scope_clause(model, write=write, user=contact), espace_clause(model, structure))
+        if structure.id in held:
+            assert narrowed == within_scope, structure.raison_sociale
+            found_in_held += len(narrowed)
+        else:
+            assert narrowed == set(), structure.raison_sociale
+            seen_in_foreign += bool(within_scope)
+        assert ids(scope_clause(model, write=write, user=manager, espace=structure)) == ids(
+            espace_clause(model, structure))
+    assert found_in_held and (write or model is Structure or seen_in_foreign)
+    db.session.rollback()

@@ -23,7 +23,7 @@ from app.models import Notification, NotificationEtat, Session, Structure
 from app.models.base import utcnow
 from app.search.criteria import parse
 from app.security.permissions import ACTION_READ, RESOURCE_FORMATION
-from app.views.espace import espace_clause
+from app.security.scope import espace_clause
 
 from ._access import require_permission
 from .exceptions import CommandError, refused

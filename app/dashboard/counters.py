@@ -34,12 +34,11 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.links.report import count_statement
 from app.refdata.qualiopi import lost_count_statement
-from app.models import Formation, Session, StructureContact, StructureRight
+from app.models import StructureContact, StructureRight
 from app.models.workflow import FormationEtat
 from app.search.criteria import parse
 from app.search.formations import counts
 from app.security.scope import scoped
-from app.views.espace import espace_clause
 
 SOON_DAYS = 30  # "inactives dans moins d'un mois"
 
@@ -157,8 +156,7 @@ def board(espace=None, today: date | None = None, counters=COUNTERS) -> Board:
     and one for the other lists, whatever the volume."""
     today = today or date.today()
     searches = {c.key: parse(c.args(today)) for c in counters if c.args is not None}
-    values = counts(searches, within=espace_clause(Session, espace) if espace is not None else None,
-                    formation_within=espace_clause(Formation, espace) if espace is not None else None)
+    values = counts(searches, espace=espace)
     others = [c for c in counters if c.args is None]
     if others:
         row = db.session.execute(select(*[c.count(espace).scalar_subquery() for c in others])).one()

@@ -29,7 +29,7 @@ def _who(user, espace):
 
 
 def _structure_conditions(user, espace) -> list:
-    from app.views.espace import espace_clause
+    from app.security.scope import espace_clause
 
     conditions = []
     scope = scope_clause(Structure, write=False, user=user)

@@ -253,7 +253,7 @@ def lost_count_statement(user=None, espace=None):
     Qualiopi certification in the public list and still lack it."""
     query = select(func.count()).select_from(Structure).where(lost_clause())
     if espace is not None:
-        from app.views.espace import espace_clause
+        from app.security.scope import espace_clause
 
         query = query.where(espace_clause(Structure, espace))
     return scoped(query, Structure, write=False, user=user)

@@ -282,38 +282,36 @@ def conditions(c: Criteria, base: bool = True) -> list:
     return where
 
 
-def base_select(statement, c: Criteria, within=None, user=None):
+def base_select(statement, c: Criteria, within=None, user=None, espace=None):
     """`statement` over the search's rows: sessions joined to their formation, the criteria's
-    conditions, `within` (the espace structure, a selection…), in `user`'s read scope (the request's
-    user by default; a job passes the user who asked)."""
+    conditions, `within` (a selection, a write scope…), in `user`'s read scope (the request's
+    user by default; a job passes the user who asked) narrowed to `espace` (A4) when given."""
     statement = statement.select_from(Session).join(Formation, Formation.id == Session.formation_id)
     if within is not None:
         statement = statement.where(within)
-    return scoped(statement.where(*conditions(c)), Session, write=False, user=user)
+    return scoped(statement.where(*conditions(c)), Session, write=False, user=user, espace=espace)
 
 
-def _session_join(c: Criteria, within=None, user=None):
+def _session_join(c: Criteria, within=None, user=None, espace=None):
     """ON clause of the formations mode's outer join: the formation's sessions the sessions mode
-    would look at (published, in the scope and `within`)."""
+    would look at (published, in the scope, the espace and `within`)."""
     on = [Session.formation_id == Formation.id, *session_base(c)]
-    scope = scope_clause(Session, write=False, user=user)
+    scope = scope_clause(Session, write=False, user=user, espace=espace)
     on += [clause for clause in (scope, within) if clause is not None]
     return and_(*on)
 
 
-def formations_select(statement, c: Criteria, within=None, formation_within=None, user=None, where=True):
-    """The formations mode (`par=formations`): every formation in the scope (and
-    `formation_within`), outer-joined to its sessions as the sessions mode sees them; a formation
-    without such a session is one row with no session. A session criterion keeps the formations
-    with a matching session only. `where`: False leaves the criteria's conditions out (the caller
-    puts them in FILTER-like aggregates)."""
-    statement = (statement.select_from(Formation).outerjoin(Session, _session_join(c, within, user))
+def formations_select(statement, c: Criteria, within=None, user=None, where=True, espace=None):
+    """The formations mode (`par=formations`): every formation in the scope (and `espace`),
+    outer-joined to its sessions as the sessions mode sees them; a formation without such a
+    session is one row with no session. A session criterion keeps the formations with a
+    matching session only. `where`: False leaves the criteria's conditions out (the caller puts
+    them in FILTER-like aggregates)."""
+    statement = (statement.select_from(Formation).outerjoin(Session, _session_join(c, within, user, espace))
                  .where(Formation.draft_of_id.is_(None)))
-    if formation_within is not None:
-        statement = statement.where(formation_within)
     if where:
         statement = statement.where(*formation_conditions(c))
-    return scoped(statement, Formation, write=False, user=user)
+    return scoped(statement, Formation, write=False, user=user, espace=espace)
 
 
 def formation_conditions(c: Criteria) -> list:
@@ -386,20 +384,18 @@ def sort_key(key: str, total: int):
     return SORTS.get(key, folded(COLUMNS[key]) if key in FOLDED_SORT else COLUMNS[key]), None
 
 
-def search(c: Criteria, within=None, formation_within=None) -> Page:
+def search(c: Criteria, espace=None) -> Page:
     """The count and the requested page: two statements. The page statement sorts and cuts the
     matching ids first (inner select), then computes the listed columns for those rows only.
-    `within`: an extra clause on the sessions (the user's espace structure, A4), and
-    `formation_within` its clause on formations (the formations mode); the scope applies whatever
-    they are."""
+    `espace`: the user's espace structure (A4), narrowing the scope's rows."""
     ensure_sqlite_function(db.session)
     by_formation = c.par == "formations"
     formations = None
     if by_formation:
         total, formations = db.session.execute(formations_select(
-            select(func.count(), func.count(distinct(Formation.id))), c, within, formation_within)).one()
+            select(func.count(), func.count(distinct(Formation.id))), c, espace=espace)).one()
     else:
-        total = db.session.execute(base_select(select(func.count(Session.id)), c, within)).scalar() or 0
+        total = db.session.execute(base_select(select(func.count(Session.id)), c, espace=espace)).scalar() or 0
     page = min(c.page, max(1, -(-total // c.taille)))
     if page != c.page:
         c = replace(c, page=page)
@@ -409,9 +405,10 @@ def search(c: Criteria, within=None, formation_within=None) -> Page:
     direction = (lambda e: e.desc()) if c.ordre == "desc" else (lambda e: e.asc())
     if by_formation:
         ids = formations_select(select(Formation.id.label("fid"), Session.id.label("sid"), key.label("k")), c,
-                                within, formation_within)
+                                espace=espace)
     else:
-        ids = base_select(select(Formation.id.label("fid"), Session.id.label("sid"), key.label("k")), c, within)
+        ids = base_select(select(Formation.id.label("fid"), Session.id.label("sid"), key.label("k")), c,
+                          espace=espace)
     if join is not None:
         ids = ids.outerjoin(*join)
     ids = (ids.order_by(direction(key), Formation.reference, Session.debut, Session.id)
@@ -432,7 +429,7 @@ def without_jit() -> None:
         db.session.execute(text("SET LOCAL jit = off"))
 
 
-def counts(searches: dict, within=None, formation_within=None, user=None) -> dict:
+def counts(searches: dict, espace=None, user=None) -> dict:
     """{key: what `search(criteria).found` reports} for several searches at once (the dashboard's
     counters, H1): one statement per mode, each search a conditional count over the same rows
     and the same conditions as its own count."""
@@ -448,14 +445,12 @@ def counts(searches: dict, within=None, formation_within=None, user=None) -> dic
             c0 = searches[keys[0]]
             columns = [func.count(distinct(case((and_(*formation_conditions(searches[k])), Formation.id))))
                        for k in keys]
-            statement = formations_select(select(*columns), c0, within, formation_within, user, where=False)
+            statement = formations_select(select(*columns), c0, user=user, where=False, espace=espace)
         else:
             columns = [func.count(case((and_(*conditions(searches[k])), Session.id))) for k in keys]
             statement = (select(*columns).select_from(Session).join(Formation, Formation.id == Session.formation_id)
                          .where(Formation.draft_of_id.is_(None), Session.in_draft.is_(False)))
-            if within is not None:
-                statement = statement.where(within)
-            statement = scoped(statement, Session, write=False, user=user)
+            statement = scoped(statement, Session, write=False, user=user, espace=espace)
         result.update(zip(keys, db.session.execute(statement).one()))
     return result
 

@@ -13,7 +13,7 @@ from typing import Callable
 
 from flask import g, has_request_context, request
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, union
 from sqlalchemy import inspect as sa_inspect
 
 from app.extensions import db
@@ -187,8 +187,30 @@ SCOPES: dict[type, Callable] = {
 }
 
 
-def scope_clause(model, write: bool | None = None, user=None) -> ColumnElement | None:
-    """WHERE clause limiting `model` to what the user may see (or change when `write`).
+def espace_clause(model, espace: Structure) -> ColumnElement | None:
+    """Rows of `model` belonging to an espace structure (A4): its own and its antennas'
+    structures, the formations it is responsible for, and the sessions it trains in; None for
+    other models. A narrowing, not a permission: `scope_clause(…, espace=)` combines both."""
+    trains = select(SessionFormateur.session_id).where(SessionFormateur.structure_id == espace.id)
+    if model is Structure:
+        return or_(Structure.id == espace.id, Structure.parent_id == espace.id)
+    # As one set of ids (a UNION) rather than an OR: PostgreSQL then starts from the espace's few
+    # thousand rows by their indexes instead of filtering the region's (the dashboard, `make load`).
+    if model is Formation:
+        return Formation.id.in_(union(
+            select(Formation.id).where(Formation.structure_id == espace.id),
+            select(Session.formation_id).where(Session.id.in_(trains))))
+    if model is Session:
+        return Session.id.in_(union(
+            select(Session.id).join(Formation, Formation.id == Session.formation_id)
+            .where(Formation.structure_id == espace.id), trains))
+    return None
+
+
+def scope_clause(model, write: bool | None = None, user=None, espace=None) -> ColumnElement | None:
+    """WHERE clause limiting `model` to what the user may see (or change when `write`), and to
+    the rows of `espace` (a structure, the chosen espace of A4) when given: a contact works in
+    the espace of a structure he holds a right on, any other shows him no row.
 
     None means "no restriction" (managers). Models without a scope are refused to contacts.
     """
@@ -197,6 +219,22 @@ def scope_clause(model, write: bool | None = None, user=None) -> ColumnElement |
         write = is_write_request()
     if user is None:
         return false()
+    scope = _scope(model, write, user)
+    rows = espace_clause(model, espace) if espace is not None else None
+    if rows is None:
+        return scope
+    if scope is None:
+        return rows
+    holds = exists().where(StructureRight.user_id == user.id, StructureRight.structure_id == espace.id)
+    if not write and model in (Formation, Session):
+        # The espace's formations and sessions are all in the read scope of a contact holding a
+        # right on it (its own, or where it trains): his right is tested once instead of the
+        # scope's sub-selects on every row (a contact's dashboard and search, `make load`).
+        return and_(rows, holds)
+    return and_(scope, rows, holds)
+
+
+def _scope(model, write: bool, user) -> ColumnElement | None:
     if model in OWNED:
         return OWNED[model](user)
     if is_manager(user):
@@ -209,9 +247,10 @@ def scope_clause(model, write: bool | None = None, user=None) -> ColumnElement |
     return scope(structure_ids(user, write), write)
 
 
-def scoped(query, model, write: bool | None = None, user=None):
-    """Apply the user's scope to a SQLAlchemy query or select() of `model`."""
-    clause = scope_clause(model, write=write, user=user)
+def scoped(query, model, write: bool | None = None, user=None, espace=None):
+    """Apply the user's scope (and the espace's narrowing, when given) to a SQLAlchemy query or
+    select() of `model`."""
+    clause = scope_clause(model, write=write, user=user, espace=espace)
     if clause is None:
         return query
     return query.filter(clause) if hasattr(query, "filter") else query.where(clause)

@@ -10,12 +10,12 @@ from flask import g, has_request_context, redirect, request, session, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import or_, select, union
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Formation, Session, SessionFormateur, Structure, StructureRight
+from app.models import Structure, StructureRight
 from app.security.headers import safe_target
-from app.security.scope import current_user, is_manager
+from app.security.scope import current_user, espace_clause, is_manager
 
 SESSION_KEY = "espace_structure"
 
@@ -66,25 +66,6 @@ class EspaceListFilter(BaseFilter):
         espace = current_espace() if endpoint == "list" else None
         clause = espace_clause(self.model, espace) if espace is not None else None
         return query if clause is None else query.filter(clause)
-
-
-def espace_clause(model, espace: Structure):
-    """Rows of `model` belonging to the espace: its own and its antennas' structures, the
-    formations it is responsible for, and the sessions it trains in."""
-    trains = select(SessionFormateur.session_id).where(SessionFormateur.structure_id == espace.id)
-    if model is Structure:
-        return or_(Structure.id == espace.id, Structure.parent_id == espace.id)
-    # As one set of ids (a UNION) rather than an OR: PostgreSQL then starts from the espace's few
-    # thousand rows by their indexes instead of filtering the region's (the dashboard, `make load`).
-    if model is Formation:
-        return Formation.id.in_(union(
-            select(Formation.id).where(Formation.structure_id == espace.id),
-            select(Session.formation_id).where(Session.id.in_(trains))))
-    if model is Session:
-        return Session.id.in_(union(
-            select(Session.id).join(Formation, Formation.id == Session.formation_id)
-            .where(Formation.structure_id == espace.id), trains))
-    return None
 
 
 ESPACE = [["id", EspaceListFilter, lambda: None]]

@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access, permission_name
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Departement, Financeur, Formation, FormationEtat, Mesure, Nomenclature, NomenclatureKind, Session, SessionEtat
+from app.models import Departement, Financeur, FormationEtat, Mesure, Nomenclature, NomenclatureKind, Session, SessionEtat
 from app.commands.bulk import ids_of
 from app.search.formations import PAGE_SIZES, matching_ids, parse, search
 from app.security import may
@@ -25,7 +25,7 @@ from app.security.permissions import (
     RESOURCE_SESSION,
 )
 
-from .espace import current_espace, espace_clause
+from .espace import current_espace
 from .offer_bulk import archive_sessions, close_recrutement, set_etat_dispositif
 
 # The SessionView bulk actions offered on the selected rows: (action name, permission, label).
@@ -83,8 +83,7 @@ class FormationSearchView(BaseView):
     @permission_name(ACTION_READ)
     def formations(self):
         espace = current_espace()  # the espace structure narrows the search, as on the lists (A4)
-        page = search(parse(request.args), within=espace_clause(Session, espace) if espace else None,
-                      formation_within=espace_clause(Formation, espace) if espace else None)
+        page = search(parse(request.args), espace=espace)
         actions = [(name, label) for name, action, label in BULK_ACTIONS if may(action, RESOURCE_SESSION)]
         return self.render_template("portal/search_formations.html", page=page, c=page.criteria,
                                     headers=HEADERS, page_sizes=PAGE_SIZES, actions=actions,
@@ -106,9 +105,7 @@ class FormationSearchView(BaseView):
             return redirect(back)
         if request.form.get("tout") == "1":
             espace = current_espace()
-            writable = [clause for clause in (espace_clause(Session, espace) if espace else None,
-                                              scope_clause(Session, write=True)) if clause is not None]
-            ids = matching_ids(c, within=and_(*writable) if writable else None)
+            ids = matching_ids(c, within=scope_clause(Session, write=True, espace=espace))
         else:
             ids = ids_of(request.form.getlist("rowid"))
         if not ids:

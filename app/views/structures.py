@@ -363,7 +363,9 @@ class StructureView(ScopedModelView):
         """C6: the structures of the user's scope and espace that lost a Qualiopi certification in
         the public list and still lack it (the dashboard's counter opens this list)."""
         from app.refdata.qualiopi import lost_clause
-        from .espace import current_espace, espace_clause
+        from app.security.scope import espace_clause
+
+        from .espace import current_espace
 
         query = select(Structure).where(lost_clause())
         espace = current_espace()
