@@ -4,7 +4,8 @@ Contacts of several organisations open their dashboard, search, open their forma
 and structure, and save a session of theirs still being written; managers work the validation
 queue, search the region, open records, ask for an Excel export and all edit the same session at
 once (each save is accepted or refused as stale, never lost: load_test.py checks the session's
-version against the accepted saves). Loopback only; the plan (accounts, ids) comes from LOAD_PLAN.
+version against the accepted saves). Everyone now and then logs in again, as after the end of a
+browser session. Loopback only; the plan (accounts, ids) comes from LOAD_PLAN.
 """
 from __future__ import annotations
 
@@ -50,6 +51,17 @@ class PortalUser(HttpUser):
         # Each simulated person has an address of his own, as behind the reverse proxy the portal
         # is deployed with (PROXY_COUNT=1): the login rate limit counts per person, not for all.
         self.client.headers["X-Forwarded-For"] = f"10.0.{next(_addresses)}.{random.randint(1, 254)}"
+        self.log_in()
+
+    @task(1)
+    def log_in_again(self):
+        """Somebody whose browser session ended logs in again: the login is measured while the
+        others work, not only in the arrival of the first minute (whose figures are reset).
+        Without logging out, which would end the sessions of the people sharing the account."""
+        self.client.cookies.clear()
+        self.log_in()
+
+    def log_in(self):
         page = self.client.get("/login/", name="connexion (page)")
         _, values = form_values(page.text, "username")
         values = [(k, v) for k, v in values if k not in ("username", "password")]
