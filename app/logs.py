@@ -134,7 +134,22 @@ def _user_id():
         return None
 
 
+class LoginWithoutNextFilter(logging.Filter):
+    """FAB 5.3 logs "Invalid redirect detected" at every login that has no `next` target (it
+    checks the empty string, then goes to the home page as it should): a warning for nothing on
+    each login, which hides the real ones. A refused `next` is still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("Invalid redirect detected") or not has_request_context():
+            return True
+        return bool(request.args.get("next"))
+
+
 def install(app: Flask) -> None:
+    fab_redirects = logging.getLogger("flask_appbuilder.utils.base")
+    if not any(isinstance(f, LoginWithoutNextFilter) for f in fab_redirects.filters):
+        fab_redirects.addFilter(LoginWithoutNextFilter())
+
     def _start():
         g._request_started = time.perf_counter()
         request_id()

@@ -124,3 +124,19 @@ def test_a_line_outside_any_request_says_so(fmt):
         assert json.loads(written)["request_id"] == "-"
     else:
         assert " [-] purge_drafts: 3" in written
+
+
+def test_a_login_without_next_logs_no_invalid_redirect_but_a_refused_next_does(client, reset_demo):
+    """FAB warned "Invalid redirect detected" at every ordinary login (no `next`); an operator
+    reading the log must only see it when a target was actually refused."""
+    def warnings() -> list[str]:
+        return [line["message"] for line in lines() if "Invalid redirect" in line["message"]]
+
+    with json_log() as lines:
+        answer = client.post("/login/", data={"username": "contact", "password": PASSWORDS["contact"]})
+        assert answer.status_code == 302 and not warnings()
+        client.get("/logout/")
+        answer = client.post("/login/?next=https://ailleurs.example/piege",
+                             data={"username": "contact", "password": PASSWORDS["contact"]})
+        assert answer.status_code == 302 and "ailleurs.example" not in answer.headers["Location"]
+        assert len(warnings()) == 1
