@@ -61,6 +61,9 @@ def create_app(config_object: str = "config", **overrides) -> Flask:
         from .views.notifications import unread_notifications
 
         app.jinja_env.globals["unread_notifications"] = unread_notifications  # the navbar's bell (J2)
+        from .views.menu import portal_menu
+
+        app.jinja_env.globals["portal_menu"] = portal_menu  # the menu, once per roles and language
         from .communication import current_actualites, unread_threads
         from .views.communication import recent_memos
         from .views.widgets import format_rich_text

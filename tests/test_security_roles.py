@@ -233,3 +233,43 @@ def test_r_a3_of_formateur_reads_the_offer_not_the_exchanges(app, login, reset_d
     # the manager (and the responsable) read them: the test would see a leak
     manager_page = login("gestionnaire").get(f"/formationview/show/{shared.formation_id}").get_data(as_text=True)
     assert "Précisez le tarif, merci (privé)." in manager_page
+
+
+def test_r_a1_each_role_sees_its_own_menu_and_a_database_role_its_grants(app, login):
+    """The navbar's menu is rendered once per set of roles (app/views/menu.py): each role sees
+    exactly its items whatever was rendered before for another, and a role an administrator
+    creates in the database shows what it was granted (FAB's own check, not the cache)."""
+    import lxml.html
+
+    from app.security.permissions import MENU_DEPARTEMENTS, MENU_QUEUE, MENU_REGIONS
+
+    def menu(client) -> set[str]:
+        page = lxml.html.fromstring(client.get("/").get_data(as_text=True))
+        return {" ".join(a.text_content().split()) for a in page.xpath("//ul[@class='nav navbar-nav']//a")}
+
+    manager_menu = menu(login("gestionnaire"))
+    contact_menu = menu(login("contact"))
+    assert MENU_QUEUE in manager_menu and MENU_QUEUE not in contact_menu
+    assert MENU_REGIONS in manager_menu and not {MENU_REGIONS, MENU_DEPARTEMENTS} & contact_menu
+    assert menu(login("gestionnaire")) == manager_menu and menu(login("contact")) == contact_menu
+
+    sm = app.appbuilder.sm
+    contact = sm.find_user(username="contact")
+    role = sm.add_role("Lecteur des territoires")
+    grants = [sm.add_permission_view_menu(MENU_ACCESS, name) for name in (MENU_REGIONS, MENU_DEPARTEMENTS)]
+    try:
+        sm.add_permission_role(role, grants[0])
+        contact.roles.append(role)
+        db.session.commit()
+        assert menu(login("contact")) == contact_menu | {MENU_REGIONS}
+        sm.add_permission_role(role, grants[1])  # a later grant shows at once
+        assert menu(login("contact")) == contact_menu | {MENU_REGIONS, MENU_DEPARTEMENTS}
+    finally:
+        contact = sm.find_user(username="contact")
+        contact.roles = [r for r in contact.roles if r.name != role.name]
+        db.session.commit()
+        for grant in grants:
+            sm.del_permission_role(role, grant)
+        db.session.delete(sm.find_role(role.name))
+        db.session.commit()
+    assert menu(login("contact")) == contact_menu
