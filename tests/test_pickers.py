@@ -136,3 +136,22 @@ def test_list_filter_on_a_relation_uses_the_picker_and_filters(login):
     others = db.session.execute(select(Lieu.nom).where(Lieu.structure_id != cfa.id)).scalars().all()
     assert names and all(name in filtered for name in names)
     assert not [name for name in others if name not in names and f">{name}<" in filtered]
+
+
+def test_list_filters_are_rendered_once_but_each_page_keeps_its_active_filters(login):
+    """The filters' fields are rendered once per view and language (CachedSearchWidget): the
+    same fields for a manager and a contact, while every page still carries its own active
+    filters, which the page's script puts back in the filter bar."""
+    def filters_script(body: str) -> str:
+        return re.search(r"new AdminFilters\((.*?)\);", body, re.S).group(1)
+
+    manager = login("gestionnaire")
+    plain = filters_script(manager.get("/lieuview/list/").get_data(as_text=True))
+    filtered = filters_script(manager.get("/lieuview/list/?_flt_0_ville=Rouen-Filtre").get_data(as_text=True))
+    assert "Rouen-Filtre" in filtered and "Rouen-Filtre" not in plain
+    assert filtered.replace('"Rouen-Filtre"', "") != plain  # the active filter, not only its value
+    contact = login("contact")
+    again = filters_script(contact.get("/lieuview/list/?_flt_0_ville=Caen-Filtre").get_data(as_text=True))
+    assert "Caen-Filtre" in again and "Rouen-Filtre" not in again
+    fields = lambda script: script.split("},", 2)[1]  # noqa: E731 - labels, then the fields
+    assert fields(again) == fields(plain) and "/lieuview/choix/structure/filtre" in fields(plain)

@@ -39,6 +39,7 @@ from app.views.pickers import remote_fields
 from app.models.base import VersionMixin
 from app.views import versions as form_versions
 from app.views.widgets import (
+    CachedSearchWidget,
     format_bool,
     format_date,
     format_time,
@@ -188,6 +189,7 @@ class ScopedModelView(DialogFormsMixin, PickersMixin, FrenchFieldsMixin, SafeLis
 
     base_filters = SCOPE
     page_size = 25
+    search_widget = CachedSearchWidget
     # Permissions come from the vocabulary (app/security/permissions.py): each view sets its
     # `class_permission_name`; methods and actions map to actions here.
     method_permission_name = {
@@ -530,6 +532,7 @@ class ReferentialModelView(PickersMixin, FrenchFieldsMixin, SafeListMixin, Model
     """Views of reference data (not scoped: it is public), in French."""
 
     page_size = 50
+    search_widget = CachedSearchWidget
     method_permission_name = MODEL_VIEW_METHODS
     exclude_route_methods = EXCLUDED_VIEW_ROUTES
 
