@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, g, has_request_context, jsonify, redirect, request, url_for
 from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
+from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args
@@ -545,11 +546,25 @@ class ReferentialModelView(PickersMixin, FrenchFieldsMixin, SafeListMixin, Model
         return parse_pk(pk)
 
 
+class CachedFilterConverter(SQLAFilterConverter):
+    """A column's filters built once per interface: FAB builds them again for every column of the
+    model each time it makes a `Filters` (three times a list page), though they depend on the
+    column's type only and are not changed once built (each call gets its own list)."""
+
+    def convert(self, col_name):
+        built = self.datamodel.__dict__.setdefault("_filters_by_column", {})
+        if col_name not in built:
+            built[col_name] = super().convert(col_name)
+        return None if built[col_name] is None else list(built[col_name])
+
+
 class PortalInterface(SQLAInterface):
     """FAB's interface whose list query loads `listed_relations` with the rows: FAB 5.3 loads a
-    listed `formation.intitule` with one query per row (FAB-NOTES G14)."""
+    listed `formation.intitule` with one query per row (FAB-NOTES G14); its filters are built
+    once per column (CachedFilterConverter)."""
 
     listed_relations: tuple[str, ...] = ()
+    filter_converter_class = CachedFilterConverter
 
     def apply_all(self, query, *args, **kwargs):
         query = super().apply_all(query, *args, **kwargs)
