@@ -315,6 +315,33 @@ def test_a_double_posted_change_request_opens_one_draft(login, reset_demo):
                               .where(Formation.draft_of_id == published.id)).scalar() == 1
 
 
+def test_a_double_posted_add_form_creates_one_row(login, reset_demo):
+    """« Enregistrer » clicked twice on a new lieu creates one lieu; the second sending says so.
+    A refused sending claims nothing: the form comes back with the same token and, corrected,
+    creates."""
+    from app.models import Lieu
+    from tests.helpers import structure
+
+    name = "Plateau technique du port de Saint-Lô"
+    count = lambda: db.session.execute(select(func.count()).select_from(Lieu).where(Lieu.nom == name)).scalar()  # noqa: E731
+    client = login("gestionnaire")
+    values = posted_values(client.get("/lieuview/add"))
+    values.update(structure=str(structure("CFA Bâtiment Normandie").id), nom=name, ligne="3 quai du Port",
+                  code_postal="5000", ville="Saint-Lô", latitude="49.1157", longitude="-1.0906")
+    refused = client.post("/lieuview/add", data=values)
+    assert refused.status_code == 200 and count() == 0
+    assert values["form_token"] and posted_values(refused)["form_token"] == values["form_token"]
+    values["code_postal"] = "50000"
+    first = client.post("/lieuview/add", data=values)
+    second = client.post("/lieuview/add", data=values)
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"] == first.headers["Location"]
+    assert count() == 1
+    assert "Ce formulaire a déjà été envoyé" in page_text(client.get(second.headers["Location"]))
+    another = posted_values(client.get("/lieuview/add"))["form_token"]
+    assert another != values["form_token"]  # each display of the form is a new one
+
+
 # --- direct writes to published records are in their history (C8) -------------------------------
 
 

@@ -1,6 +1,7 @@
-"""A creating form sent twice creates once (issue 16): duplicating a session or a formation and
-firing a transition (a *Demande de modification* opens a draft) are forms whose page carries a
-one-time token (`new_token`, the `form_token()` of the templates).
+"""A creating form sent twice creates once (issue 16): every add form (app/views/versions.py
+stamps it; SaveRecord claims it), duplicating a session or a formation and firing a transition
+(a *Demande de modification* opens a draft) are forms whose page carries a one-time token
+(`new_token`, the `form_token()` of the templates).
 
 The command claims the token in its own transaction, before anything else: an INSERT of its
 primary key, which a second request with the same token cannot make — on PostgreSQL it waits for
@@ -50,7 +51,8 @@ class Claim:
         self.row = FormToken(token=self.token, user_id=self.user.id)
         db.session.add(self.row)
         try:
-            db.session.flush()
+            # The token alone: a new record the command is about to check is not written yet.
+            db.session.flush([self.row])
         except IntegrityError:
             self.row = None
             db.session.rollback()

@@ -29,6 +29,7 @@ from app.workflow.locks import lock_reason
 from . import versions
 from ._access import require_writable, writable_ids
 from .exceptions import CommandError, Invalid, Locked
+from .once import Claim
 from .records import Diversion, Record, record_of
 
 OUT_OF_SCOPE = "Valeur inconnue ou hors de votre périmètre."
@@ -46,8 +47,10 @@ class SaveResult:
 class SaveRecord:
     def __init__(self, item, *, created: bool, user, record: Record | None = None,
                  prepare: Callable | None = None, divert: Callable | None = None,
-                 version: int | None = None, loaded_at=None):
+                 version: int | None = None, loaded_at=None, token: str | None = None):
         self.item, self.created, self.user = item, created, user
+        # A new record's form carries a one-time token: sent twice, it creates once (once.py).
+        self.claim = Claim(token, user) if created and token else None
         # The version the user loaded (a form's hidden field, the API's If-Match; None: not
         # given, only the database's own check applies) and when (its history says who changed it).
         self.version, self.loaded_at = version, loaded_at
@@ -85,6 +88,8 @@ class SaveRecord:
 
     def run(self) -> SaveResult:
         try:
+            if self.claim is not None:
+                self.claim.take()  # before anything is read: AlreadyDone when sent before
             warnings = self.validate()
         except CommandError:
             db.session.rollback()  # nothing typed is written
@@ -101,6 +106,9 @@ class SaveRecord:
         try:
             db.session.add(self.item)
             record_direct_write(db.session, self.item, self.user, created=self.created, labels=_label)
+            if self.claim is not None:
+                db.session.flush()  # the new record's id, for a second sending to show it
+                self.claim.done(self.item)
             db.session.commit()
         except StaleDataError:  # changed by another transaction since it was read: nothing written
             db.session.rollback()

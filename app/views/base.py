@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import ObjectDeletedError
 from wtforms import BooleanField
 
-from app.commands import Invalid, Locked, Stale
+from app.commands import AlreadyDone, Invalid, Locked, Stale
 from app.commands.delete import DeleteRecord
 from app.commands.records import record_of
 from app.commands.save import SaveRecord
@@ -325,6 +325,7 @@ class ScopedModelView(DialogFormsMixin, PickersMixin, FrenchFieldsMixin, SafeLis
             if not _dialog():
                 self.update_redirect()
             self.prefill_add(form)
+        form_versions.stamp_token(form)
         return _without(self._get_add_widget(form=form, exclude_cols=exclude_cols), "add",
                         self._mark_manager_only(form))
 
@@ -382,9 +383,14 @@ class ScopedModelView(DialogFormsMixin, PickersMixin, FrenchFieldsMixin, SafeLis
                              record=record_of(self.datamodel.obj, type(self).record_check),
                              prepare=self.pre_add if created else self.pre_update,
                              divert=lambda changed: self.divert_save(changed, created),
-                             version=version, loaded_at=loaded_at)
+                             version=version, loaded_at=loaded_at,
+                             token=request.form.get(form_versions.TOKEN) if created else None)
         try:
             result = command.run()  # NotFound / Forbidden answer 404 / 403 by themselves
+        except AlreadyDone as done:  # the same form sent twice (a double click): what the first made
+            flash(str(done), "info")
+            g._portal_saved = self.datamodel.get(done.done_id, self._base_filters) if done.done_id else None
+            return True
         except Stale as stale:
             self._refused_as_stale(form, item, stale)
             return False

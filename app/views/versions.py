@@ -18,13 +18,14 @@ from flask import g, request
 from markupsafe import Markup
 from wtforms import HiddenField
 
-from app.commands import versions
+from app.commands import once, versions
 from app.models.base import VersionMixin, loaded_version, utcnow
 from app.validators import WARNING, Problem
 from app.workflow.diff import display
 
 VERSION, LOADED = "record_version", "record_loaded"
-OWN = (VERSION, LOADED)
+TOKEN = once.FIELD  # a creating form's one-time token (app/commands/once.py)
+OWN = (VERSION, LOADED, TOKEN)
 NOT_COMPARED = ("CSRFTokenField", "HiddenField", "FileField", "MultipleFileField")
 SHOWN_LENGTH = 120  # characters of a changed value shown next to its field
 KEEP_TYPED = ("Ce que vous avez saisi est conservé ; sous chaque champ modifié entre-temps figure sa valeur "
@@ -127,10 +128,21 @@ def _compared(name: str, field) -> bool:
     return name not in OWN and field.type not in NOT_COMPARED
 
 
+def stamp_token(form) -> None:
+    """A creating form's one-time token (sent twice, the form creates once): a new one on
+    display, the posted one again after a refusal (a refused save claims nothing)."""
+    posted_token = once.valid(request.form.get(TOKEN)) if request.method == "POST" else None
+    _put_fields(form, ((TOKEN, posted_token or once.new_token()),))
+
+
 def _put(form, version: str, loaded: str) -> None:
+    _put_fields(form, ((VERSION, version), (LOADED, loaded)))
+
+
+def _put_fields(form, values) -> None:
     """The hidden fields on this form instance (WTForms adds fields to classes only; FAB builds
     one class per view): bound as the form binds its own, rendered with the CSRF token."""
-    for name, value in ((VERSION, version), (LOADED, loaded)):
+    for name, value in values:
         field = form.meta.bind_field(form, HiddenField(), {"name": name, "prefix": form._prefix})
         field.data = value
         form._fields[name] = field
