@@ -19,7 +19,7 @@ import os
 
 import gunicorn.http.wsgi
 
-from app.logs import dict_config
+from app.logs import access_logger_class, dict_config
 
 # The server does not name itself: gunicorn writes "Server: gunicorn" on every answer and
 # SERVER_SOFTWARE="gunicorn/<version>" in the WSGI environment (gunicorn 27.0.1, http/wsgi.py reads
@@ -57,6 +57,8 @@ errorlog = "-"
 accesslog = os.environ.get("ACCESS_LOG", "-" if LOG_FORMAT != "json" else "") or None
 # Combined format, the duration in ms and the portal's request id (its X-Request-ID answer header).
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms %({x-request-id}o)s'
+# The secret of an activation or reset link never reaches the access log (app/logs.py).
+logger_class = access_logger_class()
 logconfig_dict = dict_config(LOG_FORMAT, loglevel)
 proc_name = "portail"
 # gunicorn 27's control socket (~/.gunicorn/gunicorn.ctl, for gunicornc) is not used: two servers on

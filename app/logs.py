@@ -125,6 +125,31 @@ def dict_config(fmt: str = "text", level: str = "INFO") -> dict:
     return config
 
 
+# Paths that carry a secret: the activation and password reset links (app/views/accounts.py).
+SECRET_PATH = re.compile(r"/(activation|reinitialisation)/[^/?#\s\"]+")
+
+
+def without_secrets(text):
+    """`text` (a request line, a path, a referrer) with the secret part of such links replaced."""
+    return SECRET_PATH.sub(r"/\1/[masqué]", text) if isinstance(text, str) else text
+
+
+def access_logger_class():
+    """gunicorn's access logger, the request line, path and referrer without the secret of an
+    activation or reset link: whoever reads the access log must not be able to use them."""
+    from gunicorn.glogging import Logger  # noqa: PLC0415 - only gunicorn's processes need it
+
+    class AccessLogger(Logger):
+        def atoms(self, resp, req, environ, request_time):
+            atoms = super().atoms(resp, req, environ, request_time)
+            for key in ("r", "U", "f", "{referer}i"):
+                if key in atoms:
+                    atoms[key] = without_secrets(atoms[key])
+            return atoms
+
+    return AccessLogger
+
+
 def _user_id():
     """The logged-in user's id when the request already loaded him (no query of its own)."""
     user = g.get("_login_user") or g.get("user")

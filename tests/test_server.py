@@ -148,3 +148,30 @@ def test_portal_serve_runs_gunicorn_and_the_worker_and_stops_both(environment, s
     assert login["logger"] == "app.requests" and login["route"] == "/login/" and login["method"] == "GET"
     assert login["status"] == 200 and login["user_id"] is None and login["duration_ms"] > 0
     assert any(line["logger"] == "gunicorn.error" for line in lines)  # gunicorn's own lines are JSON too
+
+
+def test_the_access_log_never_holds_the_secret_of_an_activation_or_reset_link(environment):
+    """gunicorn's access log (text mode) writes every request line and referrer: the token of an
+    activation or password reset link is masked there, as in the portal's own log lines."""
+    env, folder = environment
+    access = folder / "access.log"
+    env = {**env, "LOG_FORMAT": "text", "ACCESS_LOG": str(access), "WEB_CONCURRENCY": "1"}
+    base = f"http://127.0.0.1:{free_port()}"
+    secret = "Zq8secretLienActivation0123456789"
+    with open(folder / "stdout-access.log", "w") as out, open(folder / "stderr-access.log", "w") as err:
+        serve = subprocess.Popen(FLASK + ["portal", "serve", "--bind", base.removeprefix("http://")], cwd=ROOT,
+                                 env=env, stdout=out, stderr=err)
+    try:
+        wait_until_up(base + "/healthz", serve)
+        for path in (f"/compte/activation/{secret}", f"/compte/reinitialisation/{secret}?x=1"):
+            status, _, _ = get(base + path, headers={"Referer": f"{base}/compte/activation/{secret}"})
+            assert status == 400  # the page saying the link is not valid
+        get(base + "/login/")
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=STOP_SECONDS)
+    written = access.read_text()
+    logs = written + (folder / "stderr-access.log").read_text() + (folder / "stdout-access.log").read_text()
+    assert "/compte/activation/[masqué]" in written and "/compte/reinitialisation/[masqué]" in written
+    assert "GET /login/" in written  # other paths as they are
+    assert secret not in logs
