@@ -231,6 +231,42 @@ def test_r_j4_changed_records_are_updated_and_vanished_ones_archived(app, reset_
     assert imported("CR_F_1002").etat == FormationEtat.DIFFUSEE
 
 
+def test_r_j4_a_record_saved_by_someone_else_during_the_import_makes_it_start_again(app, reset_demo, monkeypatch):
+    """A manager saves an imported formation while the nightly import writes it: the import's
+    write is refused as stale (its version changed), so the run starts again from the file and
+    ends done; if it keeps happening, the run fails in French and writes nothing."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from app.commands import lheo_import
+    from app.lheo.reconcile import Reconciler
+
+    original = Reconciler.formation
+    calls = {"n": 0}
+
+    def overtaken_once(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second formation of the first attempt
+            raise StaleDataError("UPDATE statement on table 'formation' expected to update 1 row(s); 0 were matched.")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Reconciler, "formation", overtaken_once)
+    run = run_import(WRITTEN)
+    assert run.etat == ImportEtat.TERMINE and calls["n"] > 2
+    assert run.counts["formation"][Outcome.CREATED] == 2  # the first attempt left nothing behind
+    assert len(lines(run, "formation", Outcome.CREATED)) == 2
+    assert {imported(n).intitule for n in ("CR_F_1001", "CR_F_1002")}
+
+    def always_overtaken(self, *args, **kwargs):
+        raise StaleDataError("0 were matched")
+
+    monkeypatch.setattr(Reconciler, "formation", always_overtaken)
+    before = _snapshot()
+    failed = run_import(WRITTEN)
+    assert failed.etat == ImportEtat.ECHEC and failed.message == lheo_import.CHANGED_MEANWHILE
+    db.session.expire_all()
+    assert _snapshot() == before
+
+
 def test_r_j4_a_formation_the_schema_refuses_is_reported_with_its_path_and_the_rest_imported(app, reset_demo, tmp_path):
     broken = WRITTEN.read_text(encoding="utf-8").replace(
         "<intitule-formation>Français langue étrangère</intitule-formation>", "")
