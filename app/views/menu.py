@@ -4,15 +4,14 @@ FAB renders it on every page, asking the security manager about each item (thirt
 page, through Flask-Login's proxies): a fifth of an empty list page's time. What it shows depends
 only on the user's roles — when they are all roles defined in code (app/security/roles.py, exact
 pairs) — and on the language: that is the key. A user holding a role defined in the database (an
-administrator may create one) or an anonymous visitor gets it rendered as FAB does.
+administrator may create one) or an anonymous visitor gets it rendered as FAB does. Kept per
+application (its own views and URLs).
 """
 from __future__ import annotations
 
 from flask import current_app, g, render_template
 from flask_babel import get_locale
 from markupsafe import Markup
-
-_RENDERED: dict[tuple, Markup] = {}
 
 
 def _key() -> tuple | None:
@@ -30,7 +29,8 @@ def portal_menu() -> Markup:
     key = _key()
     if key is None:
         return Markup(render_template("portal/_menu.html", menu=current_app.appbuilder.menu))
-    html = _RENDERED.get(key)
+    rendered = current_app.extensions.setdefault("portal_menu", {})  # per application: its own views
+    html = rendered.get(key)
     if html is None:
-        html = _RENDERED[key] = Markup(render_template("portal/_menu.html", menu=current_app.appbuilder.menu))
+        html = rendered[key] = Markup(render_template("portal/_menu.html", menu=current_app.appbuilder.menu))
     return html

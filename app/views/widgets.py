@@ -2,7 +2,7 @@
 from datetime import datetime
 from types import SimpleNamespace
 
-from flask import request
+from flask import current_app, request
 from flask_babel import format_datetime as babel_format_datetime
 from flask_babel import get_locale
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget, DatePickerWidget
@@ -141,18 +141,17 @@ class CachedSearchWidget(SearchWidget):
     their HTML is the same for everyone; the active filters, which depend on the request, are
     computed each time. A bound form (a POST) is rendered as FAB does."""
 
-    _RENDERED: dict[tuple, tuple[dict, dict, dict]] = {}
-
     def __call__(self, **kwargs):
         form = self.template_args["form"]
         if request.method != "GET" or form.is_submitted():
             return super().__call__(**kwargs)
         include = tuple(self.template_args["include_cols"])
         key = (self.template_args.get("route_base"), include, str(get_locale()))
-        parts = self._RENDERED.get(key)
+        rendered = current_app.extensions.setdefault("portal_search_fields", {})  # per application
+        parts = rendered.get(key)
         if parts is None:
             search_filters = self.filters.get_search_filters()
-            parts = self._RENDERED[key] = (
+            parts = rendered[key] = (
                 {col: str(form[col].label.text) for col in include},
                 {col: form[col]() for col in include},
                 {col: [str(flt.name) for flt in search_filters[col]] for col in include},
