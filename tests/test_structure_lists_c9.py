@@ -107,6 +107,45 @@ def test_r_c9_coordonnee_added_changed_and_removed_wait_for_validation(login, re
     assert message["To"] == "contact@demo.carif-oref.example" and "Coordonnées à jour." in message.get_content()
 
 
+def list_marks(client, url: str) -> dict[str, str]:
+    """Each row of a list page (its text) → the request's mark it carries ("" when none)."""
+    import lxml.html
+
+    rows = lxml.html.fromstring(client.get(url).get_data(as_text=True)).xpath("//table//tr[td]")
+    marks = {}
+    for row in rows:
+        line = " ".join(row.text_content().split())
+        marks[line] = next((label for label in structure_changes.PENDING_LABELS.values() if label in line), "")
+    return marks
+
+
+def test_r_c9_the_lists_mark_the_rows_a_request_changes_or_removes(login, reset_demo):
+    """The lists show the validated values; a row the organisation's request changes or removes
+    says so, for the organisation and for the Carif-Oref, until the request is decided."""
+    client, item = login("contact"), cfa()
+    email, phone = coordonnee(item, CoordonneeKind.EMAIL), coordonnee(item, CoordonneeKind.TELEPHONE)
+    lieu = published_lieu(item)
+    client.post(f"/coordonneeview/edit/{email.id}", data=form_data(
+        email, CoordonneeView.edit_columns, valeur="accueil@cfa-btp.example"))
+    client.post(f"/coordonneeview/delete/{phone.id}")
+    client.post(f"/lieuview/edit/{lieu.id}", data=form_data(lieu, LieuView.edit_columns, ville="Hérouville-Saint-Clair"))
+    changed, removed = structure_changes.PENDING_LABELS["update"], structure_changes.PENDING_LABELS["delete"]
+    for who in ("contact", "gestionnaire"):
+        viewer = login(who)
+        coordonnees = list_marks(viewer, "/coordonneeview/list/?psize_CoordonneeView=100")
+        by_value = {value: next(mark for line, mark in coordonnees.items() if value in line)
+                    for value in (email.valeur, phone.valeur)}
+        assert by_value == {email.valeur: changed, phone.valeur: removed}, who
+        assert sum(1 for mark in coordonnees.values() if mark) == 2, who  # the other rows say nothing
+        lieux = list_marks(viewer, "/lieuview/list/?psize_LieuView=100")
+        assert [mark for line, mark in lieux.items() if lieu.nom in line] == [changed], who
+        assert sum(1 for mark in lieux.values() if mark) == 1, who
+    client = login("contact")
+    client.post(f"/structureview/change/submit/{item.id}")
+    accept(login, item)
+    assert not any(list_marks(login("contact"), "/coordonneeview/list/").values())
+
+
 def test_r_c9_lieu_change_waits_for_validation(login, reset_demo):
     client, item = login("contact"), cfa()
     lieu = published_lieu(item)

@@ -172,6 +172,13 @@ class Coordonnee(VersionMixin, Model):
     def __repr__(self) -> str:
         return self.valeur
 
+    @property
+    def pending_change(self) -> str:
+        """What the organisation's change request holds on this row (app/workflow/structure_changes)."""
+        from app.workflow.structure_changes import pending_label  # noqa: PLC0415 - models import first
+
+        return pending_label(self)
+
 
 @stable_reference("C")
 class StructureContact(VersionMixin, Model):
@@ -214,6 +221,13 @@ class Lieu(VersionMixin, AddressMixin, Model):
 
     def __repr__(self) -> str:
         return f"{self.nom} ({self.code_postal or ''} {self.ville or ''})".strip()
+
+    @property
+    def pending_change(self) -> str:
+        """What the organisation's change request holds on this row (app/workflow/structure_changes)."""
+        from app.workflow.structure_changes import pending_label  # noqa: PLC0415 - models import first
+
+        return pending_label(self)
 
 
 class HabilitationNature:

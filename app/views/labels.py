@@ -14,6 +14,7 @@ LABELS = {
     "type": _("Type"),
     "etat": _("État"),
     "etat_libelle": _("État"),
+    "pending_change": _("Demande en cours"),
     "parent": _("Structure siège"),
     "antennes": _("Antennes"),
     "ligne": _("Adresse"),

@@ -89,7 +89,7 @@ class CoordonneeView(ScopedModelView):
     list_title = show_title = "Coordonnées"
     add_title = "Ajouter une coordonnée"
     edit_title = "Modifier une coordonnée"
-    list_columns = ["structure.nom", "nature", "valeur", "type_libelle", "diffusion", "principal"]
+    list_columns = ["structure.nom", "nature", "valeur", "type_libelle", "diffusion", "principal", "pending_change"]
     label_columns = {"structure.nom": "Structure"}
     add_columns = edit_columns = ["structure", "nature", "valeur", "type_libelle", "diffusion", "principal"]
     show_columns = add_columns
@@ -140,7 +140,7 @@ class LieuView(ScopedModelView):
     list_title = show_title = "Lieux"
     add_title = "Ajouter un lieu"
     edit_title = "Modifier un lieu"
-    list_columns = ["nom", "ligne", "code_postal", "ville", "structure.nom"]
+    list_columns = ["nom", "ligne", "code_postal", "ville", "structure.nom", "pending_change"]
     label_columns = {"structure.nom": "Structure"}
     show_columns = add_columns = edit_columns = [
         "structure", "nom", "ligne", "complement", "bp_cs", "code_postal", "ville", "code_insee",

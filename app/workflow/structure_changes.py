@@ -313,6 +313,32 @@ def stage_document(db_session, document: StructureDocument, author) -> Structure
     return change
 
 
+PENDING_LABELS = {UPDATE: "Modification en attente de validation", DELETE: "Suppression en attente de validation"}
+
+
+def pending_label(item) -> str:
+    """What the organisation's request holds on this row of a structure's list (the lists of
+    coordonnées and lieux say it next to the row, whose validated values they show): "" when
+    nothing. The open requests of the user's structures are read once per request (one query
+    whatever the rows listed)."""
+    from flask import g, has_request_context  # noqa: PLC0415 - request-level cache only
+
+    from app.extensions import db  # noqa: PLC0415
+    from app.security.scope import scope_clause  # noqa: PLC0415
+
+    name = child_type(item)
+    if name is None or not has_request_context():
+        return ""
+    if "_pending_operations" not in g:
+        readable = scope_clause(Structure, write=False)
+        statement = select(StructureChange.payload)
+        if readable is not None:
+            statement = statement.where(StructureChange.structure_id.in_(select(Structure.id).where(readable)))
+        g._pending_operations = {(o["type"], o["id"]): o["op"] for payload in db.session.execute(statement).scalars()
+                                 for o in json.loads(payload).get(CHILD_KEY, []) if o.get("id") is not None}
+    return PENDING_LABELS.get(g._pending_operations.get((name, item.id)), "")
+
+
 def staged_values(db_session, item) -> dict:
     """The values an organisation's pending request gives a row of the structure's list (to fill its form)."""
     name = child_type(item)
