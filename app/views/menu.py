@@ -25,12 +25,15 @@ def _key() -> tuple | None:
     return names, str(get_locale())
 
 
+def _render() -> Markup:
+    return Markup(render_template("portal/_menu.html", menu=current_app.appbuilder.menu))
+
+
 def portal_menu() -> Markup:
     key = _key()
     if key is None:
-        return Markup(render_template("portal/_menu.html", menu=current_app.appbuilder.menu))
+        return _render()
     rendered = current_app.extensions.setdefault("portal_menu", {})  # per application: its own views
-    html = rendered.get(key)
-    if html is None:
-        html = rendered[key] = Markup(render_template("portal/_menu.html", menu=current_app.appbuilder.menu))
-    return html
+    if key not in rendered:
+        rendered[key] = _render()
+    return rendered[key]

@@ -331,11 +331,11 @@ def pending_label(item) -> str:
         return ""
     if "_pending_operations" not in g:
         readable = scope_clause(Structure, write=False)
-        statement = select(StructureChange.payload)
+        statement = select(StructureChange)
         if readable is not None:
             statement = statement.where(StructureChange.structure_id.in_(select(Structure.id).where(readable)))
-        g._pending_operations = {(o["type"], o["id"]): o["op"] for payload in db.session.execute(statement).scalars()
-                                 for o in json.loads(payload).get(CHILD_KEY, []) if o.get("id") is not None}
+        g._pending_operations = {(o["type"], o["id"]): o["op"] for change in db.session.execute(statement).scalars()
+                                 for o in operations(change) if o.get("id") is not None}
     return PENDING_LABELS.get(g._pending_operations.get((name, item.id)), "")
 
 
